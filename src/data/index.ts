@@ -1,0 +1,6 @@
+export * from './errors.ts';
+export * from './idx.ts';
+export * from './fable.ts';
+export * from './ptb.ts';
+export * from './draw.ts';
+export * from './batch.ts';

@@ -1,0 +1,102 @@
+// Submitting work and moving data between host and GPU.
+// A training step is one command encoder, one compute pass and one queue.submit. Values the host wants to see
+// (loss, accuracy) are copied into a staging buffer at the end of a step every so often and mapped
+// asynchronously: the step never waits for them, and the queue never stalls.
+import type { CompiledProgram } from './program.ts';
+import type { Tensor } from './tensor.ts';
+
+export interface StepStats {
+  submits: number;
+  dispatches: number;
+  readbacks: number;
+}
+
+/** Encodes programs into one compute pass and submits once. `copies` run after the pass, in the same submit. */
+export function submitPrograms(device: GPUDevice, programs: readonly CompiledProgram[], copies: ((enc: GPUCommandEncoder) => void)[] = [], label = 'step'): void {
+  const encoder = device.createCommandEncoder({ label });
+  const pass = encoder.beginComputePass({ label });
+  for (const p of programs) p.encode(pass);
+  pass.end();
+  for (const c of copies) c(encoder);
+  device.queue.submit([encoder.finish()]);
+}
+
+export function upload(device: GPUDevice, t: Tensor, data: Float32Array | Uint32Array, elementOffset = 0): void {
+  if (data.length + elementOffset > t.size) throw new Error(`upload to ${t.label}: ${data.length} elements do not fit in ${t.size}`);
+  if (!t.buffer) throw new Error(`upload to ${t.label}: not allocated`);
+  device.queue.writeBuffer(t.buffer, t.byteOffset + elementOffset * 4, data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** Reads a tensor back (waits for the queue). For tests, checkpoints and between-epoch evaluation only. */
+export async function download(device: GPUDevice, t: Tensor): Promise<Float32Array> {
+  const bytes = t.size * 4;
+  const staging = device.createBuffer({ label: `read ${t.label}`, size: Math.ceil(bytes / 4) * 4, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+  const enc = device.createCommandEncoder({ label: `read ${t.label}` });
+  enc.copyBufferToBuffer(t.buffer!, t.byteOffset, staging, 0, bytes);
+  device.queue.submit([enc.finish()]);
+  await staging.mapAsync(GPUMapMode.READ);
+  const out = new Float32Array(staging.getMappedRange().slice(0));
+  staging.unmap();
+  staging.destroy();
+  return out;
+}
+
+export async function downloadU32(device: GPUDevice, t: Tensor): Promise<Uint32Array> {
+  const f = await download(device, t);
+  return new Uint32Array(f.buffer);
+}
+
+/**
+ * Reads a small tensor (metrics) without ever blocking a step: `maybeCopy` adds a copy into a free staging
+ * buffer to the step's encoder; when the map resolves, `onData` gets the values. With two staging buffers a
+ * slow map never forces a wait; if both are busy the copy is simply skipped this time.
+ */
+export class AsyncReader {
+  private readonly free: GPUBuffer[] = [];
+  pending = 0;
+  reads = 0;
+
+  constructor(private readonly device: GPUDevice, private readonly source: Tensor, private readonly onData: (data: Float32Array) => void, buffers = 2) {
+    for (let i = 0; i < buffers; i++) {
+      this.free.push(device.createBuffer({ label: `${source.label} staging ${i}`, size: source.size * 4, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ }));
+    }
+  }
+
+  /** Returns a copy command to run at the end of the step's encoder, or null when no staging buffer is free. */
+  copyCommand(): ((enc: GPUCommandEncoder) => void) | null {
+    const staging = this.free.pop();
+    if (!staging) return null;
+    return (enc) => {
+      enc.copyBufferToBuffer(this.source.buffer!, this.source.byteOffset, staging, 0, this.source.size * 4);
+      this.pending++;
+      // mapAsync is called after submit (queued by the caller via afterSubmit).
+      this.queued.push(staging);
+    };
+  }
+
+  private queued: GPUBuffer[] = [];
+
+  /** Call right after the submit that carried the copy: starts the asynchronous map. */
+  afterSubmit(): void {
+    for (const staging of this.queued.splice(0)) {
+      staging.mapAsync(GPUMapMode.READ).then(
+        () => {
+          const data = new Float32Array(staging.getMappedRange().slice(0));
+          staging.unmap();
+          this.free.push(staging);
+          this.pending--;
+          this.reads++;
+          this.onData(data);
+        },
+        () => {
+          this.pending--; // device lost or destroyed: the engine reports that through device.lost
+        },
+      );
+    }
+  }
+
+  /** Resolves when every started read has been delivered. */
+  async drain(): Promise<void> {
+    while (this.pending > 0) await new Promise((r) => setTimeout(r, 1));
+  }
+}
