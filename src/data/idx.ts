@@ -82,7 +82,8 @@ function checkMagic(bytes: Uint8Array, name: string, expected: number, what: 'im
     const otherWhat = what === 'image' ? 'label' : 'image';
     throw new DataError(
       name,
-      `wrong magic number ${hex32(magic)}: this is an IDX ${otherWhat} file, expected an ${what} file (magic ${hex32(expected)})`,
+      `wrong magic number ${hex32(magic)}: this is an IDX ${otherWhat} file, expected ${what === 'image' ? 'an' : 'a'} ` +
+        `${what} file (magic ${hex32(expected)})`,
     );
   }
   throw new DataError(

@@ -98,9 +98,10 @@ export function validatePtbText(text: string, name: string): string {
 /**
  * Exactly the tutorial's `text.replace("\n", "<eos>").split()`. Consequences kept on purpose:
  * - every "\n" gives one `<eos>`, so a final newline ends the stream with `<eos>` and a file without one has no
- *   `<eos>` after its last line; empty lines give an `<eos>` each;
- * - "<eos>" is only a token of its own when whitespace follows it: the real files start every line with a
- *   space; a line without one is glued to the previous `<eos>` ("a\nb" -> ["a<eos>b"]);
+ *   `<eos>` after its last line;
+ * - "<eos>" is only a token of its own when whitespace surrounds it: the real files have a leading and a trailing
+ *   space on every line (and no empty lines), so each line gives its words then `<eos>`. Without the spaces
+ *   tokens glue: "a\nb" -> ["a<eos>b"], an empty line " a \n\n b \n" -> ["a", "<eos><eos>", "b", "<eos>"];
  * - "\r\n" works like "\n" (the "\r" is whitespace).
  */
 export function ptbTokens(text: string): string[] {

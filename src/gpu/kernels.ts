@@ -2,7 +2,15 @@
 // Binding 0 of group 0 is always the kernel's uniform block (`Params` in the shader); the table lists the
 // uniform fields in declaration order (all 32-bit) and the storage bindings by name, slot and access.
 // Ops dispatch kernels by name and pass bindings by name, so a call site reads like the shader.
+import dataWgsl from '../../shaders/data.wgsl?raw';
+import dropoutWgsl from '../../shaders/dropout.wgsl?raw';
+import embeddingWgsl from '../../shaders/embedding.wgsl?raw';
+import lstmWgsl from '../../shaders/lstm.wgsl?raw';
 import matmulWgsl from '../../shaders/matmul.wgsl?raw';
+import optimWgsl from '../../shaders/optim.wgsl?raw';
+import rnnWgsl from '../../shaders/rnn.wgsl?raw';
+import sampleWgsl from '../../shaders/sample.wgsl?raw';
+import softmaxWgsl from '../../shaders/softmax_xent.wgsl?raw';
 
 export type Access = 'read' | 'rw';
 export type UniformType = 'u32' | 'i32' | 'f32';
@@ -27,6 +35,32 @@ const MATMUL_UNIFORMS = [
 ] as const;
 const MATMUL_BINDINGS = [['A', 1, 'read'], ['B', 2, 'read'], ['bias', 3, 'read'], ['C', 4, 'rw']] as const;
 
+const LSTM_UNIFORMS = [
+  ['T', 'u32'], ['B', 'u32'], ['H', 'u32'], ['t', 'u32'], ['forgetBias', 'f32'],
+  ['useState', 'u32'], ['writeState', 'u32'], ['hasDHs', 'u32'], ['hasDhT', 'u32'],
+] as const;
+const RNN_UNIFORMS = [
+  ['T', 'u32'], ['B', 'u32'], ['H', 'u32'], ['t', 'u32'],
+  ['useState', 'u32'], ['writeState', 'u32'], ['hasDHs', 'u32'], ['hasDhT', 'u32'],
+] as const;
+const XENT_UNIFORMS = [['N', 'u32'], ['V', 'u32'], ['offLogits', 'u32'], ['scale', 'f32'], ['writeGrad', 'u32'], ['accumulateMetrics', 'u32']] as const;
+const EMB_UNIFORMS = [['N', 'u32'], ['V', 'u32'], ['D', 'u32'], ['offOut', 'u32']] as const;
+const DROPOUT_UNIFORMS = [['n', 'u32'], ['layer', 'u32'], ['offX', 'u32'], ['keep', 'f32'], ['accumulate', 'u32']] as const;
+const SAMPLE_UNIFORMS = [['N', 'u32'], ['V', 'u32'], ['offLogits', 'u32'], ['temperature', 'f32']] as const;
+const DATA_UNIFORMS = [['B', 'u32'], ['T', 'u32'], ['rowLen', 'u32'], ['len', 'u32']] as const;
+
+const optimizer = (entry: string, moments: boolean): KernelSpec => ({
+  source: optimWgsl,
+  entry,
+  uniforms: [['n', 'u32']],
+  bindings: [
+    ['g', 1, 'read'], ['partial', 2, 'rw'], ['w', 3, 'rw'],
+    ...(moments ? ([['m', 4, 'rw'], ['v', 5, 'rw']] as const) : []),
+    ['hyper', 6, 'read'], ['stats', 7, 'rw'],
+  ],
+  workgroup: [256],
+});
+
 const matmul = (transA: boolean, transB: boolean): KernelSpec => ({
   source: matmulWgsl,
   entry: 'main',
@@ -45,6 +79,158 @@ export const KERNELS = {
     entry: 'bias_grad',
     uniforms: MATMUL_UNIFORMS,
     bindings: [['dY', 1, 'read'], ['db', 4, 'rw']],
+    workgroup: [64],
+  },
+
+  // LSTM: fused time steps (shaders/lstm.wgsl)
+  lstm_forward_step: {
+    source: lstmWgsl,
+    entry: 'forward_step',
+    uniforms: LSTM_UNIFORMS,
+    bindings: [['XW', 1, 'read'], ['Wh', 2, 'read'], ['Hs', 3, 'rw'], ['Cs', 4, 'rw'], ['G', 5, 'rw'], ['state', 6, 'rw']],
+    workgroup: [64],
+  },
+  lstm_carry: {
+    source: lstmWgsl,
+    entry: 'carry',
+    uniforms: LSTM_UNIFORMS,
+    bindings: [['Hs', 3, 'rw'], ['Cs', 4, 'rw'], ['state', 6, 'rw']],
+    workgroup: [64],
+  },
+  lstm_backward_step: {
+    source: lstmWgsl,
+    entry: 'backward_step',
+    uniforms: LSTM_UNIFORMS,
+    bindings: [['Wh', 2, 'read'], ['Cs', 4, 'rw'], ['G', 5, 'rw'], ['dHs', 7, 'read'], ['dhT', 8, 'read'], ['dG', 9, 'rw'], ['dC', 10, 'rw']],
+    workgroup: [64],
+  },
+
+  // Basic RNN (shaders/rnn.wgsl)
+  rnn_forward_step: {
+    source: rnnWgsl,
+    entry: 'forward_step',
+    uniforms: RNN_UNIFORMS,
+    bindings: [['XW', 1, 'read'], ['Wh', 2, 'read'], ['Hs', 3, 'rw'], ['state', 6, 'rw']],
+    workgroup: [64],
+  },
+  rnn_carry: {
+    source: rnnWgsl,
+    entry: 'carry',
+    uniforms: RNN_UNIFORMS,
+    bindings: [['Hs', 3, 'rw'], ['state', 6, 'rw']],
+    workgroup: [64],
+  },
+  rnn_backward_step: {
+    source: rnnWgsl,
+    entry: 'backward_step',
+    uniforms: RNN_UNIFORMS,
+    bindings: [['Wh', 2, 'read'], ['Hs', 3, 'rw'], ['dHs', 7, 'read'], ['dhT', 8, 'read'], ['dA', 9, 'rw']],
+    workgroup: [64],
+  },
+
+  // Softmax cross-entropy (shaders/softmax_xent.wgsl)
+  softmax_xent: {
+    source: softmaxWgsl,
+    entry: 'forward',
+    uniforms: XENT_UNIFORMS,
+    bindings: [['logits', 1, 'read'], ['labels', 2, 'read'], ['loss', 3, 'rw'], ['dLogits', 4, 'rw'], ['correct', 5, 'rw']],
+    workgroup: [256],
+  },
+  metrics_accumulate: {
+    source: softmaxWgsl,
+    entry: 'metrics_accumulate',
+    uniforms: XENT_UNIFORMS,
+    bindings: [['loss', 3, 'rw'], ['correct', 5, 'rw'], ['metrics', 6, 'rw']],
+    workgroup: [256],
+  },
+
+  // Embedding (shaders/embedding.wgsl)
+  embedding_gather: {
+    source: embeddingWgsl,
+    entry: 'gather',
+    uniforms: EMB_UNIFORMS,
+    bindings: [['table', 1, 'read'], ['ids', 2, 'read'], ['out', 3, 'rw']],
+    workgroup: [64],
+  },
+  embedding_clear: {
+    source: embeddingWgsl,
+    entry: 'clear',
+    uniforms: EMB_UNIFORMS,
+    bindings: [['dTable', 5, 'rw']],
+    workgroup: [64],
+  },
+  embedding_link: {
+    source: embeddingWgsl,
+    entry: 'link',
+    uniforms: EMB_UNIFORMS,
+    bindings: [['ids', 2, 'read'], ['links', 6, 'rw']],
+    workgroup: [64],
+  },
+  embedding_scatter: {
+    source: embeddingWgsl,
+    entry: 'scatter',
+    uniforms: EMB_UNIFORMS,
+    bindings: [['ids', 2, 'read'], ['dOut', 4, 'read'], ['dTable', 5, 'rw'], ['links', 6, 'rw']],
+    workgroup: [64],
+  },
+
+  // Dropout (shaders/dropout.wgsl)
+  dropout_forward: {
+    source: dropoutWgsl,
+    entry: 'forward',
+    uniforms: DROPOUT_UNIFORMS,
+    bindings: [['x', 1, 'read'], ['y', 2, 'rw'], ['stepSeed', 3, 'read']],
+    workgroup: [64],
+  },
+  dropout_backward: {
+    source: dropoutWgsl,
+    entry: 'backward',
+    uniforms: DROPOUT_UNIFORMS,
+    bindings: [['dy', 1, 'read'], ['dx', 2, 'rw'], ['stepSeed', 3, 'read']],
+    workgroup: [64],
+  },
+
+  // Clipping and optimizers over flat buffers (shaders/optim.wgsl)
+  grad_sumsq: {
+    source: optimWgsl,
+    entry: 'sumsq',
+    uniforms: [['n', 'u32']],
+    bindings: [['g', 1, 'read'], ['partial', 2, 'rw']],
+    workgroup: [256],
+  },
+  sgd: optimizer('sgd', false),
+  adam: optimizer('adam', true),
+  rmsprop: optimizer('rmsprop', true),
+
+  // Generation (shaders/sample.wgsl)
+  sample_argmax: {
+    source: sampleWgsl,
+    entry: 'argmax',
+    uniforms: SAMPLE_UNIFORMS,
+    bindings: [['logits', 1, 'read'], ['out', 3, 'rw']],
+    workgroup: [256],
+  },
+  sample_temperature: {
+    source: sampleWgsl,
+    entry: 'sample',
+    uniforms: SAMPLE_UNIFORMS,
+    bindings: [['logits', 1, 'read'], ['u', 2, 'read'], ['out', 3, 'rw']],
+    workgroup: [256],
+  },
+
+  // Datasets on the GPU (shaders/data.wgsl)
+  image_batch: {
+    source: dataWgsl,
+    entry: 'image_batch',
+    uniforms: DATA_UNIFORMS,
+    bindings: [['pixels', 1, 'read'], ['labels', 2, 'read'], ['perm', 3, 'read'], ['step', 4, 'read'], ['X', 5, 'rw'], ['labelsOut', 6, 'rw']],
+    workgroup: [64],
+  },
+  token_window: {
+    source: dataWgsl,
+    entry: 'token_window',
+    uniforms: DATA_UNIFORMS,
+    bindings: [['step', 4, 'read'], ['data', 7, 'read'], ['ids', 8, 'rw'], ['targets', 9, 'rw']],
     workgroup: [64],
   },
 } as const satisfies Record<string, KernelSpec>;

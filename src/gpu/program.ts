@@ -63,19 +63,19 @@ async function createPipeline(device: GPUDevice, name: KernelName, spec: KernelS
       })),
     ],
   });
-  const module = shaderModule(device, spec.source, name);
+  let module: GPUShaderModule | undefined;
   try {
-    const descriptor: GPUComputePipelineDescriptor = {
+    const describe = (m: GPUShaderModule): GPUComputePipelineDescriptor => ({
       label: name,
       layout: device.createPipelineLayout({ label: `${name} pipeline layout`, bindGroupLayouts: [layout] }),
-      compute: { module, entryPoint: spec.entry, constants: spec.constants ? { ...spec.constants } : undefined },
-    };
+      compute: { module: m, entryPoint: spec.entry, constants: spec.constants ? { ...spec.constants } : undefined },
+    });
     const pipeline = ASYNC_PIPELINES
-      ? await device.createComputePipelineAsync(descriptor)
-      : await withErrorScopes(device, `kernel ${name}`, () => device.createComputePipeline(descriptor));
+      ? await device.createComputePipelineAsync(describe((module = shaderModule(device, spec.source, name))))
+      : await withErrorScopes(device, `kernel ${name}`, () => device.createComputePipeline(describe((module = shaderModule(device, spec.source, name)))));
     return { pipeline, layout };
   } catch (e) {
-    const info = await module.getCompilationInfo?.();
+    const info = await module?.getCompilationInfo?.();
     const msgs = info?.messages.map((m) => `${m.lineNum}:${m.linePos} ${m.type}: ${m.message}`).join('\n') ?? '';
     throw new GpuError('validation', `kernel ${name}: pipeline creation failed: ${(e as Error).message}\n${msgs}`);
   }
@@ -97,7 +97,7 @@ export class Program {
     return createPersistent(this.device, shape, label, dtype);
   }
 
-  dispatch(kernel: KernelName, uniforms: Record<string, number>, bindings: Record<string, Tensor>, grid: Grid, label = kernel): void {
+  dispatch(kernel: KernelName, uniforms: Record<string, number>, bindings: Record<string, Tensor>, grid: Grid, label: string = kernel): void {
     if (this.compiled) throw new Error(`program ${this.label}: already compiled`);
     const spec: KernelSpec = KERNELS[kernel];
     for (const [name] of spec.uniforms) {

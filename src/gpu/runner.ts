@@ -56,7 +56,7 @@ export class AsyncReader {
   pending = 0;
   reads = 0;
 
-  constructor(private readonly device: GPUDevice, private readonly source: Tensor, private readonly onData: (data: Float32Array) => void, buffers = 2) {
+  constructor(device: GPUDevice, private readonly source: Tensor, private readonly onData: (data: Float32Array) => void, buffers = 2) {
     for (let i = 0; i < buffers; i++) {
       this.free.push(device.createBuffer({ label: `${source.label} staging ${i}`, size: source.size * 4, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ }));
     }

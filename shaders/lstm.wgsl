@@ -1,0 +1,134 @@
+// lstm.wgsl — the fused LSTM time step, forward and backward.
+//
+// Shapes (B batch, T time steps, H hidden units), all row-major, time-major:
+//   XW [T][B][4H]   input projection x_t·Wx + b for every step, computed before the loop by ONE matmul
+//   Wh [H][4H]      recurrent weights, gate-interleaved: Wh[k][j] read as vec4 = (i, f, g, o) of unit j
+//   Hs [T+1][B][H]  hidden states, slot 0 = initial state;  Cs [T+1][B][H] cell states likewise
+//   G  [T][B][4H]   activated gates (i, f, g, o) saved for backward
+//   state [2][B][H] carried (h, c) between batches (truncated BPTT): read at t = 0, written at t = T-1
+//
+// Forward, one invocation per (unit j, batch row b), one dispatch per time step t:
+//   a = XW[t] + h_{t-1}·Wh;  i = σ(a.i)  f = σ(a.f + forgetBias)  g = tanh(a.g)  o = σ(a.o)
+//   c_t = f*c_{t-1} + i*g;   h_t = o*tanh(c_t)
+//
+// Backward, one dispatch per time step, t = T-1 down to 0:
+//   dh_t  = dHs[t] + [t = T-1] dhT + Σ_j' dG[t+1][b][j'] · Wh[j][j']     (the recurrent product, fused)
+//   dc_t  = dcNext + dh_t * o * (1 - tanh²c_t)        dcNext = dc_{t+1} * f_{t+1} (carried in dC)
+//   da_i = dc*g*i(1-i)   da_f = dc*c_{t-1}*f(1-f)   da_g = dc*i*(1-g²)   da_o = dh*tanh(c_t)*o(1-o)
+//   dG[t] = (da_i, da_f, da_g, da_o);  dC = dc_t * f_t
+// After the loop the weight gradients are single products over all T·B rows (see src/nn/ops).
+
+struct Params {
+  T: u32, B: u32, H: u32, t: u32,
+  forgetBias: f32,
+  useState: u32,   // forward: read the initial state from `state` (else zeros) ...
+  writeState: u32, // ... and write the final one back at t = T-1 (only when T > 1: with T = 1 the step would
+                   // overwrite what other invocations still read; lstm_carry does it then)
+  hasDHs: u32,     // backward: an upstream gradient for every step's h is bound
+  hasDhT: u32,     // backward: an upstream gradient for the last h is bound
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> XW: array<vec4f>;
+@group(0) @binding(2) var<storage, read> Wh: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> Hs: array<f32>;
+@group(0) @binding(4) var<storage, read_write> Cs: array<f32>;
+@group(0) @binding(5) var<storage, read_write> G: array<vec4f>;
+@group(0) @binding(6) var<storage, read_write> state: array<f32>;
+
+override WG: u32 = 64;
+
+fn sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
+// tanh without overflow for large |x| (exp of a non-positive number only)
+fn tanh_s(x: f32) -> f32 { let e = exp(-2.0 * abs(x)); return sign(x) * (1.0 - e) / (1.0 + e); }
+
+@compute @workgroup_size(WG)
+fn forward_step(@builtin(global_invocation_id) gid: vec3u) {
+  let j = gid.x % p.H;
+  let b = gid.x / p.H;
+  if (b >= p.B) { return; }
+  let t = p.t;
+  let BH = p.B * p.H;
+  let prev = t * BH + b * p.H;       // slot t: h_{t-1}, c_{t-1}
+  if (t == 0u) {
+    var h0 = 0.0;
+    var c0 = 0.0;
+    if (p.useState == 1u) { h0 = state[b * p.H + j]; c0 = state[BH + b * p.H + j]; }
+    Hs[prev + j] = h0;
+    Cs[prev + j] = c0;
+  }
+  var a = XW[(t * p.B + b) * p.H + j];
+  for (var k = 0u; k < p.H; k++) {
+    var hk: f32;
+    if (t == 0u) {
+      hk = select(0.0, state[b * p.H + k], p.useState == 1u);
+    } else {
+      hk = Hs[prev + k];
+    }
+    a += hk * Wh[k * p.H + j];
+  }
+  let ig = sigmoid(a.x);
+  let fg = sigmoid(a.y + p.forgetBias);
+  let gg = tanh_s(a.z);
+  let og = sigmoid(a.w);
+  var cPrev: f32;
+  if (t == 0u) { cPrev = select(0.0, state[BH + b * p.H + j], p.useState == 1u); } else { cPrev = Cs[prev + j]; }
+  let c = fg * cPrev + ig * gg;
+  let h = og * tanh_s(c);
+  let next = prev + BH;
+  Cs[next + j] = c;
+  Hs[next + j] = h;
+  G[(t * p.B + b) * p.H + j] = vec4f(ig, fg, gg, og);
+  if (t + 1u == p.T && p.writeState == 1u) {
+    state[b * p.H + j] = h;
+    state[BH + b * p.H + j] = c;
+  }
+}
+
+// Copies the final (h, c) into `state` for the next batch: used when T = 1 (see writeState).
+@compute @workgroup_size(WG)
+fn carry(@builtin(global_invocation_id) gid: vec3u) {
+  let BH = p.B * p.H;
+  if (gid.x >= BH) { return; }
+  state[gid.x] = Hs[p.T * BH + gid.x];
+  state[BH + gid.x] = Cs[p.T * BH + gid.x];
+}
+
+@group(0) @binding(7) var<storage, read> dHs: array<f32>;   // [T][B][H] upstream gradient of h_1..h_T
+@group(0) @binding(8) var<storage, read> dhT: array<f32>;   // [B][H] upstream gradient of h_T
+@group(0) @binding(9) var<storage, read_write> dG: array<vec4f>;  // [T][B][H] vec4: pre-activation gradients
+@group(0) @binding(10) var<storage, read_write> dC: array<f32>;   // [B][H] dc_{t+1} * f_{t+1}, carried
+
+@compute @workgroup_size(WG)
+fn backward_step(@builtin(global_invocation_id) gid: vec3u) {
+  let j = gid.x % p.H;
+  let b = gid.x / p.H;
+  if (b >= p.B) { return; }
+  let t = p.t;
+  let BH = p.B * p.H;
+  let last = t + 1u == p.T;
+  var dh = 0.0;
+  if (p.hasDHs == 1u) { dh = dHs[t * BH + b * p.H + j]; }
+  if (last && p.hasDhT == 1u) { dh += dhT[b * p.H + j]; }
+  if (!last) {
+    let rowNext = ((t + 1u) * p.B + b) * p.H;
+    let wRow = j * p.H;
+    var acc = 0.0;
+    for (var k = 0u; k < p.H; k++) { acc += dot(dG[rowNext + k], Wh[wRow + k]); }
+    dh += acc;
+  }
+  let gates = G[(t * p.B + b) * p.H + j];
+  let c = Cs[(t + 1u) * BH + b * p.H + j];
+  let cPrev = Cs[t * BH + b * p.H + j];
+  let tc = tanh_s(c);
+  var dc = dh * gates.w * (1.0 - tc * tc);
+  if (!last) { dc += dC[b * p.H + j]; }
+  let da = vec4f(
+    dc * gates.z * gates.x * (1.0 - gates.x),
+    dc * cPrev * gates.y * (1.0 - gates.y),
+    dc * gates.x * (1.0 - gates.z * gates.z),
+    dh * tc * gates.w * (1.0 - gates.w),
+  );
+  dG[(t * p.B + b) * p.H + j] = da;
+  dC[b * p.H + j] = dc * gates.y;
+}

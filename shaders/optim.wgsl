@@ -1,0 +1,92 @@
+// optim.wgsl — gradient clipping by global norm and the optimizer step, over ONE flat buffer each for
+// parameters (w), gradients (g) and moments (m, v): two dispatches for a whole model.
+//
+//   sumsq:  partial[k] = Σ g² over the k-th of NPART grid-strided slices (NPART workgroups)
+//   sgd / adam / rmsprop: every workgroup first reduces the NPART partials to the global norm, then
+//     scale = clip / max(norm, clip) when clipping (tf.clip_by_global_norm), else 1; g' = g * scale
+//     sgd:     w -= lr * g'
+//     adam:    m = b1 m + (1-b1) g';  v = b2 v + (1-b2) g'²;  w -= lrT * m / (sqrt(v) + eps)
+//              (lrT = lr * sqrt(1 - b2^t) / (1 - b1^t), computed by the host: TF AdamOptimizer)
+//     rmsprop: m = decay m + (1-decay) g'²;  w -= lr * g' / sqrt(m + eps)   (TF RMSPropOptimizer, momentum 0)
+//   hyper (written by the host before each step's submit): [lr, clip (0 = off), b1, b2, eps, decay]
+//   stats[0] = the global norm before clipping (read back with the metrics)
+
+struct Params { n: u32 }
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> g: array<f32>;
+@group(0) @binding(2) var<storage, read_write> partial: array<f32>;
+@group(0) @binding(3) var<storage, read_write> w: array<f32>;
+@group(0) @binding(4) var<storage, read_write> m: array<f32>;
+@group(0) @binding(5) var<storage, read_write> v: array<f32>;
+@group(0) @binding(6) var<storage, read> hyper: array<f32>;
+@group(0) @binding(7) var<storage, read_write> stats: array<f32>;
+
+const WG: u32 = 256u;
+const NPART: u32 = 256u;
+var<workgroup> red: array<f32, WG>;
+
+@compute @workgroup_size(WG)
+fn sumsq(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  var s = 0.0;
+  for (var i = wid.x * WG + lid; i < p.n; i += NPART * WG) { let x = g[i]; s += x * x; }
+  red[lid] = s;
+  workgroupBarrier();
+  for (var k = WG / 2u; k > 0u; k >>= 1u) {
+    if (lid < k) { red[lid] += red[lid + k]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) { partial[wid.x] = red[0]; }
+}
+
+// The clip factor, computed by every workgroup from the partial sums (cheaper than another dispatch).
+fn clipScale(lid: u32, first: bool) -> f32 {
+  red[lid] = partial[lid];
+  workgroupBarrier();
+  for (var k = WG / 2u; k > 0u; k >>= 1u) {
+    if (lid < k) { red[lid] += red[lid + k]; }
+    workgroupBarrier();
+  }
+  let norm = sqrt(red[0]);
+  if (first && lid == 0u) { stats[0] = norm; }
+  let clip = hyper[1];
+  if (clip > 0.0) { return clip / max(norm, clip); }
+  return 1.0;
+}
+
+fn elementIndex(wid: vec3u, nwg: vec3u, lid: u32) -> u32 { return (wid.x + wid.y * nwg.x) * WG + lid; }
+
+@compute @workgroup_size(WG)
+fn sgd(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let scale = clipScale(lid, wid.x == 0u && wid.y == 0u);
+  let i = elementIndex(wid, nwg, lid);
+  if (i >= p.n) { return; }
+  w[i] -= hyper[0] * g[i] * scale;
+}
+
+@compute @workgroup_size(WG)
+fn adam(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let scale = clipScale(lid, wid.x == 0u && wid.y == 0u);
+  let i = elementIndex(wid, nwg, lid);
+  if (i >= p.n) { return; }
+  let gi = g[i] * scale;
+  let b1 = hyper[2];
+  let b2 = hyper[3];
+  let mi = b1 * m[i] + (1.0 - b1) * gi;
+  let vi = b2 * v[i] + (1.0 - b2) * gi * gi;
+  m[i] = mi;
+  v[i] = vi;
+  w[i] -= hyper[0] * mi / (sqrt(vi) + hyper[4]);
+}
+
+@compute @workgroup_size(WG)
+fn rmsprop(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let scale = clipScale(lid, wid.x == 0u && wid.y == 0u);
+  let i = elementIndex(wid, nwg, lid);
+  if (i >= p.n) { return; }
+  let gi = g[i] * scale;
+  let decay = hyper[5];
+  let ms = decay * m[i] + (1.0 - decay) * gi * gi;
+  m[i] = ms;
+  w[i] -= hyper[0] * gi / sqrt(ms + hyper[4]);
+}

@@ -1,0 +1,102 @@
+// softmax_xent.wgsl — softmax cross-entropy, fused: loss and the logits' gradient in one pass.
+//
+//   logits [N][V], labels [N] (u32)
+//   loss[n]     = logsumexp(z_n) - z_n[label_n]            (stable: the row max is subtracted first)
+//   dLogits[n]  = (softmax(z_n) - onehot(label_n)) * scale  (scale: 1/B for a batch mean)
+//   correct[n]  = 1 if argmax(z_n) == label_n (first maximum wins), else 0
+// One workgroup per row; the row is reduced in workgroup memory.
+//
+// metrics_accumulate: one workgroup sums loss[] and correct[] over the N rows and adds
+//   (Σ loss, Σ correct, N) into metrics[0..3] — read back asynchronously every few steps, reset by the host.
+
+struct Params { N: u32, V: u32, offLogits: u32, scale: f32, writeGrad: u32, accumulateMetrics: u32 }
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> logits: array<f32>;
+@group(0) @binding(2) var<storage, read> labels: array<u32>;
+@group(0) @binding(3) var<storage, read_write> loss: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dLogits: array<f32>;
+@group(0) @binding(5) var<storage, read_write> correct: array<f32>;
+
+const WG: u32 = 256u;
+var<workgroup> redF: array<f32, WG>;
+var<workgroup> redI: array<u32, WG>;
+
+@compute @workgroup_size(WG)
+fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let n = wid.x + wid.y * nwg.x;
+  if (n >= p.N) { return; }   // uniform per workgroup
+  let base = p.offLogits + n * p.V;
+  // max and argmax (first maximum)
+  var m = -3.4e38;
+  var mi = 0xffffffffu;
+  for (var v = lid; v < p.V; v += WG) {
+    let z = logits[base + v];
+    if (z > m) { m = z; mi = v; }
+  }
+  redF[lid] = m;
+  redI[lid] = mi;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s >>= 1u) {
+    if (lid < s) {
+      let a = redF[lid]; let b = redF[lid + s];
+      let ia = redI[lid]; let ib = redI[lid + s];
+      if (b > a || (b == a && ib < ia)) { redF[lid] = b; redI[lid] = ib; }
+    }
+    workgroupBarrier();
+  }
+  let rowMax = redF[0];
+  let argmax = redI[0];
+  workgroupBarrier();
+  var s = 0.0;
+  for (var v = lid; v < p.V; v += WG) { s += exp(logits[base + v] - rowMax); }
+  redF[lid] = s;
+  workgroupBarrier();
+  for (var k = WG / 2u; k > 0u; k >>= 1u) {
+    if (lid < k) { redF[lid] += redF[lid + k]; }
+    workgroupBarrier();
+  }
+  let sum = redF[0];
+  let label = labels[n];
+  if (p.writeGrad == 1u) {
+    let inv = 1.0 / sum;
+    for (var v = lid; v < p.V; v += WG) {
+      let prob = exp(logits[base + v] - rowMax) * inv;
+      dLogits[n * p.V + v] = (prob - select(0.0, 1.0, v == label)) * p.scale;
+    }
+  }
+  if (lid == 0u) {
+    loss[n] = log(sum) + rowMax - logits[base + label];
+    correct[n] = select(0.0, 1.0, argmax == label);
+  }
+}
+
+@group(0) @binding(6) var<storage, read_write> metrics: array<f32>;
+
+@compute @workgroup_size(WG)
+fn metrics_accumulate(@builtin(local_invocation_index) lid: u32) {
+  var l = 0.0;
+  var c = 0.0;
+  for (var n = lid; n < p.N; n += WG) { l += loss[n]; c += correct[n]; }
+  redF[lid] = l;
+  workgroupBarrier();
+  for (var k = WG / 2u; k > 0u; k >>= 1u) {
+    if (lid < k) { redF[lid] += redF[lid + k]; }
+    workgroupBarrier();
+  }
+  let totalLoss = redF[0];
+  workgroupBarrier();
+  redF[lid] = c;
+  workgroupBarrier();
+  for (var k = WG / 2u; k > 0u; k >>= 1u) {
+    if (lid < k) { redF[lid] += redF[lid + k]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+    if (p.accumulateMetrics == 1u) {
+      metrics[0] += totalLoss; metrics[1] += redF[0]; metrics[2] += f32(p.N);
+    } else {
+      metrics[0] = totalLoss; metrics[1] = redF[0]; metrics[2] = f32(p.N);
+    }
+  }
+}
