@@ -132,3 +132,27 @@ fn backward_step(@builtin(global_invocation_id) gid: vec3u) {
   dG[(t * p.B + b) * p.H + j] = da;
   dC[b * p.H + j] = dc * gates.y;
 }
+
+// pointwise: the elementwise half of forward_step on its own, so the fused step can be checked against the
+// same step composed from two matmuls (A = x_t·Wx + b, then A += h_{t-1}·Wh with accumulate) and this kernel.
+//   A [B][4H] (vec4 per unit, gate-interleaved): the pre-activations of step t;  c_{t-1} = Cs[t]
+//   writes G[t], Cs[t+1] = c_t, Hs[t+1] = h_t with the formulas of forward_step. One invocation per (j, b).
+@group(0) @binding(11) var<storage, read> A: array<vec4f>;
+
+@compute @workgroup_size(WG)
+fn pointwise(@builtin(global_invocation_id) gid: vec3u) {
+  let j = gid.x % p.H;
+  let b = gid.x / p.H;
+  if (b >= p.B) { return; }
+  let t = p.t;
+  let BH = p.B * p.H;
+  let a = A[b * p.H + j];
+  let ig = sigmoid(a.x);
+  let fg = sigmoid(a.y + p.forgetBias);
+  let gg = tanh_s(a.z);
+  let og = sigmoid(a.w);
+  let c = fg * Cs[t * BH + b * p.H + j] + ig * gg;
+  Cs[(t + 1u) * BH + b * p.H + j] = c;
+  Hs[(t + 1u) * BH + b * p.H + j] = og * tanh_s(c);
+  G[(t * p.B + b) * p.H + j] = vec4f(ig, fg, gg, og);
+}

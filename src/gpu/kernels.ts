@@ -49,13 +49,13 @@ const DROPOUT_UNIFORMS = [['n', 'u32'], ['layer', 'u32'], ['offX', 'u32'], ['kee
 const SAMPLE_UNIFORMS = [['N', 'u32'], ['V', 'u32'], ['offLogits', 'u32'], ['temperature', 'f32']] as const;
 const DATA_UNIFORMS = [['B', 'u32'], ['T', 'u32'], ['rowLen', 'u32'], ['len', 'u32']] as const;
 
-const optimizer = (entry: string, moments: boolean): KernelSpec => ({
+const optimizer = (entry: string, moments: 0 | 1 | 2): KernelSpec => ({
   source: optimWgsl,
   entry,
   uniforms: [['n', 'u32']],
   bindings: [
     ['g', 1, 'read'], ['partial', 2, 'rw'], ['w', 3, 'rw'],
-    ...(moments ? ([['m', 4, 'rw'], ['v', 5, 'rw']] as const) : []),
+    ...([['m', 4, 'rw'], ['v', 5, 'rw']] as const).slice(0, moments),
     ['hyper', 6, 'read'], ['stats', 7, 'rw'],
   ],
   workgroup: [256],
@@ -198,9 +198,9 @@ export const KERNELS = {
     bindings: [['g', 1, 'read'], ['partial', 2, 'rw']],
     workgroup: [256],
   },
-  sgd: optimizer('sgd', false),
-  adam: optimizer('adam', true),
-  rmsprop: optimizer('rmsprop', true),
+  sgd: optimizer('sgd', 0),
+  adam: optimizer('adam', 2),
+  rmsprop: optimizer('rmsprop', 1),
 
   // Generation (shaders/sample.wgsl)
   sample_argmax: {
@@ -231,6 +231,15 @@ export const KERNELS = {
     entry: 'token_window',
     uniforms: DATA_UNIFORMS,
     bindings: [['step', 4, 'read'], ['data', 7, 'read'], ['ids', 8, 'rw'], ['targets', 9, 'rw']],
+    workgroup: [64],
+  },
+
+  // LSTM cell, elementwise half alone (shaders/lstm.wgsl): the fused step's test composes it with two matmuls.
+  lstm_pointwise: {
+    source: lstmWgsl,
+    entry: 'pointwise',
+    uniforms: LSTM_UNIFORMS,
+    bindings: [['A', 11, 'read'], ['Hs', 3, 'rw'], ['Cs', 4, 'rw'], ['G', 5, 'rw']],
     workgroup: [64],
   },
 } as const satisfies Record<string, KernelSpec>;

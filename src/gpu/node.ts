@@ -3,10 +3,14 @@
 import { acquireGpu, type GpuContext } from './device.ts';
 import { GpuError } from './errors.ts';
 
+// Dawn's instance must outlive every device made from it: if the GPU object were garbage collected, the
+// device's threads would run on freed memory (the process aborts at the next GC). So it is held here.
+let instance: GPU | undefined;
+
 export async function acquireNodeGpu(): Promise<GpuContext> {
   const webgpu = await import('webgpu');
   Object.assign(globalThis, webgpu.globals);
-  const gpu = webgpu.create([]);
+  const gpu = (instance ??= webgpu.create([]));
   try {
     return await acquireGpu(gpu);
   } catch (e) {

@@ -92,6 +92,14 @@ export class Program {
     return makeTensor({ label, shape, dtype, kind: 'transient', owner: this });
   }
 
+  private readonly kept = new Set<Tensor>();
+
+  /** Gives a transient its own buffer, so the host can read it after a run (e.g. hidden states to display). */
+  keep(t: Tensor): Tensor {
+    if (t.kind === 'transient') this.kept.add(t);
+    return t;
+  }
+
   /** A tensor that keeps its contents between runs (state carried across steps, outputs read by the host). */
   persistent(shape: readonly number[], label: string, dtype: DType = 'f32'): Tensor {
     return createPersistent(this.device, shape, label, dtype);
@@ -126,7 +134,7 @@ export class Program {
     const device = this.device;
     const kernels = [...new Set(this.dispatches.map((d) => d.kernel))];
     const pipelines = new Map(await Promise.all(kernels.map(async (k) => [k, await getPipeline(device, k)] as const)));
-    const transientBytes = planTransients(device, this.label, this.dispatches);
+    const transientBytes = planTransients(device, this.label, this.dispatches, this.kept);
     const uniformBuffer = device.createBuffer({
       label: `${this.label} uniforms`,
       size: Math.max(1, this.dispatches.length) * UNIFORM_SLOT,
@@ -171,7 +179,7 @@ function writeUniforms(data: ArrayBuffer, offset: number, spec: KernelSpec, valu
  * first use, a tensor takes a pooled buffer whose previous tenants all died before it is born (the smallest
  * that fits, else the largest free one, grown). Returns the bytes allocated for transients.
  */
-function planTransients(device: GPUDevice, label: string, dispatches: Dispatch[]): number {
+function planTransients(device: GPUDevice, label: string, dispatches: Dispatch[], kept: Set<Tensor>): number {
   const first = new Map<Tensor, number>();
   const last = new Map<Tensor, number>();
   dispatches.forEach((d, i) => {
@@ -186,12 +194,12 @@ function planTransients(device: GPUDevice, label: string, dispatches: Dispatch[]
   for (const t of tensors) {
     const bytes = alignTo(t.size * 4, 16);
     const born = first.get(t)!;
-    const free = pool.filter((p) => p.freeAfter < born);
+    const free = kept.has(t) ? [] : pool.filter((p) => p.freeAfter < born);
     const fitting = free.filter((p) => p.bytes >= bytes).sort((a, b) => a.bytes - b.bytes);
     let slot = fitting[0] ?? free.sort((a, b) => b.bytes - a.bytes)[0];
     if (!slot) pool.push((slot = { bytes, freeAfter: -1, tenants: [] }));
     slot.bytes = Math.max(slot.bytes, bytes);
-    slot.freeAfter = last.get(t)!;
+    slot.freeAfter = kept.has(t) ? Infinity : last.get(t)!;
     slot.tenants.push(t);
   }
   let total = 0;

@@ -21,10 +21,16 @@ export function submitPrograms(device: GPUDevice, programs: readonly CompiledPro
   device.queue.submit([encoder.finish()]);
 }
 
+const UPLOAD_CHUNK = 8 << 20;
+
 export function upload(device: GPUDevice, t: Tensor, data: Float32Array | Uint32Array, elementOffset = 0): void {
   if (data.length + elementOffset > t.size) throw new Error(`upload to ${t.label}: ${data.length} elements do not fit in ${t.size}`);
   if (!t.buffer) throw new Error(`upload to ${t.label}: not allocated`);
-  device.queue.writeBuffer(t.buffer, t.byteOffset + elementOffset * 4, data.buffer, data.byteOffset, data.byteLength);
+  // In chunks of 8 MiB: the implementation's staging copy of each write stays small.
+  for (let at = 0; at < data.byteLength; at += UPLOAD_CHUNK) {
+    const n = Math.min(UPLOAD_CHUNK, data.byteLength - at);
+    device.queue.writeBuffer(t.buffer, t.byteOffset + elementOffset * 4 + at, data.buffer, data.byteOffset + at, n);
+  }
 }
 
 /** Reads a tensor back (waits for the queue). For tests, checkpoints and between-epoch evaluation only. */

@@ -65,7 +65,7 @@ export class FlatBuffer {
   /** Element offset of each view. */
   readonly offsets: number[];
 
-  constructor(device: GPUDevice, label: string, entries: { name: string; shape: readonly number[] }[]) {
+  constructor(device: GPUDevice, label: string, entries: readonly { name: string; shape: readonly number[] }[]) {
     const offsets: number[] = [];
     let total = 0;
     for (const e of entries) {

@@ -111,6 +111,13 @@ export class Graph {
     }
   }
 
+  /** What the op that produced `v` saved for backward (e.g. an LSTM's gates, to display them). */
+  savedOf(v: Value): Record<string, Tensor> {
+    const node = this.tape.find((n) => n.outputs.includes(v));
+    if (!node) throw new Error(`savedOf: ${v.tensor.label} was not produced by an op`);
+    return node.saved;
+  }
+
   /** Parameters that received no gradient (a model wiring error). */
   missingGrads(params: readonly Value[]): Value[] {
     return params.filter((p) => !this.grads.get(p.id)?.written);

@@ -1,0 +1,70 @@
+// Headless training: `npm run train -- mnist --cell lstm --epochs 3` (Node + Dawn; SwiftShader without a GPU).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { assembleMnist, MNIST_FILE_NAMES, MNIST_ROLES, type MnistFiles } from '../src/data/idx.ts';
+import { RunControl } from '../src/engine/control.ts';
+import { defaultMnistConfig, MnistSession } from '../src/engine/mnist.ts';
+import { acquireNodeGpu } from '../src/gpu/node.ts';
+import { mnistDataDir } from './vite-mnist-plugin.ts';
+
+function parseArgs(argv: string[]) {
+  const [task, ...rest] = argv;
+  const opts: Record<string, string> = {};
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
+    const [k, v] = a.includes('=') ? a.slice(2).split('=', 2) : [a.slice(2), rest[++i]];
+    opts[k] = v;
+  }
+  return { task, opts };
+}
+
+async function trainMnist(opts: Record<string, string>) {
+  const cell = (opts.cell ?? 'lstm') as 'lstm' | 'rnn';
+  if (cell !== 'lstm' && cell !== 'rnn') throw new Error('--cell must be lstm or rnn');
+  const cfg = defaultMnistConfig(cell);
+  if (opts.epochs) cfg.epochs = Number(opts.epochs);
+  if (opts.batch) cfg.batch = Number(opts.batch);
+  if (opts.hidden) cfg.model.hidden = Number(opts.hidden);
+  if (opts.lr) cfg.optimizer.lr = Number(opts.lr);
+  if (opts.seed) cfg.seed = Number(opts.seed);
+  const maxSteps = opts.steps ? Number(opts.steps) : Infinity;
+  const dir = mnistDataDir();
+  const files = Object.fromEntries(MNIST_ROLES.map((r) => [r, new Uint8Array(readFileSync(join(dir, MNIST_FILE_NAMES[r])))])) as MnistFiles;
+  const data = assembleMnist(files);
+  const { device, adapterInfo } = await acquireNodeGpu();
+  console.log(`adapter: ${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`.trim());
+  const t0 = performance.now();
+  const session = await MnistSession.create(device, data, cfg);
+  console.log(`mnist ${cell}-${cfg.model.hidden}: batch ${cfg.batch}, ${cfg.epochs} epochs of ${session.stepsPerEpoch} steps, ${session.dispatchesPerStep} dispatches/step, 1 submit/step; setup ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const control = new RunControl();
+  const start = performance.now();
+  for (let e = 0; e < cfg.epochs; e++) {
+    const te = performance.now();
+    await session.trainEpoch(
+      control,
+      (m) => {
+        if (m.step % (cfg.metricsEvery * 10) === 0 || m.step % session.stepsPerEpoch === 0) {
+          console.log(`  step ${m.step}: loss ${m.loss.toFixed(4)} acc ${(m.accuracy * 100).toFixed(1)}%`);
+        }
+      },
+      (s) => {
+        if (session.globalStep >= maxSteps) control.stop();
+        void s;
+      },
+    );
+    const trainTime = (performance.now() - te) / 1000;
+    const ev = await session.evaluate();
+    console.log(`epoch ${e + 1}: test accuracy ${(ev.accuracy * 100).toFixed(2)}% (loss ${ev.loss.toFixed(4)}) on ${data.test.count} images; epoch time ${trainTime.toFixed(1)} s, total ${((performance.now() - start) / 1000).toFixed(1)} s`);
+    if (control.isStopped) break;
+  }
+}
+
+const { task, opts } = parseArgs(process.argv.slice(2));
+const run = { mnist: trainMnist }[task as 'mnist'];
+if (!run) {
+  console.error('usage: npm run train -- mnist [--cell lstm|rnn] [--epochs N] [--batch B] [--hidden H] [--lr X] [--steps N]');
+  process.exit(2);
+}
+await run(opts);
+process.exit(0);

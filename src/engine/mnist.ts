@@ -1,0 +1,237 @@
+// MNIST row by row: the data on the GPU, the training step, the test-set evaluation and single-image
+// inference (with the hidden states and gates for the "inside the network" view).
+// Runs wherever a GPUDevice exists: the training Web Worker, or Node (npm run train).
+import type { MnistData } from '../data/idx.ts';
+import { permutation } from '../data/batch.ts';
+import { Program, type CompiledProgram } from '../gpu/program.ts';
+import { AsyncReader, download, submitPrograms, upload } from '../gpu/runner.ts';
+import type { Tensor } from '../gpu/tensor.ts';
+import { classifierForward, classifierParams, type ClassifierConfig } from '../models/classifier.ts';
+import { recordImageBatch, uploadImageSet, type GpuImageSet } from '../nn/data.ts';
+import { Graph } from '../nn/graph.ts';
+import { softmaxXent } from '../nn/ops.ts';
+import { Optimizer, type OptimizerConfig } from '../nn/optim.ts';
+import { ParamSet } from '../nn/params.ts';
+import { InFlight, type RunControl } from './control.ts';
+import { ConfigError } from './errors.ts';
+
+export interface MnistTrainConfig {
+  model: ClassifierConfig;
+  batch: number;
+  epochs: number;
+  optimizer: OptimizerConfig;
+  seed: number;
+  /** Read loss/accuracy every this many steps (asynchronously). */
+  metricsEvery: number;
+  evalBatch: number;
+}
+
+export function defaultMnistConfig(cell: 'lstm' | 'rnn' = 'lstm'): MnistTrainConfig {
+  return {
+    model: { cell, hidden: 128, steps: 28, inputSize: 28, classes: 10, forgetBias: cell === 'lstm' ? 1 : 0 },
+    batch: 128,
+    epochs: cell === 'lstm' ? 3 : 5,
+    optimizer: { kind: 'adam', lr: 0.001 },
+    seed: 1,
+    metricsEvery: 10,
+    evalBatch: 1000,
+  };
+}
+
+export interface StepMetrics {
+  step: number;
+  epoch: number;
+  /** Mean loss and accuracy over the steps since the previous report. */
+  loss: number;
+  accuracy: number;
+  samples: number;
+}
+
+export interface Inspection {
+  probs: Float32Array;
+  /** [T][H] hidden state after each row */
+  hidden: Float32Array;
+  /** LSTM only: [T][H] input, forget and output gates */
+  gates?: { input: Float32Array; forget: Float32Array; output: Float32Array };
+}
+
+export class MnistSession {
+  readonly params: ParamSet;
+  private readonly optimizer: Optimizer;
+  private readonly train: GpuImageSet;
+  private readonly test: GpuImageSet;
+  private readonly perm: Tensor;
+  private readonly stepOffset: Tensor;
+  private readonly metrics: Tensor;
+  private readonly evalMetrics: Tensor;
+  private readonly evalPerm: Tensor;
+  private trainStep!: CompiledProgram;
+  private evalStep!: CompiledProgram;
+  private infer!: { program: CompiledProgram; x: Tensor; logits: Tensor; Hs: Tensor; G?: Tensor };
+  readonly stepsPerEpoch: number;
+  dispatchesPerStep = 0;
+  globalStep = 0;
+  epoch = 0;
+  private backup?: Record<string, Float32Array>;
+
+  private constructor(readonly device: GPUDevice, data: MnistData, readonly config: MnistTrainConfig) {
+    const c = config.model;
+    validateConfig(config);
+    const setup = new Program(device, 'mnist data');
+    this.train = uploadImageSet(setup, data.train.pixels, data.train.labels, c.inputSize, c.steps, 'mnist.train');
+    this.test = uploadImageSet(setup, data.test.pixels, data.test.labels, c.inputSize, c.steps, 'mnist.test');
+    this.perm = setup.persistent([this.train.count], 'mnist.perm', 'u32');
+    this.evalPerm = setup.persistent([this.test.count], 'mnist.evalPerm', 'u32');
+    upload(device, this.evalPerm, Uint32Array.from({ length: this.test.count }, (_, i) => i));
+    this.stepOffset = setup.persistent([4], 'mnist.step', 'u32');
+    this.metrics = setup.persistent([4], 'mnist.metrics');
+    this.evalMetrics = setup.persistent([4], 'mnist.evalMetrics');
+    this.params = new ParamSet(device, classifierParams(c), 'mnist');
+    this.params.initialize(config.seed);
+    this.optimizer = new Optimizer(this.params, config.optimizer, setup);
+    this.stepsPerEpoch = Math.floor(this.train.count / config.batch);
+  }
+
+  static async create(device: GPUDevice, data: MnistData, config: MnistTrainConfig): Promise<MnistSession> {
+    const s = new MnistSession(device, data, config);
+    await s.build();
+    return s;
+  }
+
+  private async build(): Promise<void> {
+    const { model: c, batch: B, evalBatch: E } = this.config;
+    const device = this.device;
+
+    const p = new Program(device, 'mnist train step');
+    const g = new Graph(p);
+    const X = p.transient([c.steps * B, c.inputSize], 'X');
+    const labels = p.transient([B], 'labels', 'u32');
+    recordImageBatch(p, this.train, this.perm, this.stepOffset, B, X, labels);
+    const { logits } = classifierForward(g, this.params.values(g), g.value(X), c, B);
+    g.apply(softmaxXent, [logits, g.value(labels)], { scale: 1 / B, metrics: this.metrics, train: true });
+    g.backward();
+    this.optimizer.record(p);
+    this.trainStep = await p.compile();
+    this.dispatchesPerStep = this.trainStep.dispatchCount;
+
+    const e = new Program(device, 'mnist eval batch');
+    const ge = new Graph(e);
+    const Xe = e.transient([c.steps * E, c.inputSize], 'Xe');
+    const le = e.transient([E], 'labels', 'u32');
+    recordImageBatch(e, this.test, this.evalPerm, this.stepOffset, E, Xe, le);
+    const out = classifierForward(ge, this.params.values(ge), ge.value(Xe), c, E);
+    ge.apply(softmaxXent, [out.logits, ge.value(le)], { scale: 1, metrics: this.evalMetrics, train: false });
+    this.evalStep = await e.compile();
+
+    const q = new Program(device, 'mnist inference');
+    const gq = new Graph(q);
+    const x = q.persistent([c.steps, c.inputSize], 'drawn digit');
+    const r = classifierForward(gq, this.params.values(gq), gq.value(x), c, 1);
+    const saved = gq.savedOf(r.hs);
+    q.keep(r.logits.tensor);
+    q.keep(saved.Hs);
+    if (saved.G) q.keep(saved.G);
+    this.infer = { program: await q.compile(), x, logits: r.logits.tensor, Hs: saved.Hs, G: saved.G };
+  }
+
+  /** Trains one epoch. `onMetrics` is called asynchronously as readbacks arrive; never blocks a step. */
+  async trainEpoch(control: RunControl, onMetrics: (m: StepMetrics) => void, onStep?: (step: number) => void): Promise<boolean> {
+    const device = this.device;
+    const B = this.config.batch;
+    upload(device, this.perm, permutation(this.train.count, this.config.seed * 1000 + this.epoch));
+    upload(device, this.metrics, new Float32Array(4));
+    const epoch = this.epoch;
+    let lastStep = this.globalStep;
+    const reader = new AsyncReader(device, this.metrics, (d) => {
+      if (d[2] > 0) onMetrics({ step: lastStep, epoch, loss: d[0] / d[2], accuracy: d[1] / d[2], samples: d[2] });
+    });
+    const inflight = new InFlight(device);
+    for (let s = 0; s < this.stepsPerEpoch; s++) {
+      if (!(await control.checkpoint())) return false;
+      upload(device, this.stepOffset, new Uint32Array([s * B, 0, 0, 0]));
+      this.optimizer.prepareStep();
+      const wantRead = (s + 1) % this.config.metricsEvery === 0 || s === this.stepsPerEpoch - 1;
+      const copy = wantRead ? reader.copyCommand() : null;
+      submitPrograms(device, [this.trainStep], copy ? [copy] : [], 'mnist step');
+      this.globalStep++;
+      if (copy) {
+        lastStep = this.globalStep;
+        reader.afterSubmit();
+        upload(device, this.metrics, new Float32Array(4)); // lands after the copy, before the next step
+      }
+      onStep?.(s + 1);
+      await inflight.afterSubmit();
+    }
+    await inflight.drain();
+    await reader.drain();
+    this.epoch++;
+    return true;
+  }
+
+  /** Accuracy and mean loss on the full test set, batched on the GPU. */
+  async evaluate(): Promise<{ accuracy: number; loss: number }> {
+    const E = this.config.evalBatch;
+    upload(this.device, this.evalMetrics, new Float32Array(4));
+    const batches = Math.ceil(this.test.count / E);
+    for (let i = 0; i < batches; i++) {
+      // the last batch overlaps the previous one when E does not divide the test set; count only new rows
+      if (this.test.count % E !== 0) throw new Error(`evalBatch ${E} must divide the test set size ${this.test.count}`);
+      upload(this.device, this.stepOffset, new Uint32Array([i * E, 0, 0, 0]));
+      submitPrograms(this.device, [this.evalStep], [], 'mnist eval');
+    }
+    const m = await download(this.device, this.evalMetrics);
+    return { accuracy: m[1] / m[2], loss: m[0] / m[2] };
+  }
+
+  /** Classifies one 28x28 image (floats in [0,1]) and returns what the network saw row by row. */
+  async inspect(image: Float32Array): Promise<Inspection> {
+    const c = this.config.model;
+    upload(this.device, this.infer.x, image);
+    submitPrograms(this.device, [this.infer.program], [], 'mnist inference');
+    const logits = await download(this.device, this.infer.logits);
+    const Hs = await download(this.device, this.infer.Hs);
+    const probs = softmax(logits);
+    const H = c.hidden;
+    const hidden = Hs.slice(H, H * (c.steps + 1));
+    if (!this.infer.G) return { probs, hidden };
+    const G = await download(this.device, this.infer.G);
+    const pick = (gate: number) => Float32Array.from({ length: c.steps * H }, (_, k) => G[k * 4 + gate]);
+    return { probs, hidden, gates: { input: pick(0), forget: pick(1), output: pick(3) } };
+  }
+
+  /** Snapshot of the weights (host memory), taken after a good epoch; restore() brings it back after NaN. */
+  async snapshot(): Promise<void> {
+    this.backup = await this.params.export();
+  }
+
+  restore(): boolean {
+    if (!this.backup) return false;
+    this.params.import(this.backup);
+    this.optimizer.reset();
+    return true;
+  }
+
+  async exportWeights(): Promise<Record<string, Float32Array>> {
+    return this.params.export();
+  }
+}
+
+export function softmax(z: Float32Array): Float32Array {
+  const m = Math.max(...z);
+  const e = z.map((v) => Math.exp(v - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / s);
+}
+
+export function validateConfig(c: MnistTrainConfig): void {
+  const bad = (what: string) => {
+    throw new ConfigError(what);
+  };
+  const int = (v: number, lo: number, hi: number, name: string) => {
+    if (!Number.isInteger(v) || v < lo || v > hi) bad(`${name} must be a whole number from ${lo} to ${hi} (got ${v}).`);
+  };
+  int(c.model.hidden, 1, 2048, 'Hidden size');
+  int(c.batch, 1, 4096, 'Batch size');
+  int(c.epochs, 1, 100, 'Epochs');
+  if (!(c.optimizer.lr > 0 && c.optimizer.lr <= 10)) bad(`Learning rate must be a number above 0 and at most 10 (got ${c.optimizer.lr}).`);
+}

@@ -1,0 +1,152 @@
+// Parameters of a model: one flat buffer each for weights, gradients and optimizer moments (views at
+// 256-byte aligned offsets), initialised on the host with a seeded generator and uploaded once.
+import { upload, download } from '../gpu/runner.ts';
+import { FlatBuffer, type Tensor } from '../gpu/tensor.ts';
+import type { Graph, Value } from './graph.ts';
+
+export type Init =
+  | { kind: 'zeros' }
+  | { kind: 'const'; value: number }
+  | { kind: 'uniform'; scale: number } // U(-scale, scale)
+  | { kind: 'normal'; std: number }
+  | { kind: 'glorot' }; // U(±sqrt(6 / (fanIn + fanOut))) with fan-in/out from a 2D shape
+
+export interface ParamSpec {
+  name: string;
+  shape: readonly number[];
+  init: Init;
+}
+
+/** mulberry32: a small seeded generator (same as the data readers'); reproducible initialisation. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function initValues(spec: ParamSpec, rand: () => number): Float32Array {
+  const n = spec.shape.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(n);
+  const init = spec.init;
+  switch (init.kind) {
+    case 'zeros':
+      break;
+    case 'const':
+      out.fill(init.value);
+      break;
+    case 'uniform':
+      for (let i = 0; i < n; i++) out[i] = (2 * rand() - 1) * init.scale;
+      break;
+    case 'normal':
+      for (let i = 0; i < n; i += 2) {
+        const r = Math.sqrt(-2 * Math.log(1 - rand()));
+        const th = 2 * Math.PI * rand();
+        out[i] = r * Math.cos(th) * init.std;
+        if (i + 1 < n) out[i + 1] = r * Math.sin(th) * init.std;
+      }
+      break;
+    case 'glorot': {
+      const [fanIn, fanOut] = spec.shape.length === 2 ? spec.shape : [n, n];
+      const s = Math.sqrt(6 / (fanIn + fanOut));
+      for (let i = 0; i < n; i++) out[i] = (2 * rand() - 1) * s;
+      break;
+    }
+  }
+  return out;
+}
+
+export class ParamSet {
+  readonly weights: FlatBuffer;
+  readonly grads: FlatBuffer;
+  /** First and second moments (Adam), or the mean square (RMSProp, in m); allocated by allocateMoments. */
+  m?: FlatBuffer;
+  v?: FlatBuffer;
+  readonly byName: Map<string, number>;
+
+  constructor(readonly device: GPUDevice, readonly specs: readonly ParamSpec[], label = 'params') {
+    this.weights = new FlatBuffer(device, `${label}`, specs);
+    this.grads = new FlatBuffer(device, `d${label}`, specs);
+    this.byName = new Map(specs.map((s, i) => [s.name, i]));
+  }
+
+  get count(): number {
+    return this.specs.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
+  }
+
+  /** The GPU memory of weights, gradients and moments together. */
+  get bytes(): number {
+    return (2 + (this.m ? 1 : 0) + (this.v ? 1 : 0)) * this.weights.whole.size * 4;
+  }
+
+  weight(name: string): Tensor {
+    return this.weights.views[this.index(name)];
+  }
+
+  grad(name: string): Tensor {
+    return this.grads.views[this.index(name)];
+  }
+
+  private index(name: string): number {
+    const i = this.byName.get(name);
+    if (i === undefined) throw new Error(`no parameter ${name}`);
+    return i;
+  }
+
+  /** Graph values for every parameter, by name. */
+  values(g: Graph): Record<string, Value> {
+    const out: Record<string, Value> = {};
+    this.specs.forEach((s, i) => (out[s.name] = g.param(this.weights.views[i], this.grads.views[i])));
+    return out;
+  }
+
+  initialize(seed: number): void {
+    const rand = seededRandom(seed);
+    this.specs.forEach((s, i) => upload(this.device, this.weights.views[i], initValues(s, rand)));
+  }
+
+  /** Allocates `count` moment buffers (Adam 2, RMSProp 1, SGD 0) and sets them: m to `mInit` (RMSProp's mean
+   *  square starts at 1, as in TF), v to 0. */
+  resetMoments(count: 0 | 1 | 2, mInit = 0): void {
+    if (count >= 1) {
+      this.m ??= new FlatBuffer(this.device, `${this.weights.whole.label}.m`, this.specs);
+      upload(this.device, this.m.whole, new Float32Array(this.m.whole.size).fill(mInit));
+    }
+    if (count >= 2) {
+      this.v ??= new FlatBuffer(this.device, `${this.weights.whole.label}.v`, this.specs);
+      upload(this.device, this.v.whole, new Float32Array(this.v.whole.size));
+    }
+  }
+
+  set(name: string, values: Float32Array): void {
+    upload(this.device, this.weight(name), values);
+  }
+
+  async get(name: string): Promise<Float32Array> {
+    return download(this.device, this.weight(name));
+  }
+
+  async getGrad(name: string): Promise<Float32Array> {
+    return download(this.device, this.grad(name));
+  }
+
+  /** Every weight by name (a checkpoint). */
+  async export(): Promise<Record<string, Float32Array>> {
+    const out: Record<string, Float32Array> = {};
+    for (const s of this.specs) out[s.name] = await this.get(s.name);
+    return out;
+  }
+
+  import(weights: Record<string, Float32Array>): void {
+    for (const s of this.specs) {
+      const w = weights[s.name];
+      const n = s.shape.reduce((a, b) => a * b, 1);
+      if (!w || w.length !== n) throw new Error(`weights: ${s.name} missing or of the wrong size (${w?.length ?? 0} != ${n})`);
+      this.set(s.name, w);
+    }
+  }
+}

@@ -1,0 +1,11 @@
+import { testDevice } from './gpu.ts';
+import { Program } from '../src/gpu/program.ts';
+import { read, runProgram, tensorOf } from './gpu-helpers.ts';
+const device = await testDevice();
+const [M, N, K, gx, gy] = process.argv.slice(2).map(Number);
+const p = new Program(device, 'x');
+const A = tensorOf(p, new Float32Array(M * K).fill(1), 'A'), B = tensorOf(p, new Float32Array(K * N).fill(1), 'B'), C = p.persistent([M * N], 'C');
+p.dispatch('matmul_nn', { M, N, K, offA: 0, offB: 0, offC: 0, accumulate: 0, hasBias: 0 }, { A, B, bias: A, C }, [gx, gy]);
+await runProgram(p);
+const got = await read(device, C);
+console.log('ok', got[0], got[M * N - 1]);
