@@ -58,8 +58,8 @@ export interface Inspection {
 export class MnistSession {
   readonly params: ParamSet;
   private readonly optimizer: Optimizer;
-  private readonly train: GpuImageSet;
-  private readonly test: GpuImageSet;
+  private readonly train?: GpuImageSet;
+  private readonly test?: GpuImageSet;
   private readonly perm: Tensor;
   private readonly stepOffset: Tensor;
   private readonly metrics: Tensor;
@@ -74,25 +74,28 @@ export class MnistSession {
   epoch = 0;
   private backup?: Record<string, Float32Array>;
 
-  private constructor(readonly device: GPUDevice, data: MnistData, readonly config: MnistTrainConfig) {
+  /** `data` null: a model for inference only (the untrained network before any data is loaded). */
+  private constructor(readonly device: GPUDevice, data: MnistData | null, readonly config: MnistTrainConfig) {
     const c = config.model;
     validateConfig(config);
     const setup = new Program(device, 'mnist data');
-    this.train = uploadImageSet(setup, data.train.pixels, data.train.labels, c.inputSize, c.steps, 'mnist.train');
-    this.test = uploadImageSet(setup, data.test.pixels, data.test.labels, c.inputSize, c.steps, 'mnist.test');
-    this.perm = setup.persistent([this.train.count], 'mnist.perm', 'u32');
-    this.evalPerm = setup.persistent([this.test.count], 'mnist.evalPerm', 'u32');
-    upload(device, this.evalPerm, Uint32Array.from({ length: this.test.count }, (_, i) => i));
+    if (data) {
+      this.train = uploadImageSet(setup, data.train.pixels, data.train.labels, c.inputSize, c.steps, 'mnist.train');
+      this.test = uploadImageSet(setup, data.test.pixels, data.test.labels, c.inputSize, c.steps, 'mnist.test');
+    }
+    this.perm = setup.persistent([this.train?.count ?? 1], 'mnist.perm', 'u32');
+    this.evalPerm = setup.persistent([this.test?.count ?? 1], 'mnist.evalPerm', 'u32');
+    if (this.test) upload(device, this.evalPerm, Uint32Array.from({ length: this.test.count }, (_, i) => i));
     this.stepOffset = setup.persistent([4], 'mnist.step', 'u32');
     this.metrics = setup.persistent([4], 'mnist.metrics');
     this.evalMetrics = setup.persistent([4], 'mnist.evalMetrics');
     this.params = new ParamSet(device, classifierParams(c), 'mnist');
     this.params.initialize(config.seed);
     this.optimizer = new Optimizer(this.params, config.optimizer, setup);
-    this.stepsPerEpoch = Math.floor(this.train.count / config.batch);
+    this.stepsPerEpoch = Math.floor((this.train?.count ?? 0) / config.batch);
   }
 
-  static async create(device: GPUDevice, data: MnistData, config: MnistTrainConfig): Promise<MnistSession> {
+  static async create(device: GPUDevice, data: MnistData | null, config: MnistTrainConfig): Promise<MnistSession> {
     const s = new MnistSession(device, data, config);
     await s.build();
     return s;
@@ -102,6 +105,8 @@ export class MnistSession {
     const { model: c, batch: B, evalBatch: E } = this.config;
     const device = this.device;
 
+    await this.buildInference();
+    if (!this.train || !this.test) return;
     const p = new Program(device, 'mnist train step');
     const g = new Graph(p);
     const X = p.transient([c.steps * B, c.inputSize], 'X');
@@ -122,8 +127,11 @@ export class MnistSession {
     const out = classifierForward(ge, this.params.values(ge), ge.value(Xe), c, E);
     ge.apply(softmaxXent, [out.logits, ge.value(le)], { scale: 1, metrics: this.evalMetrics, train: false });
     this.evalStep = await e.compile();
+  }
 
-    const q = new Program(device, 'mnist inference');
+  private async buildInference(): Promise<void> {
+    const c = this.config.model;
+    const q = new Program(this.device, 'mnist inference');
     const gq = new Graph(q);
     const x = q.persistent([c.steps, c.inputSize], 'drawn digit');
     const r = classifierForward(gq, this.params.values(gq), gq.value(x), c, 1);
@@ -136,6 +144,7 @@ export class MnistSession {
 
   /** Trains one epoch. `onMetrics` is called asynchronously as readbacks arrive; never blocks a step. */
   async trainEpoch(control: RunControl, onMetrics: (m: StepMetrics) => void, onStep?: (step: number) => void): Promise<boolean> {
+    if (!this.train) throw new Error('no training data loaded');
     const device = this.device;
     const B = this.config.batch;
     upload(device, this.perm, permutation(this.train.count, this.config.seed * 1000 + this.epoch));
@@ -170,6 +179,7 @@ export class MnistSession {
 
   /** Accuracy and mean loss on the full test set, batched on the GPU. */
   async evaluate(): Promise<{ accuracy: number; loss: number }> {
+    if (!this.test) throw new Error('no test data loaded');
     const E = this.config.evalBatch;
     upload(this.device, this.evalMetrics, new Float32Array(4));
     const batches = Math.ceil(this.test.count / E);

@@ -1,0 +1,70 @@
+// The message protocol between the UI and the training worker: two discriminated unions, handled by an
+// exhaustive switch on each side. Payloads are plain data (numbers, strings, typed arrays), never GPU objects.
+import type { AdapterSummary } from '../gpu/device.ts';
+import type { GpuErrorKind } from '../gpu/errors.ts';
+import type { MnistTrainConfig } from './mnist.ts';
+
+export type Task = 'mnist' | 'fable' | 'ptb';
+
+export interface NamedFile {
+  name: string;
+  bytes: ArrayBuffer;
+}
+
+export type ToWorker =
+  | { type: 'mnist-load-builtin'; baseUrl: string }
+  | { type: 'mnist-load-files'; files: NamedFile[] }
+  | { type: 'mnist-train'; config: MnistTrainConfig }
+  | { type: 'mnist-inspect'; requestId: number; image: Float32Array }
+  | { type: 'mnist-test-image'; requestId: number; index: number }
+  | { type: 'pause'; task: Task }
+  | { type: 'resume'; task: Task }
+  | { type: 'stop'; task: Task }
+  | { type: 'check-gradients' };
+
+export type RunState = 'idle' | 'preparing' | 'running' | 'paused' | 'stopped' | 'done' | 'diverged' | 'failed';
+
+export interface KernelCheck {
+  kernel: string;
+  /** Worst relative error of the analytic gradient against central finite differences on this GPU. */
+  worstRelError: number;
+  tolerance: number;
+  ok: boolean;
+  checked: number;
+}
+
+export type FromWorker =
+  | { type: 'ready'; adapter: AdapterSummary }
+  /** WebGPU unusable (no adapter, device lost): the app shows it and offers a reload. */
+  | { type: 'fatal'; kind: GpuErrorKind; message: string }
+  /** Something went wrong in one area; everything else keeps working. */
+  | { type: 'error'; scope: 'mnist-data' | 'mnist-train' | 'mnist-inspect' | 'diagnostics'; message: string }
+  | { type: 'mnist-load-progress'; file: string; loaded: number; total: number }
+  | { type: 'mnist-loaded'; source: 'builtin' | 'files'; train: number; test: number }
+  | { type: 'train-state'; task: Task; state: RunState; message?: string }
+  | { type: 'train-started'; task: Task; epochs: number; stepsPerEpoch: number; dispatchesPerStep: number; batch: number }
+  | { type: 'train-metrics'; task: Task; step: number; epoch: number; loss: number; accuracy: number }
+  | {
+      type: 'train-progress';
+      task: Task;
+      step: number;
+      epoch: number;
+      epochStep: number;
+      stepsPerEpoch: number;
+      stepsPerSecond: number;
+      samplesPerSecond: number;
+      secondsLeft: number;
+    }
+  | { type: 'train-epoch'; task: Task; epoch: number; testAccuracy: number; testLoss: number; seconds: number }
+  | {
+      type: 'mnist-inspection';
+      requestId: number;
+      trained: boolean;
+      cell: 'lstm' | 'rnn' | null;
+      probs: Float32Array;
+      hidden: Float32Array;
+      gates: { input: Float32Array; forget: Float32Array; output: Float32Array } | null;
+      hiddenSize: number;
+    }
+  | { type: 'mnist-test-image'; requestId: number; index: number; image: Float32Array; label: number }
+  | { type: 'gradient-check'; results: KernelCheck[]; seconds: number };
