@@ -21,7 +21,7 @@
 struct Params {
   T: u32, B: u32, H: u32, t: u32,
   forgetBias: f32,
-  useState: u32,   // forward: read the initial state from `state` (else zeros) ...
+  useState: u32,   // forward: the initial state is the carried `state` (copied in by `init`), else zeros ...
   writeState: u32, // ... and write the final one back at t = T-1 (only when T > 1: with T = 1 the step would
                    // overwrite what other invocations still read; lstm_carry does it then)
   hasDHs: u32,     // backward: an upstream gradient for every step's h is bound
@@ -42,47 +42,72 @@ fn sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
 // tanh without overflow for large |x| (exp of a non-positive number only)
 fn tanh_s(x: f32) -> f32 { let e = exp(-2.0 * abs(x)); return sign(x) * (1.0 - e) / (1.0 + e); }
 
+// Forward step: one invocation per unit j and four batch rows (b0..b0+3), so each vec4 of Wh loaded serves
+// four rows. Slot 0 of Hs/Cs holds the initial state: zeros written here at t = 0, or the carried state copied
+// in by `init` before the first step.
 @compute @workgroup_size(WG)
 fn forward_step(@builtin(global_invocation_id) gid: vec3u) {
-  let j = gid.x % p.H;
-  let b = gid.x / p.H;
-  if (b >= p.B) { return; }
+  let j = gid.x;
+  let b0 = gid.y * 4u;
+  if (j >= p.H || b0 >= p.B) { return; }
   let t = p.t;
   let BH = p.B * p.H;
-  let prev = t * BH + b * p.H;       // slot t: h_{t-1}, c_{t-1}
-  if (t == 0u) {
-    var h0 = 0.0;
-    var c0 = 0.0;
-    if (p.useState == 1u) { h0 = state[b * p.H + j]; c0 = state[BH + b * p.H + j]; }
-    Hs[prev + j] = h0;
-    Cs[prev + j] = c0;
+  let rows = min(4u, p.B - b0);
+  var a: array<vec4f, 4>;
+  var base: array<u32, 4>;
+  for (var r = 0u; r < 4u; r++) {
+    let b = min(b0 + r, p.B - 1u);
+    a[r] = XW[(t * p.B + b) * p.H + j];
+    base[r] = t * BH + b * p.H;
   }
-  var a = XW[(t * p.B + b) * p.H + j];
-  for (var k = 0u; k < p.H; k++) {
-    var hk: f32;
-    if (t == 0u) {
-      hk = select(0.0, state[b * p.H + k], p.useState == 1u);
-    } else {
-      hk = Hs[prev + k];
+  let zeroState = t == 0u && p.useState == 0u;
+  if (zeroState) {
+    for (var r = 0u; r < rows; r++) { Hs[base[r] + j] = 0.0; Cs[base[r] + j] = 0.0; }
+  } else {
+    var k = 0u;
+    for (; k + 4u <= p.H; k += 4u) {
+      let w0 = Wh[k * p.H + j];
+      let w1 = Wh[(k + 1u) * p.H + j];
+      let w2 = Wh[(k + 2u) * p.H + j];
+      let w3 = Wh[(k + 3u) * p.H + j];
+      for (var r = 0u; r < 4u; r++) {
+        let i = base[r] + k;
+        a[r] += Hs[i] * w0 + Hs[i + 1u] * w1 + Hs[i + 2u] * w2 + Hs[i + 3u] * w3;
+      }
     }
-    a += hk * Wh[k * p.H + j];
+    for (; k < p.H; k++) {
+      let w = Wh[k * p.H + j];
+      for (var r = 0u; r < 4u; r++) { a[r] += Hs[base[r] + k] * w; }
+    }
   }
-  let ig = sigmoid(a.x);
-  let fg = sigmoid(a.y + p.forgetBias);
-  let gg = tanh_s(a.z);
-  let og = sigmoid(a.w);
-  var cPrev: f32;
-  if (t == 0u) { cPrev = select(0.0, state[BH + b * p.H + j], p.useState == 1u); } else { cPrev = Cs[prev + j]; }
-  let c = fg * cPrev + ig * gg;
-  let h = og * tanh_s(c);
-  let next = prev + BH;
-  Cs[next + j] = c;
-  Hs[next + j] = h;
-  G[(t * p.B + b) * p.H + j] = vec4f(ig, fg, gg, og);
-  if (t + 1u == p.T && p.writeState == 1u) {
-    state[b * p.H + j] = h;
-    state[BH + b * p.H + j] = c;
+  for (var r = 0u; r < rows; r++) {
+    let b = b0 + r;
+    let ig = sigmoid(a[r].x);
+    let fg = sigmoid(a[r].y + p.forgetBias);
+    let gg = tanh_s(a[r].z);
+    let og = sigmoid(a[r].w);
+    var cPrev = 0.0;
+    if (!zeroState) { cPrev = Cs[base[r] + j]; }
+    let c = fg * cPrev + ig * gg;
+    let h = og * tanh_s(c);
+    let next = base[r] + BH;
+    Cs[next + j] = c;
+    Hs[next + j] = h;
+    G[(t * p.B + b) * p.H + j] = vec4f(ig, fg, gg, og);
+    if (t + 1u == p.T && p.writeState == 1u) {
+      state[b * p.H + j] = h;
+      state[BH + b * p.H + j] = c;
+    }
   }
+}
+
+// Copies the carried (h, c) into slot 0 of Hs/Cs before the first step (when useState).
+@compute @workgroup_size(WG)
+fn init(@builtin(global_invocation_id) gid: vec3u) {
+  let BH = p.B * p.H;
+  if (gid.x >= BH) { return; }
+  Hs[gid.x] = state[gid.x];
+  Cs[gid.x] = state[BH + gid.x];
 }
 
 // Copies the final (h, c) into `state` for the next batch: used when T = 1 (see writeState).
@@ -99,44 +124,47 @@ fn carry(@builtin(global_invocation_id) gid: vec3u) {
 @group(0) @binding(9) var<storage, read_write> dG: array<vec4f>;  // [T][B][H] vec4: pre-activation gradients
 @group(0) @binding(10) var<storage, read_write> dC: array<f32>;   // [B][H] dc_{t+1} * f_{t+1}, carried
 
+// Backward step: one invocation per unit j and four batch rows; each vec4 of Wh's row j serves four rows.
 @compute @workgroup_size(WG)
 fn backward_step(@builtin(global_invocation_id) gid: vec3u) {
-  let j = gid.x % p.H;
-  let b = gid.x / p.H;
-  if (b >= p.B) { return; }
+  let j = gid.x;
+  let b0 = gid.y * 4u;
+  if (j >= p.H || b0 >= p.B) { return; }
   let t = p.t;
   let BH = p.B * p.H;
   let last = t + 1u == p.T;
-  var dh = 0.0;
-  if (p.hasDHs == 1u) { dh = dHs[t * BH + b * p.H + j]; }
-  if (last && p.hasDhT == 1u) { dh += dhT[b * p.H + j]; }
+  var dh = vec4f(0.0);
   if (!last) {
-    let rowNext = ((t + 1u) * p.B + b) * p.H;
+    var nb: array<u32, 4>;
+    for (var r = 0u; r < 4u; r++) { nb[r] = ((t + 1u) * p.B + min(b0 + r, p.B - 1u)) * p.H; }
     let wRow = j * p.H;
-    var acc = 0.0;
-    for (var k = 0u; k < p.H; k++) { acc += dot(dG[rowNext + k], Wh[wRow + k]); }
-    dh += acc;
+    for (var k = 0u; k < p.H; k++) {
+      let w = Wh[wRow + k];
+      dh += vec4f(dot(dG[nb[0] + k], w), dot(dG[nb[1] + k], w), dot(dG[nb[2] + k], w), dot(dG[nb[3] + k], w));
+    }
   }
-  let gates = G[(t * p.B + b) * p.H + j];
-  let c = Cs[(t + 1u) * BH + b * p.H + j];
-  let cPrev = Cs[t * BH + b * p.H + j];
-  let tc = tanh_s(c);
-  var dc = dh * gates.w * (1.0 - tc * tc);
-  if (!last) { dc += dC[b * p.H + j]; }
-  let da = vec4f(
-    dc * gates.z * gates.x * (1.0 - gates.x),
-    dc * cPrev * gates.y * (1.0 - gates.y),
-    dc * gates.x * (1.0 - gates.z * gates.z),
-    dh * tc * gates.w * (1.0 - gates.w),
-  );
-  dG[(t * p.B + b) * p.H + j] = da;
-  dC[b * p.H + j] = dc * gates.y;
+  let rows = min(4u, p.B - b0);
+  for (var r = 0u; r < rows; r++) {
+    let b = b0 + r;
+    var d = dh[r];
+    if (p.hasDHs == 1u) { d += dHs[t * BH + b * p.H + j]; }
+    if (last && p.hasDhT == 1u) { d += dhT[b * p.H + j]; }
+    let gates = G[(t * p.B + b) * p.H + j];
+    let c = Cs[(t + 1u) * BH + b * p.H + j];
+    let cPrev = Cs[t * BH + b * p.H + j];
+    let tc = tanh_s(c);
+    var dc = d * gates.w * (1.0 - tc * tc);
+    if (!last) { dc += dC[b * p.H + j]; }
+    dG[(t * p.B + b) * p.H + j] = vec4f(
+      dc * gates.z * gates.x * (1.0 - gates.x),
+      dc * cPrev * gates.y * (1.0 - gates.y),
+      dc * gates.x * (1.0 - gates.z * gates.z),
+      d * tc * gates.w * (1.0 - gates.w),
+    );
+    dC[b * p.H + j] = dc * gates.y;
+  }
 }
 
-// pointwise: the elementwise half of forward_step on its own, so the fused step can be checked against the
-// same step composed from two matmuls (A = x_t·Wx + b, then A += h_{t-1}·Wh with accumulate) and this kernel.
-//   A [B][4H] (vec4 per unit, gate-interleaved): the pre-activations of step t;  c_{t-1} = Cs[t]
-//   writes G[t], Cs[t+1] = c_t, Hs[t+1] = h_t with the formulas of forward_step. One invocation per (j, b).
 @group(0) @binding(11) var<storage, read> A: array<vec4f>;
 
 @compute @workgroup_size(WG)

@@ -54,39 +54,45 @@ fn clipScale(lid: u32, first: bool) -> f32 {
   return 1.0;
 }
 
-fn elementIndex(wid: vec3u, nwg: vec3u, lid: u32) -> u32 { return (wid.x + wid.y * nwg.x) * WG + lid; }
+// The update kernels run a fixed number of workgroups (at most MAX_GROUPS) that stride over the buffer, so the
+// clip factor is reduced once per workgroup, not once per 256 elements.
 
 @compute @workgroup_size(WG)
 fn sgd(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let scale = clipScale(lid, wid.x == 0u && wid.y == 0u);
-  let i = elementIndex(wid, nwg, lid);
-  if (i >= p.n) { return; }
-  w[i] -= hyper[0] * g[i] * scale;
+  let scale = clipScale(lid, wid.x == 0u);
+  let lr = hyper[0];
+  for (var i = wid.x * WG + lid; i < p.n; i += nwg.x * WG) {
+    w[i] -= lr * g[i] * scale;
+  }
 }
 
 @compute @workgroup_size(WG)
 fn adam(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let scale = clipScale(lid, wid.x == 0u && wid.y == 0u);
-  let i = elementIndex(wid, nwg, lid);
-  if (i >= p.n) { return; }
-  let gi = g[i] * scale;
+  let scale = clipScale(lid, wid.x == 0u);
+  let lr = hyper[0];
   let b1 = hyper[2];
   let b2 = hyper[3];
-  let mi = b1 * m[i] + (1.0 - b1) * gi;
-  let vi = b2 * v[i] + (1.0 - b2) * gi * gi;
-  m[i] = mi;
-  v[i] = vi;
-  w[i] -= hyper[0] * mi / (sqrt(vi) + hyper[4]);
+  let eps = hyper[4];
+  for (var i = wid.x * WG + lid; i < p.n; i += nwg.x * WG) {
+    let gi = g[i] * scale;
+    let mi = b1 * m[i] + (1.0 - b1) * gi;
+    let vi = b2 * v[i] + (1.0 - b2) * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    w[i] -= lr * mi / (sqrt(vi) + eps);
+  }
 }
 
 @compute @workgroup_size(WG)
 fn rmsprop(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let scale = clipScale(lid, wid.x == 0u && wid.y == 0u);
-  let i = elementIndex(wid, nwg, lid);
-  if (i >= p.n) { return; }
-  let gi = g[i] * scale;
+  let scale = clipScale(lid, wid.x == 0u);
+  let lr = hyper[0];
+  let eps = hyper[4];
   let decay = hyper[5];
-  let ms = decay * m[i] + (1.0 - decay) * gi * gi;
-  m[i] = ms;
-  w[i] -= hyper[0] * gi / sqrt(ms + hyper[4]);
+  for (var i = wid.x * WG + lid; i < p.n; i += nwg.x * WG) {
+    let gi = g[i] * scale;
+    let ms = decay * m[i] + (1.0 - decay) * gi * gi;
+    m[i] = ms;
+    w[i] -= lr * gi / sqrt(ms + eps);
+  }
 }

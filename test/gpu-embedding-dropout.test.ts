@@ -131,7 +131,7 @@ describe('dropout', () => {
     });
   }
 
-  it('the dropout op, forward and backward (x [15][7] at an offset, keep 0.35, layer 2)', async () => {
+  it('the dropout op, forward and backward (x [15][7], keep 0.35, layer 2; and on a slice at an offset)', async () => {
     const device = await testDevice();
     const rand = mulberry32(41);
     const rows = 15, cols = 7, n = rows * cols, keep = 0.35, layer = 2, seedValue = 2024;
@@ -143,10 +143,15 @@ describe('dropout', () => {
     const xv = g.param(tensorOf(p, x, 'x', [rows, cols]), dx);
     const seed = tensorOf(p, Uint32Array.of(seedValue), 'seed', [1]);
     const [y] = g.apply(dropout, [xv], { keep, layer, seed });
+    // the same op on a slice of a larger tensor (x read at its offset; forward only), as a layer's output in Hs
+    const big = randF32(n + 2 * cols, rand, 0.5, 1.5);
+    const [ySlice] = g.apply(dropout, [g.value(tensorOf(p, big, 'big'), [rows, cols], 2 * cols)], { keep, layer: layer + 1, seed });
     g.apply(seedGrads, [y!], { grads: [tensorOf(p, dy, 'dy', [rows, cols])] });
     g.backward();
     const yCopy = copyOut(p, y!.tensor, 'y', y!.offset, n);
+    const ySliceCopy = copyOut(p, ySlice!.tensor, 'y of slice', ySlice!.offset, n);
     await runProgram(p);
+    expectClose(await read(device, ySliceCopy), dropoutForward(big.subarray(2 * cols), keep, seedValue, layer + 1), TOL.ulp, 'op y of a slice');
     const mask = dropoutMask(n, keep, seedValue, layer);
     const gotY = await read(device, yCopy);
     expectEqualArrays(Array.from(gotY, (v) => Number(v !== 0)), Array.from(mask, (m) => Number(m !== 0)), 'op mask');

@@ -15,7 +15,7 @@ import { maxRelErr } from './gpu.ts';
  * i.e. a relative error, where elements smaller than `floor` times the array's largest magnitude are held to an
  * absolute error of rel · floor · max|want| (a pure ratio there only measures cancellation). The reference is
  * always fed the f32-rounded inputs the GPU saw, so only the GPU's own arithmetic is measured.
- * Integer results (ids, masks, argmax, labels) are compared exactly, never through this table.
+ * Integer results (ids, masks, argmax, labels) and pure copies (gathers) are compared exactly, not through this table.
  */
 export const TOL = {
   /** Results a few roundings away from the reference (a division, a scale, one addition): 16 ulps relative, and
@@ -39,6 +39,7 @@ export function tolErr(got: ArrayLike<number>, want: ArrayLike<number>, tol: Tol
   return maxRelErr(got, want, Math.max(tol.floor * scale, 1e-30));
 }
 
+/** GPU_TEST_VERBOSE=1 prints every comparison's error (to see the margins under the table). */
 const VERBOSE = !!process.env.GPU_TEST_VERBOSE;
 
 /** Asserts got ≈ want within `tol`; also guards against vacuous comparisons (an all-zero reference). */

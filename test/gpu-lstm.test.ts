@@ -142,12 +142,14 @@ describe('fused LSTM step vs the same step composed from matmul + lstm_pointwise
     const u = (t: number, useState: number) => ({ T, B, H, t, forgetBias, useState, writeState: 0, hasDHs: 0, hasDhT: 0 });
     const grid: [number] = [Math.ceil(BH / 64)];
 
-    // fused: XW for all steps by one matmul, then one lstm_forward_step per t
+    // fused: XW for all steps by one matmul, the carried state into slot 0, then one lstm_forward_step per t
     const XW = p.persistent([N, G4], 'XW');
     const state = tensorOf(p, [...h0, ...c0], 'state');
     const Hf = p.persistent([T + 1, B, H], 'Hs fused'), Cf = p.persistent([T + 1, B, H], 'Cs fused'), Gf = p.persistent([N, G4], 'G fused');
     p.dispatch('matmul_nn', { ...mm, M: N, N: G4, K: I }, { A: xT, B: WxT, bias: bT, C: XW }, [1, 1]);
-    for (let t = 0; t < T; t++) p.dispatch('lstm_forward_step', u(t, 1), { XW, Wh: WhT, Hs: Hf, Cs: Cf, G: Gf, state }, grid);
+    p.dispatch('lstm_init', u(0, 1), { Hs: Hf, Cs: Cf, state }, grid);
+    const stepGrid: [number, number] = [Math.ceil(H / 64), Math.ceil(B / 4)];
+    for (let t = 0; t < T; t++) p.dispatch('lstm_forward_step', u(t, 1), { XW, Wh: WhT, Hs: Hf, Cs: Cf, G: Gf, state }, stepGrid);
 
     // composed: per step A = x_t·Wx + b; A += h_{t-1}·Wh; pointwise
     const Hc = tensorOf(p, [...h0, ...new Float64Array(T * BH)], 'Hs composed');

@@ -7,6 +7,7 @@ import dropoutWgsl from '../../shaders/dropout.wgsl?raw';
 import embeddingWgsl from '../../shaders/embedding.wgsl?raw';
 import lstmWgsl from '../../shaders/lstm.wgsl?raw';
 import matmulWgsl from '../../shaders/matmul.wgsl?raw';
+import matmulV4Wgsl from '../../shaders/matmul_v4.wgsl?raw';
 import optimWgsl from '../../shaders/optim.wgsl?raw';
 import rnnWgsl from '../../shaders/rnn.wgsl?raw';
 import sampleWgsl from '../../shaders/sample.wgsl?raw';
@@ -70,10 +71,22 @@ const matmul = (transA: boolean, transB: boolean): KernelSpec => ({
   workgroup: [8, 8],
 });
 
+const matmulV4 = (entry: 'nn' | 'tn' | 'nt'): KernelSpec => ({
+  source: matmulV4Wgsl,
+  entry,
+  uniforms: MATMUL_UNIFORMS,
+  bindings: MATMUL_BINDINGS,
+  constants: { WG_X: 8, WG_Y: 8 },
+  workgroup: [8, 8],
+});
+
 export const KERNELS = {
   matmul_nn: matmul(false, false),
   matmul_tn: matmul(true, false),
   matmul_nt: matmul(false, true),
+  matmul_nn_v4: matmulV4('nn'),
+  matmul_tn_v4: matmulV4('tn'),
+  matmul_nt_v4: matmulV4('nt'),
   bias_grad: {
     source: matmulWgsl,
     entry: 'bias_grad',
@@ -88,6 +101,13 @@ export const KERNELS = {
     entry: 'forward_step',
     uniforms: LSTM_UNIFORMS,
     bindings: [['XW', 1, 'read'], ['Wh', 2, 'read'], ['Hs', 3, 'rw'], ['Cs', 4, 'rw'], ['G', 5, 'rw'], ['state', 6, 'rw']],
+    workgroup: [64],
+  },
+  lstm_init: {
+    source: lstmWgsl,
+    entry: 'init',
+    uniforms: LSTM_UNIFORMS,
+    bindings: [['Hs', 3, 'rw'], ['Cs', 4, 'rw'], ['state', 6, 'rw']],
     workgroup: [64],
   },
   lstm_carry: {

@@ -225,6 +225,29 @@ export class CompiledProgram {
     return this.steps.length;
   }
 
+  /** Runs each dispatch alone and waits for it: wall time per kernel, for benchmarks (never in training). */
+  async profile(device: GPUDevice): Promise<Map<string, { ms: number; count: number }>> {
+    const out = new Map<string, { ms: number; count: number }>();
+    for (const s of this.steps) {
+      const enc = device.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      pass.setPipeline(s.pipeline);
+      pass.setBindGroup(0, s.bindGroup);
+      pass.dispatchWorkgroups(s.grid[0], s.grid[1], s.grid[2]);
+      pass.end();
+      const t0 = performance.now();
+      device.queue.submit([enc.finish()]);
+      await device.queue.onSubmittedWorkDone();
+      const ms = performance.now() - t0;
+      const key = s.pipeline.label;
+      const e = out.get(key) ?? { ms: 0, count: 0 };
+      e.ms += ms;
+      e.count++;
+      out.set(key, e);
+    }
+    return out;
+  }
+
   /** Records every dispatch into an open compute pass. */
   encode(pass: GPUComputePassEncoder): void {
     let current: GPUComputePipeline | undefined;

@@ -17,12 +17,21 @@ export function matmul(
   M: number, N: number, K: number,
   bias?: Tensor,
 ): void {
+  const fast = vec4Aligned(kind, M, N, K, a.offset, b.offset);
   g.program.dispatch(
-    `matmul_${kind}`,
+    fast ? `matmul_${kind}_v4` : `matmul_${kind}`,
     { M, N, K, offA: a.offset, offB: b.offset, offC: c.offset ?? 0, accumulate: Number(c.accumulate ?? false), hasBias: Number(!!bias) },
     { A: a.tensor, B: b.tensor, bias: bias ?? g.dummy, C: c.tensor },
-    [Math.ceil(N / MM_GROUP), Math.ceil(M / MM_GROUP)],
+    [Math.ceil(N / (fast && kind !== 'nt' ? 2 * MM_GROUP : MM_GROUP)), Math.ceil(M / MM_GROUP)],
   );
+}
+
+/** Whether the vec4 fast path of shaders/matmul_v4.wgsl applies (its header lists the conditions). */
+export function vec4Aligned(kind: 'nn' | 'tn' | 'nt', M: number, N: number, K: number, offA: number, offB: number): boolean {
+  if (offA % 4 !== 0 || offB % 4 !== 0) return false;
+  if (kind === 'nn') return N % 4 === 0 && K % 4 === 0;
+  if (kind === 'tn') return M % 4 === 0 && N % 4 === 0;
+  return K % 4 === 0;
 }
 
 function biasGrad(g: Graph, dY: Value, rows: number, cols: number, sink: { tensor: Tensor; accumulate: boolean }) {
@@ -91,8 +100,10 @@ function recurrentOp(cell: 'lstm' | 'rnn'): OpDef<RecurrentAttrs> {
         const Cs = p.transient([T + 1, B, H], 'lstm.Cs');
         const G = p.transient([N, 4 * H], 'lstm.G');
         Object.assign(saved, { Cs, G });
+        const stepGrid = [Math.ceil(H / 64), Math.ceil(B / 4)] as const;
+        if (a.state) p.dispatch('lstm_init', lstmUniforms(a, 0, 1, 0), { Hs, Cs, state }, grid);
         for (let t = 0; t < T; t++) {
-          p.dispatch('lstm_forward_step', lstmUniforms(a, t, useState, writeState), { XW, Wh: Wh.tensor, Hs, Cs, G, state }, grid, `lstm fwd t=${t}`);
+          p.dispatch('lstm_forward_step', lstmUniforms(a, t, useState, writeState), { XW, Wh: Wh.tensor, Hs, Cs, G, state }, stepGrid, `lstm fwd t=${t}`);
         }
         if (a.state && T === 1) p.dispatch('lstm_carry', lstmUniforms(a, 0, 1, 1), { Hs, Cs, state }, grid);
       } else {
@@ -124,7 +135,7 @@ function recurrentOp(cell: 'lstm' | 'rnn'): OpDef<RecurrentAttrs> {
             'lstm_backward_step',
             { ...lstmUniforms(a, t, 0, 0), ...flags },
             { Wh: Wh.tensor, Cs, G, dHs: dHs?.tensor ?? g.dummy, dhT: dhT?.tensor ?? g.dummy, dG, dC },
-            grid,
+            [Math.ceil(H / 64), Math.ceil(B / 4)],
             `lstm bwd t=${t}`,
           );
         }

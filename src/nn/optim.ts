@@ -2,7 +2,6 @@
 // the flat buffers whatever the model. The host writes the hyper-parameters of each step (learning rate,
 // Adam's bias correction) into `hyper` before the submit.
 import type { Program } from '../gpu/program.ts';
-import { grid1d } from '../gpu/program.ts';
 import { upload } from '../gpu/runner.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import type { ParamSet } from './params.ts';
@@ -23,6 +22,8 @@ export interface OptimizerConfig {
 }
 
 const NPART = 256;
+/** Workgroups of the update kernels (they stride over the buffer; see shaders/optim.wgsl). */
+const MAX_UPDATE_GROUPS = 512;
 
 export class Optimizer {
   readonly hyper: Tensor;
@@ -43,7 +44,7 @@ export class Optimizer {
     const g = this.params.grads.whole;
     program.dispatch('grad_sumsq', { n }, { g, partial }, [NPART]);
     const common = { g, partial, w: this.params.weights.whole, hyper: this.hyper, stats: this.stats };
-    const grid = grid1d(n, 256);
+    const grid = [Math.min(Math.ceil(n / 256), MAX_UPDATE_GROUPS)] as const;
     if (this.config.kind === 'sgd') program.dispatch('sgd', { n }, common, grid);
     else if (this.config.kind === 'rmsprop') program.dispatch('rmsprop', { n }, { ...common, m: this.params.m!.whole }, grid);
     else program.dispatch('adam', { n }, { ...common, m: this.params.m!.whole, v: this.params.v!.whole }, grid);

@@ -1,0 +1,129 @@
+// matmul_v4.wgsl — the fast paths of matmul.wgsl for aligned shapes: every load is a vec4 and the inner loop
+// has no bounds checks. Same products and uniforms as matmul.wgsl (C[M][N] (+)= op(A)·op(B) (+ bias)); the
+// op layer picks these when the shapes allow (all as vec4 indices, offsets in elements, multiples of 4):
+//   nn: N % 4 = 0, K % 4 = 0   A [M][K], B [K][N]      4 rows x 8 columns per invocation, k by 4
+//   tn: M % 4 = 0, N % 4 = 0   A [K][M], B [K][N]      (dW = Xᵀ·dY: the weight gradients), 4x8 per invocation
+//   nt: K % 4 = 0              A [M][K], B [N][K]      (dX = dY·Wᵀ), 4x4 dot products
+// Rows past M (and for nt columns past N) are computed from clamped indices and not stored.
+
+struct Params {
+  M: u32, N: u32, K: u32,
+  offA: u32, offB: u32, offC: u32,
+  accumulate: u32, hasBias: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> A: array<vec4f>;
+@group(0) @binding(2) var<storage, read> B: array<vec4f>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> C: array<f32>;
+
+override WG_X: u32 = 8;
+override WG_Y: u32 = 8;
+
+fn store4(m: u32, n: u32, v: vec4f) {
+  if (m >= p.M) { return; }
+  var r = v;
+  if (p.hasBias == 1u) {
+    for (var j = 0u; j < 4u; j++) { if (n + j < p.N) { r[j] += bias[n + j]; } }
+  }
+  for (var j = 0u; j < 4u; j++) {
+    if (n + j < p.N) {
+      let idx = p.offC + m * p.N + n + j;
+      if (p.accumulate == 1u) { C[idx] += r[j]; } else { C[idx] = r[j]; }
+    }
+  }
+}
+
+// nn: 4 rows x 8 columns per invocation, k by 4.
+@compute @workgroup_size(WG_X, WG_Y)
+fn nn(@builtin(global_invocation_id) gid: vec3u) {
+  let row0 = gid.y * 4u;
+  let col0 = gid.x * 8u;
+  if (row0 >= p.M || col0 >= p.N) { return; }
+  let K4 = p.K / 4u;
+  let N4 = p.N / 4u;
+  let second = col0 + 4u < p.N;
+  let e = select(0u, 1u, second);
+  let r0 = (p.offA / 4u) + row0 * K4;
+  let r1 = (p.offA / 4u) + min(row0 + 1u, p.M - 1u) * K4;
+  let r2 = (p.offA / 4u) + min(row0 + 2u, p.M - 1u) * K4;
+  let r3 = (p.offA / 4u) + min(row0 + 3u, p.M - 1u) * K4;
+  var bi = p.offB / 4u + gid.x * 2u;
+  var c0 = vec4f(0.0); var c1 = vec4f(0.0); var c2 = vec4f(0.0); var c3 = vec4f(0.0);
+  var d0 = vec4f(0.0); var d1 = vec4f(0.0); var d2 = vec4f(0.0); var d3 = vec4f(0.0);
+  for (var k4 = 0u; k4 < K4; k4++) {
+    let b0 = B[bi]; let b1 = B[bi + N4]; let b2 = B[bi + 2u * N4]; let b3 = B[bi + 3u * N4];
+    let f0 = B[bi + e]; let f1 = B[bi + N4 + e]; let f2 = B[bi + 2u * N4 + e]; let f3 = B[bi + 3u * N4 + e];
+    bi += 4u * N4;
+    let a0 = A[r0 + k4]; let a1 = A[r1 + k4]; let a2 = A[r2 + k4]; let a3 = A[r3 + k4];
+    c0 += a0.x * b0 + a0.y * b1 + a0.z * b2 + a0.w * b3;
+    c1 += a1.x * b0 + a1.y * b1 + a1.z * b2 + a1.w * b3;
+    c2 += a2.x * b0 + a2.y * b1 + a2.z * b2 + a2.w * b3;
+    c3 += a3.x * b0 + a3.y * b1 + a3.z * b2 + a3.w * b3;
+    d0 += a0.x * f0 + a0.y * f1 + a0.z * f2 + a0.w * f3;
+    d1 += a1.x * f0 + a1.y * f1 + a1.z * f2 + a1.w * f3;
+    d2 += a2.x * f0 + a2.y * f1 + a2.z * f2 + a2.w * f3;
+    d3 += a3.x * f0 + a3.y * f1 + a3.z * f2 + a3.w * f3;
+  }
+  store4(row0, col0, c0); store4(row0 + 1u, col0, c1); store4(row0 + 2u, col0, c2); store4(row0 + 3u, col0, c3);
+  if (second) {
+    store4(row0, col0 + 4u, d0); store4(row0 + 1u, col0 + 4u, d1); store4(row0 + 2u, col0 + 4u, d2); store4(row0 + 3u, col0 + 4u, d3);
+  }
+}
+
+// tn: 4 rows x 8 columns per invocation (one A load serves two B vec4s); N % 8 = 0 is not required: the
+// second column block is skipped past N.
+@compute @workgroup_size(WG_X, WG_Y)
+fn tn(@builtin(global_invocation_id) gid: vec3u) {
+  let row0 = gid.y * 4u;
+  let col0 = gid.x * 8u;
+  if (row0 >= p.M || col0 >= p.N) { return; }
+  let M4 = p.M / 4u;
+  let N4 = p.N / 4u;
+  let second = col0 + 4u < p.N;
+  var ai = p.offA / 4u + gid.y;
+  var bi = p.offB / 4u + gid.x * 2u;
+  let bStep = select(0u, 1u, second);
+  var c0 = vec4f(0.0); var c1 = vec4f(0.0); var c2 = vec4f(0.0); var c3 = vec4f(0.0);
+  var d0 = vec4f(0.0); var d1 = vec4f(0.0); var d2 = vec4f(0.0); var d3 = vec4f(0.0);
+  for (var k = 0u; k < p.K; k++) {
+    let a = A[ai];
+    let b = B[bi];
+    let e = B[bi + bStep];
+    ai += M4;
+    bi += N4;
+    c0 += a.x * b; c1 += a.y * b; c2 += a.z * b; c3 += a.w * b;
+    d0 += a.x * e; d1 += a.y * e; d2 += a.z * e; d3 += a.w * e;
+  }
+  store4(row0, col0, c0); store4(row0 + 1u, col0, c1); store4(row0 + 2u, col0, c2); store4(row0 + 3u, col0, c3);
+  if (second) {
+    store4(row0, col0 + 4u, d0); store4(row0 + 1u, col0 + 4u, d1); store4(row0 + 2u, col0 + 4u, d2); store4(row0 + 3u, col0 + 4u, d3);
+  }
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn nt(@builtin(global_invocation_id) gid: vec3u) {
+  let row0 = gid.y * 4u;
+  let col0 = gid.x * 4u;
+  if (row0 >= p.M || col0 >= p.N) { return; }
+  let K4 = p.K / 4u;
+  let a0i = p.offA / 4u + row0 * K4;
+  let a1i = p.offA / 4u + min(row0 + 1u, p.M - 1u) * K4;
+  let a2i = p.offA / 4u + min(row0 + 2u, p.M - 1u) * K4;
+  let a3i = p.offA / 4u + min(row0 + 3u, p.M - 1u) * K4;
+  let b0i = p.offB / 4u + col0 * K4;
+  let b1i = p.offB / 4u + min(col0 + 1u, p.N - 1u) * K4;
+  let b2i = p.offB / 4u + min(col0 + 2u, p.N - 1u) * K4;
+  let b3i = p.offB / 4u + min(col0 + 3u, p.N - 1u) * K4;
+  var c0 = vec4f(0.0); var c1 = vec4f(0.0); var c2 = vec4f(0.0); var c3 = vec4f(0.0);
+  for (var k4 = 0u; k4 < K4; k4++) {
+    let b0 = B[b0i + k4]; let b1 = B[b1i + k4]; let b2 = B[b2i + k4]; let b3 = B[b3i + k4];
+    let a0 = A[a0i + k4]; let a1 = A[a1i + k4]; let a2 = A[a2i + k4]; let a3 = A[a3i + k4];
+    c0 += vec4f(dot(a0, b0), dot(a0, b1), dot(a0, b2), dot(a0, b3));
+    c1 += vec4f(dot(a1, b0), dot(a1, b1), dot(a1, b2), dot(a1, b3));
+    c2 += vec4f(dot(a2, b0), dot(a2, b1), dot(a2, b2), dot(a2, b3));
+    c3 += vec4f(dot(a3, b0), dot(a3, b1), dot(a3, b2), dot(a3, b3));
+  }
+  store4(row0, col0, c0); store4(row0 + 1u, col0, c1); store4(row0 + 2u, col0, c2); store4(row0 + 3u, col0, c3);
+}

@@ -1,0 +1,210 @@
+// The fable next-word model: training (two presets) and generation. Runs in the worker or in Node.
+// Recipe and published numbers: ../shared/docs/reference-results.md section 2.
+import { mulberry32 } from '../data/batch.ts';
+import { FableWalker, type FableData } from '../data/fable.ts';
+import { Program, type CompiledProgram } from '../gpu/program.ts';
+import { AsyncReader, download, downloadU32, submitPrograms, upload } from '../gpu/runner.ts';
+import type { Tensor } from '../gpu/tensor.ts';
+import { lmForward, lmParams, type LmConfig } from '../models/lm.ts';
+import { Graph } from '../nn/graph.ts';
+import { softmaxXent } from '../nn/ops.ts';
+import { Optimizer, type OptimizerConfig } from '../nn/optim.ts';
+import { ParamSet } from '../nn/params.ts';
+import { InFlight, type RunControl } from './control.ts';
+
+export type FablePresetName = 'original' | 'fast';
+
+export interface FablePreset {
+  name: FablePresetName;
+  model: Omit<LmConfig, 'vocab'>;
+  batch: number;
+  optimizer: OptimizerConfig;
+  iterations: number;
+  /** Metrics are averaged over (and read every) this many iterations: the tutorial's display_step, 1,000. */
+  metricsEvery: number;
+}
+
+const LSTM_512x2 = { hidden: 512, layers: 2, steps: 3, predict: 'last-step', keepProb: 1, forgetBias: 1 } as const;
+
+export const FABLE_PRESETS: Record<FablePresetName, FablePreset> = {
+  // Exactly the tutorial: ids as floats, batch 1, RMSProp 0.001, TF initialisers, the window walk.
+  original: {
+    name: 'original',
+    model: { ...LSTM_512x2, input: 'id-float', init: 'tf-default' },
+    batch: 1,
+    optimizer: { kind: 'rmsprop', lr: 0.001, decay: 0.9, epsilon: 1e-10 },
+    iterations: 50_000,
+    metricsEvery: 1000,
+  },
+  // Same network size; an embedding, 64 random windows per step, Adam.
+  fast: {
+    name: 'fast',
+    model: { ...LSTM_512x2, input: 'embedding', init: 'uniform', initScale: 0.05 },
+    batch: 64,
+    optimizer: { kind: 'adam', lr: 0.003, clipNorm: 5 },
+    iterations: 300,
+    metricsEvery: 10,
+  },
+};
+
+export interface FableMetrics {
+  iteration: number;
+  loss: number;
+  accuracy: number;
+}
+
+export class FableSession {
+  readonly params: ParamSet;
+  readonly model: LmConfig;
+  private readonly optimizer: Optimizer;
+  private readonly metrics: Tensor;
+  private readonly input: Tensor;
+  private readonly labels: Tensor;
+  private trainStep!: CompiledProgram;
+  private gen!: { program: CompiledProgram; input: Tensor; next: Tensor; u: Tensor };
+  private readonly walker: FableWalker;
+  private readonly rng: () => number;
+  iteration = 0;
+  dispatchesPerStep = 0;
+
+  private constructor(readonly device: GPUDevice, readonly data: FableData, readonly preset: FablePreset, seed: number) {
+    this.model = { ...preset.model, vocab: data.vocab.words.length };
+    const setup = new Program(device, 'fable setup');
+    this.params = new ParamSet(device, lmParams(this.model), 'fable');
+    this.params.initialize(seed);
+    this.optimizer = new Optimizer(this.params, preset.optimizer, setup);
+    this.metrics = setup.persistent([4], 'fable.metrics');
+    const n = this.model.steps * preset.batch;
+    this.input = setup.persistent([n], 'fable.input', this.model.input === 'embedding' ? 'u32' : 'f32');
+    this.labels = setup.persistent([preset.batch], 'fable.labels', 'u32');
+    this.rng = mulberry32(seed);
+    this.walker = new FableWalker(data.ids, { rng: this.rng });
+  }
+
+  static async create(device: GPUDevice, data: FableData, preset: FablePreset, seed = 1): Promise<FableSession> {
+    const s = new FableSession(device, data, preset, seed);
+    await s.build();
+    return s;
+  }
+
+  private inputValue(g: Graph, t: Tensor, rows: number) {
+    return this.model.input === 'embedding' ? g.value(t, [rows]) : g.value(t, [rows, 1]);
+  }
+
+  private async build(): Promise<void> {
+    const B = this.preset.batch;
+    const p = new Program(this.device, 'fable train step');
+    const g = new Graph(p);
+    const logits = lmForward(g, this.params.values(g), this.inputValue(g, this.input, this.model.steps * B), this.model, { batch: B, train: true });
+    g.apply(softmaxXent, [logits, g.value(this.labels)], { scale: 1 / B, metrics: this.metrics, train: true });
+    g.backward();
+    this.optimizer.record(p);
+    this.trainStep = await p.compile();
+    this.dispatchesPerStep = this.trainStep.dispatchCount;
+
+    const q = new Program(this.device, 'fable generate');
+    const gq = new Graph(q);
+    const input = q.persistent([this.model.steps], 'fable.prompt', this.model.input === 'embedding' ? 'u32' : 'f32');
+    const l = lmForward(gq, this.params.values(gq), this.inputValue(gq, input, this.model.steps), this.model, { batch: 1, train: false });
+    const u = q.persistent([1], 'fable.u');
+    const next = q.persistent([1], 'fable.next', 'u32');
+    const V = this.model.vocab;
+    // Greedy decoding; sampling programs are built on first use for a given temperature.
+    q.dispatch('sample_argmax', { N: 1, V, offLogits: l.offset, temperature: 1 }, { logits: l.tensor, out: next }, [1]);
+    this.gen = { program: await q.compile(), input, next, u };
+    this.sampleTemperature = async (temperature: number) => {
+      if (!this.sampleProgram || this.sampleProgram.temperature !== temperature) {
+        const p2 = new Program(this.device, `fable sample T=${temperature}`);
+        const g2 = new Graph(p2);
+        const l2 = lmForward(g2, this.params.values(g2), this.inputValue(g2, input, this.model.steps), this.model, { batch: 1, train: false });
+        p2.dispatch('sample_temperature', { N: 1, V, offLogits: l2.offset, temperature }, { logits: l2.tensor, u, out: next }, [1]);
+        this.sampleProgram = { program: await p2.compile(), temperature };
+      }
+      return this.sampleProgram.program;
+    };
+  }
+
+  private sampleProgram?: { program: CompiledProgram; temperature: number };
+  private sampleTemperature!: (t: number) => Promise<CompiledProgram>;
+
+  /** Fills one step's windows: the tutorial's walk for batch 1, random windows otherwise. */
+  private nextBatch(): void {
+    const B = this.preset.batch;
+    const T = this.model.steps;
+    const ids = this.data.ids;
+    const inputs = new Float32Array(T * B);
+    const labels = new Uint32Array(B);
+    for (let b = 0; b < B; b++) {
+      let start: number;
+      if (B === 1) start = this.walker.next().offset;
+      else start = Math.floor(this.rng() * (ids.length - T));
+      for (let t = 0; t < T; t++) inputs[t * B + b] = ids[start + t];
+      labels[b] = ids[start + T];
+    }
+    upload(this.device, this.input, this.model.input === 'embedding' ? Uint32Array.from(inputs) : inputs);
+    upload(this.device, this.labels, labels);
+  }
+
+  /** Trains `iterations` steps; metrics (averages since the last report) arrive asynchronously. */
+  async train(iterations: number, control: RunControl, onMetrics: (m: FableMetrics) => void, onStep?: (i: number) => void): Promise<boolean> {
+    const device = this.device;
+    upload(device, this.metrics, new Float32Array(4));
+    let lastIteration = this.iteration;
+    const reader = new AsyncReader(device, this.metrics, (d) => {
+      if (d[2] > 0) onMetrics({ iteration: lastIteration, loss: d[0] / d[2], accuracy: d[1] / d[2] });
+    });
+    const inflight = new InFlight(device);
+    for (let i = 0; i < iterations; i++) {
+      if (i % 8 === 0 && !(await control.checkpoint())) return false;
+      if (control.isStopped) return false;
+      this.nextBatch();
+      this.optimizer.prepareStep();
+      const wantRead = (this.iteration + 1) % this.preset.metricsEvery === 0;
+      const copy = wantRead ? reader.copyCommand() : null;
+      submitPrograms(device, [this.trainStep], copy ? [copy] : [], 'fable step');
+      this.iteration++;
+      if (copy) {
+        lastIteration = this.iteration;
+        reader.afterSubmit();
+        upload(device, this.metrics, new Float32Array(4));
+      }
+      onStep?.(this.iteration);
+      await inflight.afterSubmit();
+    }
+    await inflight.drain();
+    await reader.drain();
+    return true;
+  }
+
+  /** Greedy (temperature 0) or sampled continuation of three word ids, `count` words long. */
+  async generate(prompt: readonly number[], count: number, temperature = 0, seed = 1): Promise<number[]> {
+    const T = this.model.steps;
+    if (prompt.length !== T) throw new Error(`the prompt must have exactly ${T} words`);
+    const window = [...prompt];
+    const out: number[] = [];
+    const rand = mulberry32(seed);
+    const program = temperature > 0 ? await this.sampleTemperature(temperature) : this.gen.program;
+    for (let k = 0; k < count; k++) {
+      upload(this.device, this.gen.input, this.model.input === 'embedding' ? Uint32Array.from(window) : Float32Array.from(window));
+      if (temperature > 0) upload(this.device, this.gen.u, new Float32Array([rand()]));
+      submitPrograms(this.device, [program], [], 'fable generate');
+      const [next] = await downloadU32(this.device, this.gen.next);
+      out.push(next);
+      window.shift();
+      window.push(next);
+    }
+    return out;
+  }
+
+  async exportWeights(): Promise<Record<string, Float32Array>> {
+    return this.params.export();
+  }
+
+  importWeights(w: Record<string, Float32Array>): void {
+    this.params.import(w);
+  }
+
+  async lastMetrics(): Promise<Float32Array> {
+    return download(this.device, this.metrics);
+  }
+}

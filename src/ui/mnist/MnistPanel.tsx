@@ -1,0 +1,58 @@
+// The MNIST tab: data, training form and progress, live charts, drawing a digit and the network's insides.
+import { useCallback, useEffect, useReducer, useRef } from 'react';
+import type { FromWorker, ToWorker } from '../../engine/protocol.ts';
+import { useWorkerMessages, type Engine } from '../useEngine.ts';
+import { DataLoader } from './DataLoader.tsx';
+import { Playground } from './Playground.tsx';
+import { initialMnistState, isMnistMessage, mnistReducer } from './state.ts';
+import { TrainCharts } from './TrainCharts.tsx';
+import { TrainForm } from './TrainForm.tsx';
+
+/** Worker messages are applied in batches at most this often, so a fast GPU does not re-render per step. */
+const FLUSH_MS = 100;
+
+export function MnistPanel({ engine }: { engine: Engine }) {
+  const [state, dispatch] = useReducer(mnistReducer, initialMnistState);
+  const queue = useRef<FromWorker[]>([]);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+
+  const flush = useCallback(() => {
+    timer.current = null;
+    const msgs = queue.current;
+    queue.current = [];
+    if (msgs.length) dispatch({ type: 'worker', msgs });
+  }, []);
+  useEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current);
+    },
+    [],
+  );
+
+  useWorkerMessages(engine, (msg) => {
+    if (!isMnistMessage(msg)) return;
+    queue.current.push(msg);
+    timer.current ??= setTimeout(flush, FLUSH_MS);
+  });
+
+  const send = useCallback((msg: ToWorker, transfer?: Transferable[]) => engine.send(msg, transfer), [engine]);
+
+  return (
+    <div className="mnist">
+      <p className="intro">
+        Each 28×28 digit is read <em>row by row</em>: the recurrent network sees one row of 28 pixels per time step and
+        classifies the digit after the 28th row.
+      </p>
+      <DataLoader data={state.data} send={send} onLoadStart={() => dispatch({ type: 'load-start' })} />
+      <TrainForm
+        run={state.run}
+        dataLoaded={state.data.loaded !== null}
+        lastStep={state.metrics[state.metrics.length - 1]?.step ?? 0}
+        send={send}
+        onStart={(cell) => dispatch({ type: 'train-requested', cell })}
+      />
+      <TrainCharts metrics={state.metrics} epochs={state.epochs} cell={state.run.cell} />
+      <Playground engine={engine} dataLoaded={state.data.loaded !== null} />
+    </div>
+  );
+}

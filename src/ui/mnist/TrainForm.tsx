@@ -1,0 +1,179 @@
+// The training form (validated on the page), the run controls and the progress of the run.
+import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
+import type { ToWorker } from '../../engine/protocol.ts';
+import { defaultEpochs, formToConfig, loadSavedForm, saveForm, validateForm, type Cell, type FieldErrors, type MnistForm } from './config.ts';
+import { ACTIVE_STATES, type MnistState } from './state.ts';
+
+export interface TrainFormProps {
+  run: MnistState['run'];
+  dataLoaded: boolean;
+  lastStep: number;
+  send: (msg: ToWorker) => void;
+  onStart: (cell: Cell) => void;
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '–';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+function Field(props: { id: string; label: string; value: string; error?: string; hint?: string; disabled: boolean; onChange: (v: string) => void; testId: string }) {
+  const errId = `${props.id}-error`;
+  return (
+    <div className={`field${props.error ? ' invalid' : ''}`}>
+      <label htmlFor={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        type="text"
+        inputMode="decimal"
+        autoComplete="off"
+        spellCheck={false}
+        value={props.value}
+        disabled={props.disabled}
+        aria-invalid={props.error ? true : undefined}
+        aria-describedby={props.error ? errId : undefined}
+        onChange={(e) => props.onChange(e.target.value)}
+        data-testid={props.testId}
+      />
+      {props.error ? (
+        <span id={errId} className="field-error" data-testid={`${props.testId}-error`}>
+          {props.error}
+        </span>
+      ) : props.hint ? (
+        <span className="muted small">{props.hint}</span>
+      ) : null}
+    </div>
+  );
+}
+
+const STATE_TEXT: Record<MnistState['run']['state'], string> = {
+  idle: 'Not started',
+  preparing: 'Preparing (compiling the training step)…',
+  running: 'Training',
+  paused: 'Paused',
+  stopped: 'Stopped',
+  done: 'Done',
+  diverged: 'Diverged',
+  failed: 'Failed',
+};
+
+function Stat({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
+  return (
+    <div className="stat">
+      <span className="stat-label">{label}</span>
+      <span className="stat-value" data-testid={testId}>
+        {children}
+      </span>
+    </div>
+  );
+}
+
+export function TrainForm({ run, dataLoaded, lastStep, send, onStart }: TrainFormProps) {
+  const [form, setForm] = useState<MnistForm>(loadSavedForm);
+  const id = useId();
+  useEffect(() => saveForm(form), [form]);
+
+  const errors: FieldErrors = validateForm(form);
+  const valid = Object.keys(errors).length === 0;
+  const active = ACTIVE_STATES.includes(run.state);
+  const canStart = valid && dataLoaded && !active;
+
+  const set = (key: Exclude<keyof MnistForm, 'cell'>) => (v: string) => setForm((f) => ({ ...f, [key]: v }));
+  const setCell = (cell: Cell) => setForm((f) => ({ ...f, cell, epochs: String(defaultEpochs(cell)) }));
+
+  const start = (e: FormEvent) => {
+    e.preventDefault();
+    if (!canStart) return;
+    onStart(form.cell);
+    send({ type: 'mnist-train', config: formToConfig(form) });
+  };
+
+  const p = run.progress;
+  const started = run.started;
+  const step = Math.max(p?.step ?? 0, lastStep);
+  return (
+    <form className="panel train" onSubmit={start} noValidate data-testid="mnist-train">
+      <h2>Train</h2>
+      <div className="form-grid">
+        <div className="field">
+          <label htmlFor={`${id}-cell`}>Cell</label>
+          <select id={`${id}-cell`} value={form.cell} disabled={active} onChange={(e) => setCell(e.target.value as Cell)} data-testid="mnist-cell">
+            <option value="lstm">LSTM</option>
+            <option value="rnn">Basic RNN</option>
+          </select>
+        </div>
+        <Field id={`${id}-hidden`} label="Hidden size" value={form.hidden} error={errors.hidden} hint="1 to 2048" disabled={active} onChange={set('hidden')} testId="mnist-hidden" />
+        <Field id={`${id}-lr`} label="Learning rate (Adam)" value={form.lr} error={errors.lr} hint="e.g. 0.001" disabled={active} onChange={set('lr')} testId="mnist-lr" />
+        <Field id={`${id}-batch`} label="Batch size" value={form.batch} error={errors.batch} hint="1 to 4096" disabled={active} onChange={set('batch')} testId="mnist-batch" />
+        <Field id={`${id}-epochs`} label="Epochs" value={form.epochs} error={errors.epochs} hint="1 to 100" disabled={active} onChange={set('epochs')} testId="mnist-epochs" />
+      </div>
+
+      <div className="row controls">
+        <button type="submit" className="primary" disabled={!canStart} data-testid="mnist-start">
+          {run.state === 'idle' ? 'Start' : 'Start again'}
+        </button>
+        <button type="button" disabled={run.state !== 'running'} onClick={() => send({ type: 'pause', task: 'mnist' })} data-testid="mnist-pause">
+          Pause
+        </button>
+        <button type="button" disabled={run.state !== 'paused'} onClick={() => send({ type: 'resume', task: 'mnist' })} data-testid="mnist-resume">
+          Resume
+        </button>
+        <button type="button" disabled={!active} onClick={() => send({ type: 'stop', task: 'mnist' })} data-testid="mnist-stop">
+          Stop
+        </button>
+        <span className={`run-state state-${run.state}`} data-testid="train-state" data-state={run.state} aria-live="polite">
+          {STATE_TEXT[run.state]}
+        </span>
+        {!dataLoaded && <span className="muted small">Load the data first.</span>}
+        {dataLoaded && !valid && <span className="muted small">Fix the highlighted fields to start.</span>}
+      </div>
+
+      {run.message && (
+        <div className={run.state === 'diverged' || run.state === 'failed' ? 'error inline' : 'note'} role="status" data-testid="train-message">
+          {run.message}
+        </div>
+      )}
+      {run.error && (
+        <div className="error inline" role="alert" data-testid="mnist-train-error">
+          {run.error}
+        </div>
+      )}
+
+      {started && (
+        <div className="progress-block" data-testid="train-progress">
+          <div className="row">
+            <label className="grow">
+              <span className="small">
+                Epoch {Math.min((p?.epoch ?? 0) + 1, started.epochs)} of {started.epochs} · step {(p?.epochStep ?? 0).toLocaleString('en-US')} /{' '}
+                {started.stepsPerEpoch.toLocaleString('en-US')}
+              </span>
+              <progress className="epoch-progress" value={p?.epochStep ?? 0} max={started.stepsPerEpoch || 1} data-testid="epoch-progress" />
+            </label>
+          </div>
+          <div className="stats">
+            <Stat label="Step" testId="train-step">
+              {step.toLocaleString('en-US')}
+            </Stat>
+            <Stat label="Steps/s" testId="steps-per-second">
+              {p ? p.stepsPerSecond.toFixed(p.stepsPerSecond < 10 ? 2 : 1) : '–'}
+            </Stat>
+            <Stat label="Samples/s" testId="samples-per-second">
+              {p ? Math.round(p.samplesPerSecond).toLocaleString('en-US') : '–'}
+            </Stat>
+            <Stat label="Time left" testId="time-left">
+              {p && active ? formatDuration(p.secondsLeft) : '–'}
+            </Stat>
+            <Stat label="GPU dispatches / step" testId="dispatches-per-step">
+              {started.dispatchesPerStep}
+            </Stat>
+            <Stat label="Batch">{started.batch}</Stat>
+          </div>
+        </div>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,133 @@
+// MNIST panel state, fed by worker messages (a pure reducer: no React, no worker).
+import { ema } from '../../engine/control.ts';
+import type { FromWorker, RunState } from '../../engine/protocol.ts';
+
+export interface MetricPoint {
+  step: number;
+  loss: number;
+  lossEma: number;
+  accuracy: number;
+  accuracyEma: number;
+}
+
+export interface EpochPoint {
+  epoch: number;
+  testAccuracy: number;
+  testLoss: number;
+  seconds: number;
+}
+
+export interface FileProgress {
+  loaded: number;
+  total: number;
+}
+
+export interface MnistState {
+  data: {
+    loading: boolean;
+    progress: Record<string, FileProgress>;
+    loaded: { source: 'builtin' | 'files'; train: number; test: number } | null;
+    error: string | null;
+  };
+  run: {
+    state: RunState;
+    message: string | null;
+    error: string | null;
+    cell: 'lstm' | 'rnn';
+    started: { epochs: number; stepsPerEpoch: number; dispatchesPerStep: number; batch: number } | null;
+    progress: Extract<FromWorker, { type: 'train-progress' }> | null;
+  };
+  metrics: MetricPoint[];
+  epochs: EpochPoint[];
+}
+
+export const initialMnistState: MnistState = {
+  data: { loading: false, progress: {}, loaded: null, error: null },
+  run: { state: 'idle', message: null, error: null, cell: 'lstm', started: null, progress: null },
+  metrics: [],
+  epochs: [],
+};
+
+export type MnistAction =
+  | { type: 'load-start' }
+  | { type: 'train-requested'; cell: 'lstm' | 'rnn' }
+  | { type: 'worker'; msgs: FromWorker[] };
+
+/** Smoothing of the per-report loss/accuracy curves (one report per `metricsEvery` steps). */
+const EMA_ALPHA = 0.15;
+
+function applyMessage(s: MnistState, msg: FromWorker): MnistState {
+  switch (msg.type) {
+    case 'mnist-load-progress':
+      return { ...s, data: { ...s.data, loading: true, progress: { ...s.data.progress, [msg.file]: { loaded: msg.loaded, total: msg.total } } } };
+    case 'mnist-loaded':
+      return { ...s, data: { loading: false, progress: s.data.progress, loaded: { source: msg.source, train: msg.train, test: msg.test }, error: null } };
+    case 'error':
+      if (msg.scope === 'mnist-data') return { ...s, data: { ...s.data, loading: false, progress: {}, error: msg.message } };
+      if (msg.scope === 'mnist-train') return { ...s, run: { ...s.run, error: msg.message } };
+      return s;
+    case 'train-state':
+      if (msg.task !== 'mnist') return s;
+      return { ...s, run: { ...s.run, state: msg.state, message: msg.message ?? null } };
+    case 'train-started':
+      if (msg.task !== 'mnist') return s;
+      return {
+        ...s,
+        run: { ...s.run, started: { epochs: msg.epochs, stepsPerEpoch: msg.stepsPerEpoch, dispatchesPerStep: msg.dispatchesPerStep, batch: msg.batch }, progress: null },
+        metrics: [],
+        epochs: [],
+      };
+    case 'train-metrics': {
+      if (msg.task !== 'mnist') return s;
+      const prev = s.metrics[s.metrics.length - 1];
+      const point: MetricPoint = {
+        step: msg.step,
+        loss: msg.loss,
+        lossEma: ema(prev?.lossEma, msg.loss, EMA_ALPHA),
+        accuracy: msg.accuracy,
+        accuracyEma: ema(prev?.accuracyEma, msg.accuracy, EMA_ALPHA),
+      };
+      return { ...s, metrics: [...s.metrics, point] };
+    }
+    case 'train-progress':
+      if (msg.task !== 'mnist') return s;
+      return { ...s, run: { ...s.run, progress: msg } };
+    case 'train-epoch':
+      if (msg.task !== 'mnist') return s;
+      return { ...s, epochs: [...s.epochs, { epoch: msg.epoch, testAccuracy: msg.testAccuracy, testLoss: msg.testLoss, seconds: msg.seconds }] };
+    default:
+      return s;
+  }
+}
+
+export function mnistReducer(s: MnistState, a: MnistAction): MnistState {
+  switch (a.type) {
+    case 'load-start':
+      return { ...s, data: { ...s.data, loading: true, progress: {}, error: null } };
+    case 'train-requested':
+      return { ...s, run: { ...s.run, cell: a.cell, error: null, message: null } };
+    case 'worker':
+      return a.msgs.reduce(applyMessage, s);
+  }
+}
+
+/** The messages this panel's reducer cares about (everything else is ignored before it reaches React). */
+export function isMnistMessage(msg: FromWorker): boolean {
+  switch (msg.type) {
+    case 'mnist-load-progress':
+    case 'mnist-loaded':
+      return true;
+    case 'error':
+      return msg.scope === 'mnist-data' || msg.scope === 'mnist-train';
+    case 'train-state':
+    case 'train-started':
+    case 'train-metrics':
+    case 'train-progress':
+    case 'train-epoch':
+      return msg.task === 'mnist';
+    default:
+      return false;
+  }
+}
+
+export const ACTIVE_STATES: readonly RunState[] = ['preparing', 'running', 'paused'];
