@@ -53,44 +53,44 @@ fn forward_step(@builtin(global_invocation_id) gid: vec3u) {
   let t = p.t;
   let BH = p.B * p.H;
   let rows = min(4u, p.B - b0);
-  var a: array<vec4f, 4>;
-  var base: array<u32, 4>;
-  for (var r = 0u; r < 4u; r++) {
-    let b = min(b0 + r, p.B - 1u);
-    a[r] = XW[(t * p.B + b) * p.H + j];
-    base[r] = t * BH + b * p.H;
-  }
+  // Four rows in named registers (a private array indexed in a loop can end up in memory).
+  let bb1 = min(b0 + 1u, p.B - 1u);
+  let bb2 = min(b0 + 2u, p.B - 1u);
+  let bb3 = min(b0 + 3u, p.B - 1u);
+  var a0 = XW[(t * p.B + b0) * p.H + j];
+  var a1 = XW[(t * p.B + bb1) * p.H + j];
+  var a2 = XW[(t * p.B + bb2) * p.H + j];
+  var a3 = XW[(t * p.B + bb3) * p.H + j];
+  let s0 = t * BH + b0 * p.H;
+  let s1 = t * BH + bb1 * p.H;
+  let s2 = t * BH + bb2 * p.H;
+  let s3 = t * BH + bb3 * p.H;
   let zeroState = t == 0u && p.useState == 0u;
   if (zeroState) {
-    for (var r = 0u; r < rows; r++) { Hs[base[r] + j] = 0.0; Cs[base[r] + j] = 0.0; }
+    for (var r = 0u; r < rows; r++) { Hs[s0 + r * p.H + j] = 0.0; Cs[s0 + r * p.H + j] = 0.0; }
   } else {
-    var k = 0u;
-    for (; k + 4u <= p.H; k += 4u) {
-      let w0 = Wh[k * p.H + j];
-      let w1 = Wh[(k + 1u) * p.H + j];
-      let w2 = Wh[(k + 2u) * p.H + j];
-      let w3 = Wh[(k + 3u) * p.H + j];
-      for (var r = 0u; r < 4u; r++) {
-        let i = base[r] + k;
-        a[r] += Hs[i] * w0 + Hs[i + 1u] * w1 + Hs[i + 2u] * w2 + Hs[i + 3u] * w3;
-      }
-    }
-    for (; k < p.H; k++) {
+    for (var k = 0u; k < p.H; k++) {
       let w = Wh[k * p.H + j];
-      for (var r = 0u; r < 4u; r++) { a[r] += Hs[base[r] + k] * w; }
+      a0 += Hs[s0 + k] * w;
+      a1 += Hs[s1 + k] * w;
+      a2 += Hs[s2 + k] * w;
+      a3 += Hs[s3 + k] * w;
     }
   }
+  let pre = array<vec4f, 4>(a0, a1, a2, a3);
   for (var r = 0u; r < rows; r++) {
     let b = b0 + r;
-    let ig = sigmoid(a[r].x);
-    let fg = sigmoid(a[r].y + p.forgetBias);
-    let gg = tanh_s(a[r].z);
-    let og = sigmoid(a[r].w);
+    let ar = pre[r];
+    let ig = sigmoid(ar.x);
+    let fg = sigmoid(ar.y + p.forgetBias);
+    let gg = tanh_s(ar.z);
+    let og = sigmoid(ar.w);
+    let prevAt = s0 + r * p.H;   // rows b0..b0+rows-1 are consecutive
     var cPrev = 0.0;
-    if (!zeroState) { cPrev = Cs[base[r] + j]; }
+    if (!zeroState) { cPrev = Cs[prevAt + j]; }
     let c = fg * cPrev + ig * gg;
     let h = og * tanh_s(c);
-    let next = base[r] + BH;
+    let next = prevAt + BH;
     Cs[next + j] = c;
     Hs[next + j] = h;
     G[(t * p.B + b) * p.H + j] = vec4f(ig, fg, gg, og);
@@ -135,12 +135,14 @@ fn backward_step(@builtin(global_invocation_id) gid: vec3u) {
   let last = t + 1u == p.T;
   var dh = vec4f(0.0);
   if (!last) {
-    var nb: array<u32, 4>;
-    for (var r = 0u; r < 4u; r++) { nb[r] = ((t + 1u) * p.B + min(b0 + r, p.B - 1u)) * p.H; }
+    let n0 = ((t + 1u) * p.B + b0) * p.H;
+    let n1 = ((t + 1u) * p.B + min(b0 + 1u, p.B - 1u)) * p.H;
+    let n2 = ((t + 1u) * p.B + min(b0 + 2u, p.B - 1u)) * p.H;
+    let n3 = ((t + 1u) * p.B + min(b0 + 3u, p.B - 1u)) * p.H;
     let wRow = j * p.H;
     for (var k = 0u; k < p.H; k++) {
       let w = Wh[wRow + k];
-      dh += vec4f(dot(dG[nb[0] + k], w), dot(dG[nb[1] + k], w), dot(dG[nb[2] + k], w), dot(dG[nb[3] + k], w));
+      dh += vec4f(dot(dG[n0 + k], w), dot(dG[n1 + k], w), dot(dG[n2 + k], w), dot(dG[n3 + k], w));
     }
   }
   let rows = min(4u, p.B - b0);
@@ -165,6 +167,10 @@ fn backward_step(@builtin(global_invocation_id) gid: vec3u) {
   }
 }
 
+// pointwise: the elementwise half of forward_step on its own, so the fused step can be checked against the
+// same step composed from two matmuls (A = x_t·Wx + b, then A += h_{t-1}·Wh with accumulate) and this kernel.
+//   A [B][4H] (vec4 per unit, gate-interleaved): the pre-activations of step t;  c_{t-1} = Cs[t]
+//   writes G[t], Cs[t+1] = c_t, Hs[t+1] = h_t with the formulas of forward_step. One invocation per (j, b).
 @group(0) @binding(11) var<storage, read> A: array<vec4f>;
 
 @compute @workgroup_size(WG)

@@ -1,7 +1,7 @@
 // optim.wgsl — gradient clipping by global norm and the optimizer step, over ONE flat buffer each for
 // parameters (w), gradients (g) and moments (m, v): two dispatches for a whole model.
 //
-//   sumsq:  partial[k] = Σ g² over the k-th of NPART grid-strided slices (NPART workgroups)
+//   sumsq:  partial[k] = Σ g² over the k-th of `parts` grid-strided slices (`parts` <= NPART workgroups)
 //   sgd / adam / rmsprop: every workgroup first reduces the NPART partials to the global norm, then
 //     scale = clip / max(norm, clip) when clipping (tf.clip_by_global_norm), else 1; g' = g * scale
 //     sgd:     w -= lr * g'
@@ -11,7 +11,7 @@
 //   hyper (written by the host before each step's submit): [lr, clip (0 = off), b1, b2, eps, decay]
 //   stats[0] = the global norm before clipping (read back with the metrics)
 
-struct Params { n: u32 }
+struct Params { n: u32, parts: u32 }   // parts: how many sumsq workgroups wrote partial sums (<= NPART)
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> g: array<f32>;
@@ -29,7 +29,7 @@ var<workgroup> red: array<f32, WG>;
 @compute @workgroup_size(WG)
 fn sumsq(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   var s = 0.0;
-  for (var i = wid.x * WG + lid; i < p.n; i += NPART * WG) { let x = g[i]; s += x * x; }
+  for (var i = wid.x * WG + lid; i < p.n; i += p.parts * WG) { let x = g[i]; s += x * x; }
   red[lid] = s;
   workgroupBarrier();
   for (var k = WG / 2u; k > 0u; k >>= 1u) {
@@ -41,7 +41,7 @@ fn sumsq(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid
 
 // The clip factor, computed by every workgroup from the partial sums (cheaper than another dispatch).
 fn clipScale(lid: u32, first: bool) -> f32 {
-  red[lid] = partial[lid];
+  red[lid] = select(0.0, partial[lid], lid < p.parts);
   workgroupBarrier();
   for (var k = WG / 2u; k > 0u; k >>= 1u) {
     if (lid < k) { red[lid] += red[lid + k]; }

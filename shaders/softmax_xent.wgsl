@@ -71,6 +71,31 @@ fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
   }
 }
 
+// The same for short rows (small V): one invocation per row, no workgroup reduction.
+@compute @workgroup_size(64)
+fn forward_rows(@builtin(global_invocation_id) gid: vec3u) {
+  let n = gid.x;
+  if (n >= p.N) { return; }
+  let base = p.offLogits + n * p.V;
+  var m = -3.4e38;
+  var argmax = 0u;
+  for (var v = 0u; v < p.V; v++) {
+    let z = logits[base + v];
+    if (z > m) { m = z; argmax = v; }
+  }
+  var sum = 0.0;
+  for (var v = 0u; v < p.V; v++) { sum += exp(logits[base + v] - m); }
+  let label = labels[n];
+  if (p.writeGrad == 1u) {
+    let inv = 1.0 / sum;
+    for (var v = 0u; v < p.V; v++) {
+      dLogits[n * p.V + v] = (exp(logits[base + v] - m) * inv - select(0.0, 1.0, v == label)) * p.scale;
+    }
+  }
+  loss[n] = log(sum) + m - logits[base + label];
+  correct[n] = select(0.0, 1.0, argmax == label);
+}
+
 @group(0) @binding(6) var<storage, read_write> metrics: array<f32>;
 
 @compute @workgroup_size(WG)

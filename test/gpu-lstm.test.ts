@@ -16,7 +16,7 @@ import { rnnBackward, rnnForward } from '../src/reference/rnn.ts';
 import { testDevice } from './gpu.ts';
 import { TOL, capturing, copyOut, expectClose, randF32, read, runProgram, seedGrads, tensorOf } from './gpu-helpers.ts';
 
-const B = 3, I = 4, H = 7;
+const B0 = 3, I = 4, H0 = 7;
 
 interface Case {
   cell: 'lstm' | 'rnn';
@@ -25,6 +25,9 @@ interface Case {
   dHs: boolean;
   dhT: boolean;
   forgetBias: number;
+  /** batch and hidden size when not B0 = 3, H0 = 7 (B > 4 spans several groups of batch rows) */
+  B?: number;
+  H?: number;
 }
 
 const CASES: Case[] = [
@@ -34,20 +37,24 @@ const CASES: Case[] = [
   { cell: 'lstm', T: 5, state: true, dHs: false, dhT: true, forgetBias: 1 },
   { cell: 'lstm', T: 1, state: true, dHs: true, dhT: false, forgetBias: 1 },
   { cell: 'lstm', T: 1, state: true, dHs: false, dhT: true, forgetBias: 1 },
+  { cell: 'lstm', T: 3, state: true, dHs: true, dhT: true, forgetBias: 1, B: 6, H: 9 },
   { cell: 'rnn', T: 5, state: false, dHs: true, dhT: false, forgetBias: 0 },
   { cell: 'rnn', T: 5, state: false, dHs: false, dhT: true, forgetBias: 0 },
   { cell: 'rnn', T: 5, state: true, dHs: true, dhT: true, forgetBias: 0 },
   { cell: 'rnn', T: 1, state: true, dHs: false, dhT: true, forgetBias: 0 },
+  { cell: 'rnn', T: 3, state: true, dHs: true, dhT: true, forgetBias: 0, B: 6, H: 9 },
 ];
 
 const caseName = (c: Case) =>
   `${c.cell} T=${c.T} ${c.state ? 'carried state' : 'zero state'} grads:${[c.dHs && 'dHs', c.dhT && 'dhT'].filter(Boolean).join('+')}` +
-  (c.cell === 'lstm' ? ` forgetBias=${c.forgetBias}` : '');
+  (c.cell === 'lstm' ? ` forgetBias=${c.forgetBias}` : '') +
+  (c.B || c.H ? ` B=${c.B ?? B0} H=${c.H ?? H0}` : '');
 
 async function checkRecurrent(c: Case, seed: number) {
   const device = await testDevice();
   const rand = mulberry32(seed);
   const { T, cell, forgetBias } = c;
+  const B = c.B ?? B0, H = c.H ?? H0;
   const isLstm = cell === 'lstm';
   const G4 = isLstm ? 4 : 1;
   const N = T * B, BH = B * H;
@@ -123,7 +130,7 @@ async function checkRecurrent(c: Case, seed: number) {
   }
 }
 
-describe('recurrent ops vs reference (B=3, I=4, H=7)', () => {
+describe('recurrent ops vs reference (I=4; B=3, H=7 unless named)', () => {
   CASES.forEach((c, i) => it(caseName(c), () => checkRecurrent(c, 1000 + i)));
 });
 
@@ -131,35 +138,38 @@ describe('fused LSTM step vs the same step composed from matmul + lstm_pointwise
   it('T=5 steps from a random initial state, forgetBias 1.0, agree to f32 rounding', async () => {
     const device = await testDevice();
     const rand = mulberry32(77);
-    const T = 5, N = T * B, BH = B * H, G4 = 4 * H, forgetBias = 1;
+    const B = B0, H = H0, T = 5, N = T * B, BH = B * H, G4 = 4 * H, forgetBias = 1;
     const x = randF32(N * I, rand);
     const Wx = randF32(I * G4, rand, -0.6, 0.6), Wh = randF32(H * G4, rand, -0.6, 0.6), b = randF32(G4, rand, -0.5, 0.5);
     const h0 = randF32(BH, rand), c0 = randF32(BH, rand);
     const p = new Program(device, 'fused vs composed');
-    const xT = tensorOf(p, x, 'x'), WxT = tensorOf(p, Wx, 'Wx'), WhT = tensorOf(p, Wh, 'Wh'), bT = tensorOf(p, b, 'b');
-    const dummy = tensorOf(p, [0, 0, 0, 0], 'dummy');
-    const mm = { offA: 0, offB: 0, offC: 0, accumulate: 0, hasBias: 1 };
-    const u = (t: number, useState: number) => ({ T, B, H, t, forgetBias, useState, writeState: 0, hasDHs: 0, hasDhT: 0 });
-    const grid: [number] = [Math.ceil(BH / 64)];
+    const xT = tensorOf(p, x, 'x', [N, I]), WxT = tensorOf(p, Wx, 'Wx', [I, G4]), WhT = tensorOf(p, Wh, 'Wh', [H, G4]), bT = tensorOf(p, b, 'b', [G4]);
 
-    // fused: XW for all steps by one matmul, the carried state into slot 0, then one lstm_forward_step per t
-    const XW = p.persistent([N, G4], 'XW');
-    const state = tensorOf(p, [...h0, ...c0], 'state');
-    const Hf = p.persistent([T + 1, B, H], 'Hs fused'), Cf = p.persistent([T + 1, B, H], 'Cs fused'), Gf = p.persistent([N, G4], 'G fused');
-    p.dispatch('matmul_nn', { ...mm, M: N, N: G4, K: I }, { A: xT, B: WxT, bias: bT, C: XW }, [1, 1]);
-    p.dispatch('lstm_init', u(0, 1), { Hs: Hf, Cs: Cf, state }, grid);
-    const stepGrid: [number, number] = [Math.ceil(H / 64), Math.ceil(B / 4)];
-    for (let t = 0; t < T; t++) p.dispatch('lstm_forward_step', u(t, 1), { XW, Wh: WhT, Hs: Hf, Cs: Cf, G: Gf, state }, stepGrid);
+    // fused: the lstm op (one input matmul, then the fused lstm_forward_step per t), from the carried state
+    const g = new Graph(p);
+    const cap = capturing(lstm);
+    const state = tensorOf(p, [...h0, ...c0], 'state', [2, B, H]);
+    g.apply(cap.op, [g.value(xT), g.value(WxT), g.value(WhT), g.value(bT)], { T, B, I, H, forgetBias, state });
+    const { Hs: HsF, Cs: CsF, G: GF } = cap.saved[0]!;
+    const Hf = copyOut(p, HsF!, 'Hs fused'), Cf = copyOut(p, CsF!, 'Cs fused'), Gf = copyOut(p, GF!, 'G fused');
 
-    // composed: per step A = x_t·Wx + b; A += h_{t-1}·Wh; pointwise
+    // composed, per step: A = x_t·Wx + b;  A += h_{t-1}·Wh (accumulate);  lstm_pointwise
     const Hc = tensorOf(p, [...h0, ...new Float64Array(T * BH)], 'Hs composed');
     const Cc = tensorOf(p, [...c0, ...new Float64Array(T * BH)], 'Cs composed');
     const Gc = p.persistent([N, G4], 'G composed');
     const A = p.persistent([B, G4], 'A');
+    const dummy = tensorOf(p, [0, 0, 0, 0], 'dummy');
+    const mm = { M: B, N: G4, offB: 0, offC: 0 };
+    const mmGrid: [number, number] = [Math.ceil(G4 / 32), Math.ceil(B / 32)];
     for (let t = 0; t < T; t++) {
-      p.dispatch('matmul_nn', { ...mm, M: B, N: G4, K: I, offA: t * B * I }, { A: xT, B: WxT, bias: bT, C: A }, [1, 1]);
-      p.dispatch('matmul_nn', { ...mm, M: B, N: G4, K: H, offA: t * BH, accumulate: 1, hasBias: 0 }, { A: Hc, B: WhT, bias: dummy, C: A }, [1, 1]);
-      p.dispatch('lstm_pointwise', u(t, 0), { A, Hs: Hc, Cs: Cc, G: Gc }, grid);
+      p.dispatch('matmul_nn', { ...mm, K: I, offA: t * B * I, accumulate: 0, hasBias: 1 }, { A: xT, B: WxT, bias: bT, C: A }, mmGrid);
+      p.dispatch('matmul_nn', { ...mm, K: H, offA: t * BH, accumulate: 1, hasBias: 0 }, { A: Hc, B: WhT, bias: dummy, C: A }, mmGrid);
+      p.dispatch(
+        'lstm_pointwise',
+        { T, B, H, t, forgetBias, useState: 0, writeState: 0, hasDHs: 0, hasDhT: 0 },
+        { A, Hs: Hc, Cs: Cc, G: Gc },
+        [Math.ceil(BH / 64)],
+      );
     }
     await runProgram(p);
 

@@ -4,6 +4,8 @@
 // Elements of C outside the written range must stay untouched (bit for bit).
 import { describe, expect, it } from 'vitest';
 import { Program } from '../src/gpu/program.ts';
+import { Graph } from '../src/nn/graph.ts';
+import { matmul as opMatmul, vec4Aligned } from '../src/nn/ops.ts';
 import { addBias, colSum, matmul } from '../src/reference/matmul.ts';
 import { mulberry32 } from '../src/reference/random.ts';
 import { testDevice } from './gpu.ts';
@@ -20,7 +22,7 @@ const CASES: Case[] = [
   { M: 70, N: 130, K: 65, offA: 13, offB: 17, offC: 19, accumulate: true, bias: true },
 ];
 
-async function checkMatmul(kind: Kind, c: Case, seed: number) {
+async function checkMatmul(kind: Kind, c: Case, seed: number, viaOp = false) {
   const device = await testDevice();
   const rand = mulberry32(seed);
   const { M, N, K, offA, offB, offC } = c;
@@ -33,12 +35,17 @@ async function checkMatmul(kind: Kind, c: Case, seed: number) {
   const p = new Program(device, `matmul_${kind}`);
   const A = tensorOf(p, a, 'A'), Bt = tensorOf(p, b, 'B'), bt = tensorOf(p, bias, 'bias'), C = tensorOf(p, c0, 'C');
   const dummy = tensorOf(p, [0, 0, 0, 0], 'dummy');
-  p.dispatch(
-    `matmul_${kind}`,
-    { M, N, K, offA, offB, offC, accumulate: Number(c.accumulate), hasBias: Number(c.bias) },
-    { A, B: Bt, bias: c.bias ? bt : dummy, C },
-    [Math.ceil(N / 32), Math.ceil(M / 32)],
-  );
+  if (viaOp) {
+    // the op layer's choice of kernel (vec4 fast path when aligned) and its grid
+    opMatmul(new Graph(p), kind, { tensor: A, offset: offA }, { tensor: Bt, offset: offB }, { tensor: C, offset: offC, accumulate: c.accumulate }, M, N, K, c.bias ? bt : undefined);
+  } else {
+    p.dispatch(
+      `matmul_${kind}`,
+      { M, N, K, offA, offB, offC, accumulate: Number(c.accumulate), hasBias: Number(c.bias) },
+      { A, B: Bt, bias: c.bias ? bt : dummy, C },
+      [Math.ceil(N / 32), Math.ceil(M / 32)],
+    );
+  }
   await runProgram(p);
   const got = await read(device, C);
 
@@ -49,6 +56,32 @@ async function checkMatmul(kind: Kind, c: Case, seed: number) {
   expectEqualArrays(got.subarray(0, offC), c0.subarray(0, offC), 'C before offC untouched');
   expectEqualArrays(got.subarray(offC + M * N), c0.subarray(offC + M * N), 'C after the product untouched');
 }
+
+// Shapes and offsets that satisfy the vec4 fast paths of shaders/matmul_v4.wgsl for some kinds: rows not a
+// multiple of 4 (nn/nt clamp), N a multiple of 4 but not of 8 (the second column block skipped), K not a
+// multiple of 4 (tn only), offsets that are multiples of 4.
+const V4_CASES: Case[] = [
+  { M: 37, N: 36, K: 20, offA: 8, offB: 4, offC: 7, accumulate: false, bias: true },
+  { M: 36, N: 44, K: 13, offA: 4, offB: 12, offC: 3, accumulate: true, bias: false },
+  { M: 68, N: 132, K: 64, offA: 0, offB: 16, offC: 5, accumulate: true, bias: true },
+  { M: 4, N: 8, K: 4, offA: 4, offB: 0, offC: 0, accumulate: false, bias: false },
+  { M: 133, N: 260, K: 36, offA: 12, offB: 8, offC: 2, accumulate: false, bias: true },
+];
+
+describe('matmul through the op layer (vec4 fast paths where aligned) vs reference', () => {
+  for (const kind of ['nn', 'tn', 'nt'] as const) {
+    V4_CASES.forEach((c, i) => {
+      const fast = vec4Aligned(kind, c.M, c.N, c.K, c.offA, c.offB);
+      it(`${fast ? 'matmul_' + kind + '_v4' : 'matmul_' + kind} ${c.M}x${c.N}x${c.K} acc=${+c.accumulate} bias=${+c.bias}`, () =>
+        checkMatmul(kind, c, 700 + 10 * i + kind.charCodeAt(1), true));
+    });
+  }
+  it('the fast path is taken for every kind on some of these shapes', () => {
+    for (const kind of ['nn', 'tn', 'nt'] as const) {
+      expect(V4_CASES.filter((c) => vec4Aligned(kind, c.M, c.N, c.K, c.offA, c.offB)).length).toBeGreaterThanOrEqual(3);
+    }
+  });
+});
 
 describe('matmul kernels vs reference', () => {
   for (const kind of ['nn', 'tn', 'nt'] as const) {

@@ -142,8 +142,9 @@ export class MnistSession {
     this.infer = { program: await q.compile(), x, logits: r.logits.tensor, Hs: saved.Hs, G: saved.G };
   }
 
-  /** Trains one epoch. `onMetrics` is called asynchronously as readbacks arrive; never blocks a step. */
-  async trainEpoch(control: RunControl, onMetrics: (m: StepMetrics) => void, onStep?: (step: number) => void): Promise<boolean> {
+  /** Trains one epoch (or its first `limit` steps). `onMetrics` is called asynchronously as readbacks arrive;
+   *  nothing ever waits for them inside a step. Returns false when stopped. */
+  async trainEpoch(control: RunControl, onMetrics: (m: StepMetrics) => void, onStep?: (step: number) => void, limit = this.stepsPerEpoch): Promise<boolean> {
     if (!this.train) throw new Error('no training data loaded');
     const device = this.device;
     const B = this.config.batch;
@@ -155,11 +156,12 @@ export class MnistSession {
       if (d[2] > 0) onMetrics({ step: lastStep, epoch, loss: d[0] / d[2], accuracy: d[1] / d[2], samples: d[2] });
     });
     const inflight = new InFlight(device);
-    for (let s = 0; s < this.stepsPerEpoch; s++) {
+    const steps = Math.min(limit, this.stepsPerEpoch);
+    for (let s = 0; s < steps; s++) {
       if (!(await control.checkpoint())) return false;
       upload(device, this.stepOffset, new Uint32Array([s * B, 0, 0, 0]));
       this.optimizer.prepareStep();
-      const wantRead = (s + 1) % this.config.metricsEvery === 0 || s === this.stepsPerEpoch - 1;
+      const wantRead = (s + 1) % this.config.metricsEvery === 0 || s === steps - 1;
       const copy = wantRead ? reader.copyCommand() : null;
       submitPrograms(device, [this.trainStep], copy ? [copy] : [], 'mnist step');
       this.globalStep++;

@@ -53,7 +53,7 @@ const DATA_UNIFORMS = [['B', 'u32'], ['T', 'u32'], ['rowLen', 'u32'], ['len', 'u
 const optimizer = (entry: string, moments: 0 | 1 | 2): KernelSpec => ({
   source: optimWgsl,
   entry,
-  uniforms: [['n', 'u32']],
+  uniforms: [['n', 'u32'], ['parts', 'u32']],
   bindings: [
     ['g', 1, 'read'], ['partial', 2, 'rw'], ['w', 3, 'rw'],
     ...([['m', 4, 'rw'], ['v', 5, 'rw']] as const).slice(0, moments),
@@ -156,6 +156,13 @@ export const KERNELS = {
     bindings: [['logits', 1, 'read'], ['labels', 2, 'read'], ['loss', 3, 'rw'], ['dLogits', 4, 'rw'], ['correct', 5, 'rw']],
     workgroup: [256],
   },
+  softmax_xent_rows: {
+    source: softmaxWgsl,
+    entry: 'forward_rows',
+    uniforms: XENT_UNIFORMS,
+    bindings: [['logits', 1, 'read'], ['labels', 2, 'read'], ['loss', 3, 'rw'], ['dLogits', 4, 'rw'], ['correct', 5, 'rw']],
+    workgroup: [64],
+  },
   metrics_accumulate: {
     source: softmaxWgsl,
     entry: 'metrics_accumulate',
@@ -214,7 +221,7 @@ export const KERNELS = {
   grad_sumsq: {
     source: optimWgsl,
     entry: 'sumsq',
-    uniforms: [['n', 'u32']],
+    uniforms: [['n', 'u32'], ['parts', 'u32']],
     bindings: [['g', 1, 'read'], ['partial', 2, 'rw']],
     workgroup: [256],
   },

@@ -236,6 +236,8 @@ export interface XentAttrs {
   accumulateMetrics?: boolean;
 }
 
+const SHORT_ROW = 256;
+
 export const softmaxXent: OpDef<XentAttrs> & { seedsGradient: true } = {
   name: 'softmaxXent',
   seedsGradient: true,
@@ -246,7 +248,10 @@ export const softmaxXent: OpDef<XentAttrs> & { seedsGradient: true } = {
     const correct = p.transient([N], 'xent.correct');
     const dLogits = train ? p.transient([N, V], 'xent.dLogits') : g.dummy;
     const u = { N, V, offLogits: logits.offset, scale, writeGrad: Number(train), accumulateMetrics: Number(accumulateMetrics) };
-    p.dispatch('softmax_xent', u, { logits: logits.tensor, labels: labels.tensor, loss, dLogits, correct }, grid1d(N, 1));
+    const bindings = { logits: logits.tensor, labels: labels.tensor, loss, dLogits, correct };
+    // Short rows: one invocation per row; long rows (a 10,000-word vocabulary): one workgroup per row.
+    if (V <= SHORT_ROW) p.dispatch('softmax_xent_rows', u, bindings, grid1d(N, 64));
+    else p.dispatch('softmax_xent', u, bindings, grid1d(N, 1));
     p.dispatch('metrics_accumulate', u, { loss, correct, metrics }, [1]);
     return { outputs: [g.value(loss, [N], 0, false), g.value(correct, [N], 0, false)], saved: { dLogits } };
   },

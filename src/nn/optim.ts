@@ -42,12 +42,15 @@ export class Optimizer {
     const n = this.params.grads.whole.size;
     const partial = program.transient([NPART], 'optimizer.partial');
     const g = this.params.grads.whole;
-    program.dispatch('grad_sumsq', { n }, { g, partial }, [NPART]);
+    // Few workgroups for small models: each one costs a reduction (cheap on GPUs, not on a CPU adapter).
+    const parts = Math.min(NPART, Math.ceil(n / (256 * 8)));
+    program.dispatch('grad_sumsq', { n, parts }, { g, partial }, [parts]);
     const common = { g, partial, w: this.params.weights.whole, hyper: this.hyper, stats: this.stats };
-    const grid = [Math.min(Math.ceil(n / 256), MAX_UPDATE_GROUPS)] as const;
-    if (this.config.kind === 'sgd') program.dispatch('sgd', { n }, common, grid);
-    else if (this.config.kind === 'rmsprop') program.dispatch('rmsprop', { n }, { ...common, m: this.params.m!.whole }, grid);
-    else program.dispatch('adam', { n }, { ...common, m: this.params.m!.whole, v: this.params.v!.whole }, grid);
+    const grid = [Math.min(Math.ceil(n / (256 * 8)), MAX_UPDATE_GROUPS)] as const;
+    const u = { n, parts };
+    if (this.config.kind === 'sgd') program.dispatch('sgd', u, common, grid);
+    else if (this.config.kind === 'rmsprop') program.dispatch('rmsprop', u, { ...common, m: this.params.m!.whole }, grid);
+    else program.dispatch('adam', u, { ...common, m: this.params.m!.whole, v: this.params.v!.whole }, grid);
   }
 
   /** Writes this step's hyper-parameters; call once before each step's submit. `lr` overrides the config. */
