@@ -5,6 +5,12 @@ import { expect, test, type Page } from '@playwright/test';
 import { mnistDataDir } from '../scripts/vite-mnist-plugin.ts';
 
 async function openMnist(page: Page): Promise<void> {
+  const t0 = Date.now();
+  const log = (...a: unknown[]) => console.log(((Date.now() - t0) / 1000).toFixed(1), ...a);
+  page.on('console', (m) => log('console', m.type(), m.text().slice(0, 300)));
+  page.on('framenavigated', (f) => f === page.mainFrame() && log('navigated', f.url()));
+  page.on('worker', (w) => log('worker', w.url()));
+  page.on('pageerror', (e) => log('pageerror', e.message));
   await page.goto('/');
   await expect(page.getByTestId('gpu-ready')).toBeVisible();
   await expect(page.getByRole('tab', { name: 'MNIST' })).toHaveAttribute('aria-selected', 'true');

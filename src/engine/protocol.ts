@@ -2,6 +2,8 @@
 // exhaustive switch on each side. Payloads are plain data (numbers, strings, typed arrays), never GPU objects.
 import type { AdapterSummary } from '../gpu/device.ts';
 import type { GpuErrorKind } from '../gpu/errors.ts';
+import type { FablePresetName } from './fable.ts';
+import type { PromptResult } from './fablePrompt.ts';
 import type { MnistTrainConfig } from './mnist.ts';
 
 export type Task = 'mnist' | 'fable' | 'ptb';
@@ -20,7 +22,17 @@ export type ToWorker =
   | { type: 'pause'; task: Task }
   | { type: 'resume'; task: Task }
   | { type: 'stop'; task: Task }
-  | { type: 'check-gradients' };
+  | { type: 'check-gradients' }
+  | { type: 'fable-load-builtin'; baseUrl: string }
+  | { type: 'fable-load-text'; name: string; text: string; maxVocab: number }
+  | { type: 'fable-train'; preset: FablePresetName; iterations: number }
+  | { type: 'fable-generate'; requestId: number; input: string; count: number; temperature: number };
+
+/** Which weights the playground uses now. */
+export interface FableWeightsInfo {
+  kind: 'shipped' | 'trained' | 'untrained';
+  description: string;
+}
 
 export type RunState = 'idle' | 'preparing' | 'running' | 'paused' | 'stopped' | 'done' | 'diverged' | 'failed';
 
@@ -38,7 +50,7 @@ export type FromWorker =
   /** WebGPU unusable (no adapter, device lost): the app shows it and offers a reload. */
   | { type: 'fatal'; kind: GpuErrorKind; message: string }
   /** Something went wrong in one area; everything else keeps working. */
-  | { type: 'error'; scope: 'mnist-data' | 'mnist-train' | 'mnist-inspect' | 'diagnostics'; message: string }
+  | { type: 'error'; scope: 'mnist-data' | 'mnist-train' | 'mnist-inspect' | 'diagnostics' | 'fable'; message: string }
   | { type: 'mnist-load-progress'; file: string; loaded: number; total: number }
   | { type: 'mnist-loaded'; source: 'builtin' | 'files'; train: number; test: number }
   | { type: 'train-state'; task: Task; state: RunState; message?: string }
@@ -67,4 +79,16 @@ export type FromWorker =
       hiddenSize: number;
     }
   | { type: 'mnist-test-image'; requestId: number; index: number; image: Float32Array; label: number }
-  | { type: 'gradient-check'; results: KernelCheck[]; seconds: number };
+  | { type: 'gradient-check'; results: KernelCheck[]; seconds: number }
+  | {
+      type: 'fable-ready';
+      name: string;
+      tokens: number;
+      vocab: string[];
+      /** Words mapped to <unk> when the vocabulary was capped (0 when it fits). */
+      unkCount: number;
+      maxVocab: number | null;
+      weights: FableWeightsInfo;
+    }
+  | { type: 'fable-weights'; weights: FableWeightsInfo }
+  | { type: 'fable-generated'; requestId: number; prompt: PromptResult; words: string[] };

@@ -8,6 +8,7 @@ import { GpuError } from '../gpu/errors.ts';
 import { RunControl } from './control.ts';
 import { ConfigError } from './errors.ts';
 import { runGradientCheck } from './gradcheck.ts';
+import { FableWorker } from './fableWorker.ts';
 import { defaultMnistConfig, MnistSession, type MnistTrainConfig } from './mnist.ts';
 import type { FromWorker, NamedFile, Task, ToWorker } from './protocol.ts';
 
@@ -21,6 +22,10 @@ let gpu: GpuContext | null = null;
 let mnistData: MnistData | null = null;
 let mnist: { session: MnistSession; trained: boolean } | null = null;
 const controls = new Map<Task, RunControl>();
+const fable = new FableWorker(() => {
+  if (!gpu) throw new GpuError('no-adapter', 'WebGPU is not ready');
+  return gpu.device;
+}, post);
 
 async function init(): Promise<void> {
   try {
@@ -186,14 +191,22 @@ async function handle(msg: ToWorker): Promise<void> {
       const image = mnistImage(mnistData.test, i);
       return post({ type: 'mnist-test-image', requestId: msg.requestId, index: i, image, label: mnistData.test.labels[i] }, [image.buffer]);
     }
+    case 'fable-load-builtin':
+      return guard('fable', () => fable.loadBuiltin(msg.baseUrl));
+    case 'fable-load-text':
+      return guard('fable', () => fable.loadText(msg.name, msg.text, msg.maxVocab));
+    case 'fable-train':
+      return guard('fable', () => fable.train(msg.preset, msg.iterations), () => post({ type: 'train-state', task: 'fable', state: 'failed' }));
+    case 'fable-generate':
+      return guard('fable', () => fable.generate(msg.requestId, msg.input, msg.count, msg.temperature));
     case 'pause':
-      controls.get(msg.task)?.pause();
+      controlOf(msg.task)?.pause();
       return post({ type: 'train-state', task: msg.task, state: 'paused' });
     case 'resume':
-      controls.get(msg.task)?.resume();
+      controlOf(msg.task)?.resume();
       return post({ type: 'train-state', task: msg.task, state: 'running' });
     case 'stop':
-      controls.get(msg.task)?.stop();
+      controlOf(msg.task)?.stop();
       return;
     case 'check-gradients':
       return guard('diagnostics', async () => {
@@ -207,6 +220,10 @@ async function handle(msg: ToWorker): Promise<void> {
       throw new Error(`unknown message ${(never as { type: string }).type}`);
     }
   }
+}
+
+function controlOf(task: Task): RunControl | null | undefined {
+  return task === 'fable' ? fable.runControl : controls.get(task);
 }
 
 async function guard(scope: Extract<FromWorker, { type: 'error' }>['scope'], fn: () => Promise<void>, onError?: () => void): Promise<void> {

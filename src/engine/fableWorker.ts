@@ -1,0 +1,125 @@
+// The fable part of the training worker: the text and its vocabulary, the model (shipped weights until the
+// user trains), training with either preset, and generation from typed words.
+import { decodeSafetensors } from '../data/safetensors.ts';
+import { DataError } from '../data/errors.ts';
+import { capVocab, prepareFable, tokenize, type FableData } from '../data/fable.ts';
+import { RunControl } from './control.ts';
+import { FABLE_PRESETS, FableSession, type FablePresetName } from './fable.ts';
+import { parsePrompt } from './fablePrompt.ts';
+import type { FableWeightsInfo, FromWorker } from './protocol.ts';
+
+export const SHIPPED_WEIGHTS = 'data/fable/fable-fast.safetensors';
+const MIN_TOKENS = 8;
+
+interface FableState {
+  data: FableData;
+  name: string;
+  session: FableSession;
+  weights: FableWeightsInfo;
+}
+
+export class FableWorker {
+  private state: FableState | null = null;
+  private control: RunControl | null = null;
+
+  constructor(private readonly device: () => GPUDevice, private readonly post: (m: FromWorker) => void) {}
+
+  get runControl(): RunControl | null {
+    return this.control;
+  }
+
+  private async open(data: FableData, name: string, maxVocab: number | null, unkCount: number): Promise<FableState> {
+    this.control?.stop();
+    const session = await FableSession.create(this.device(), data, FABLE_PRESETS.fast);
+    const state: FableState = { data, name, session, weights: { kind: 'untrained', description: 'random weights (not trained yet)' } };
+    this.state = state;
+    this.post({ type: 'fable-ready', name, tokens: data.tokens.length, vocab: data.vocab.words, unkCount, maxVocab, weights: state.weights });
+    return state;
+  }
+
+  async loadBuiltin(baseUrl: string): Promise<void> {
+    const res = await fetch(`${baseUrl}data/fable/belling-the-cat.txt`);
+    if (!res.ok) throw new DataError('belling-the-cat.txt', `could not be fetched from the app (${res.status})`);
+    const data = prepareFable(await res.text(), 'belling-the-cat.txt');
+    const state = await this.open(data, 'Belling the Cat (Aesop)', null, 0);
+    const w = await fetch(`${baseUrl}${SHIPPED_WEIGHTS}`);
+    if (!w.ok) return; // no shipped weights: the playground says the model is untrained
+    const st = decodeSafetensors(new Uint8Array(await w.arrayBuffer()), SHIPPED_WEIGHTS);
+    if (st.metadata.vocab !== data.vocab.words.join(' ')) throw new DataError(SHIPPED_WEIGHTS, 'made for a different vocabulary');
+    state.session.importWeights(Object.fromEntries(Object.entries(st.tensors).map(([k, v]) => [k, v.data])));
+    state.weights = { kind: 'shipped', description: `shipped with the app: ${st.metadata.description ?? 'fast preset'}` };
+    this.post({ type: 'fable-weights', weights: state.weights });
+  }
+
+  async loadText(name: string, text: string, maxVocab: number): Promise<void> {
+    const tokens = tokenize(text);
+    if (tokens.length === 0) throw new DataError(name, 'the text is empty');
+    if (tokens.length < MIN_TOKENS) throw new DataError(name, `only ${tokens.length} words; at least ${MIN_TOKENS} are needed to learn anything`);
+    const capped = capVocab(tokens, maxVocab);
+    const data = prepareFable(capped.tokens.join(' '), name);
+    await this.open(data, name, maxVocab, capped.unkCount);
+  }
+
+  async train(presetName: FablePresetName, iterations: number): Promise<void> {
+    const state = this.state;
+    if (!state) throw new DataError('fable', 'load the story first');
+    const preset = FABLE_PRESETS[presetName];
+    if (!Number.isInteger(iterations) || iterations < 1 || iterations > 1_000_000) {
+      throw new DataError('iterations', `must be a whole number from 1 to 1,000,000 (got ${iterations})`);
+    }
+    this.control?.stop();
+    const control = new RunControl();
+    this.control = control;
+    this.post({ type: 'train-state', task: 'fable', state: 'preparing' });
+    const session = await FableSession.create(this.device(), state.data, preset, (Date.now() & 0xffff) + 1);
+    this.post({ type: 'train-started', task: 'fable', epochs: 1, stepsPerEpoch: iterations, dispatchesPerStep: session.dispatchesPerStep, batch: preset.batch });
+    this.post({ type: 'train-state', task: 'fable', state: 'running' });
+    const t0 = performance.now();
+    let rateStart = t0;
+    let rateSteps = 0;
+    let diverged = false;
+    const finished = await session.train(
+      iterations,
+      control,
+      (m) => {
+        if (!Number.isFinite(m.loss)) {
+          diverged = true;
+          control.stop();
+          return;
+        }
+        this.post({ type: 'train-metrics', task: 'fable', step: m.iteration, epoch: 0, loss: m.loss, accuracy: m.accuracy });
+      },
+      (i) => {
+        rateSteps++;
+        const now = performance.now();
+        if (now - rateStart > 1000 || i === iterations) {
+          const sps = (rateSteps * 1000) / (now - rateStart);
+          rateStart = now;
+          rateSteps = 0;
+          this.post({
+            type: 'train-progress', task: 'fable', step: i, epoch: 0, epochStep: i, stepsPerEpoch: iterations,
+            stepsPerSecond: sps, samplesPerSecond: sps * preset.batch, secondsLeft: (iterations - i) / sps,
+          });
+        }
+      },
+    );
+    if (diverged) {
+      this.post({ type: 'train-state', task: 'fable', state: 'diverged', message: 'Training diverged (the loss became NaN); the previous weights are kept. Try again or use the other preset.' });
+      return;
+    }
+    // The trained model replaces the playground's weights (also after a stop: it has learned something).
+    state.session = session;
+    state.weights = { kind: 'trained', description: `trained here: ${preset.name} preset, ${session.iteration} iterations in ${((performance.now() - t0) / 1000).toFixed(0)} s` };
+    this.post({ type: 'fable-weights', weights: state.weights });
+    this.post({ type: 'train-state', task: 'fable', state: finished ? 'done' : 'stopped' });
+  }
+
+  async generate(requestId: number, input: string, count: number, temperature: number): Promise<void> {
+    const state = this.state;
+    if (!state) throw new DataError('fable', 'load the story first');
+    const prompt = parsePrompt(input, state.data.vocab);
+    if (!prompt.ok) return this.post({ type: 'fable-generated', requestId, prompt, words: [] });
+    const ids = await state.session.generate(prompt.ids, count, temperature, requestId + 1);
+    this.post({ type: 'fable-generated', requestId, prompt, words: ids.map((i) => state.data.vocab.words[i]) });
+  }
+}
