@@ -88,7 +88,8 @@ async function trainFable(opts: Record<string, string>) {
   console.log(`long ago , ${next.map((i) => data.vocab.words[i]).join(' ')}`);
   if (opts.save) {
     const weights = await session.exportWeights();
-    writeFileSync(opts.save, encodeSafetensors(weights, { preset: presetName, iterations: String(preset.iterations), vocab: data.vocab.words.join(' ') }));
+    const description = `${presetName} preset, ${preset.iterations} iterations, seed ${opts.seed ?? 1} (npm run train -- fable --preset ${presetName} --iterations ${preset.iterations} --save FILE)`;
+    writeFileSync(opts.save, encodeSafetensors(weights, { preset: presetName, iterations: String(preset.iterations), vocab: data.vocab.words.join(' '), description }, {}, opts.f16 === 'true' || opts.save.includes('public/') ? 'F16' : 'F32'));
     console.log(`weights written to ${opts.save}`);
   }
 }

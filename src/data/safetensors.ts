@@ -1,6 +1,7 @@
 // .safetensors: an 8-byte little-endian header length, a JSON header (dtype, shape, byte offsets per tensor,
 // and an optional string-to-string __metadata__), then the raw little-endian data. The format PyTorch and
-// Hugging Face tools read and write; rnnlab stores weights as F32 in its own layouts (docs/design.md).
+// Hugging Face tools read and write; rnnlab stores weights as F32 (or F16 for shipped files) in its own layouts
+// (docs/design.md).
 import { DataError } from './errors.ts';
 
 export interface SafeTensors {
@@ -8,14 +9,56 @@ export interface SafeTensors {
   metadata: Record<string, string>;
 }
 
-export function encodeSafetensors(weights: Record<string, Float32Array>, metadata: Record<string, string> = {}, shapes: Record<string, number[]> = {}): Uint8Array {
+/** float32 -> IEEE half (round to nearest even; overflow to ±inf, tiny values to subnormals or 0). */
+export function toHalf(x: number): number {
+  const f = new Float32Array([x]);
+  const u = new Uint32Array(f.buffer)[0];
+  const sign = (u >>> 16) & 0x8000;
+  const exp = (u >>> 23) & 0xff;
+  let mant = u & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let h = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const half = 1 << (shift - 1);
+    if (rem > half || (rem === half && (h & 1))) h++;
+    return sign | h;
+  }
+  let h = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && (h & 1))) h++;
+  return sign | h;
+}
+
+export function fromHalf(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const e = (h >>> 10) & 0x1f;
+  const m = h & 0x3ff;
+  if (e === 0) return sign * m * 2 ** -24;
+  if (e === 0x1f) return m ? NaN : sign * Infinity;
+  return sign * (1 + m / 1024) * 2 ** (e - 15);
+}
+
+/** Encodes weights as F32 (exact) or F16 (half the size; for shipped weights). */
+export function encodeSafetensors(
+  weights: Record<string, Float32Array>,
+  metadata: Record<string, string> = {},
+  shapes: Record<string, number[]> = {},
+  dtype: 'F32' | 'F16' = 'F32',
+): Uint8Array {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   const names = Object.keys(weights).sort();
+  const width = dtype === 'F32' ? 4 : 2;
   for (const name of names) {
     const n = weights[name].length;
-    header[name] = { dtype: 'F32', shape: shapes[name] ?? [n], data_offsets: [offset, offset + n * 4] };
-    offset += n * 4;
+    header[name] = { dtype, shape: shapes[name] ?? [n], data_offsets: [offset, offset + n * width] };
+    offset += n * width;
   }
   let json = JSON.stringify(header);
   while ((8 + json.length) % 8 !== 0) json += ' ';
@@ -26,8 +69,9 @@ export function encodeSafetensors(weights: Record<string, Float32Array>, metadat
   let at = 8 + headerBytes.length;
   for (const name of names) {
     const w = weights[name];
-    out.set(new Uint8Array(w.buffer, w.byteOffset, w.byteLength), at);
-    at += w.byteLength;
+    const bytes = dtype === 'F32' ? new Uint8Array(Float32Array.from(w).buffer) : new Uint8Array(Uint16Array.from(w, toHalf).buffer);
+    out.set(bytes, at); // typed arrays are little-endian on every platform browsers run on
+    at += bytes.length;
   }
   return out;
 }
@@ -52,13 +96,15 @@ export function decodeSafetensors(bytes: Uint8Array, name = 'weights'): SafeTens
       continue;
     }
     const e = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
-    if (e.dtype !== 'F32') throw new DataError(name, `${key}: dtype ${e.dtype} (only F32 is supported)`);
+    if (e.dtype !== 'F32' && e.dtype !== 'F16') throw new DataError(name, `${key}: dtype ${e.dtype} (F32 and F16 are supported)`);
+    const width = e.dtype === 'F32' ? 4 : 2;
     const [a, b] = e.data_offsets;
     const count = e.shape.reduce((x, y) => x * y, 1);
-    if (!(a >= 0 && b <= body.length && b - a === count * 4)) throw new DataError(name, `${key}: data offsets [${a}, ${b}] do not match shape [${e.shape}] within ${body.length} bytes`);
+    if (!(a >= 0 && b <= body.length && b - a === count * width)) throw new DataError(name, `${key}: data offsets [${a}, ${b}] do not match shape [${e.shape}] within ${body.length} bytes`);
     const copy = new Uint8Array(b - a);
     copy.set(body.subarray(a, b));
-    tensors[key] = { shape: e.shape, data: new Float32Array(copy.buffer) };
+    const data = e.dtype === 'F32' ? new Float32Array(copy.buffer) : Float32Array.from(new Uint16Array(copy.buffer), fromHalf);
+    tensors[key] = { shape: e.shape, data };
   }
   return { tensors, metadata };
 }
