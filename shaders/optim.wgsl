@@ -11,14 +11,15 @@
 //   hyper (written by the host before each step's submit): [lr, clip (0 = off), b1, b2, eps, decay]
 //   stats[0] = the global norm before clipping (read back with the metrics)
 
-struct Params { n: u32, parts: u32 }   // parts: how many sumsq workgroups wrote partial sums (<= NPART)
+struct Params { n4: u32, parts: u32 }   // parts: how many sumsq workgroups wrote partial sums (<= NPART)
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> g: array<f32>;
+// The flat buffers are whole multiples of 64 floats, so they are read and written as vec4: n4 = n / 4.
+@group(0) @binding(1) var<storage, read> g: array<vec4f>;
 @group(0) @binding(2) var<storage, read_write> partial: array<f32>;
-@group(0) @binding(3) var<storage, read_write> w: array<f32>;
-@group(0) @binding(4) var<storage, read_write> m: array<f32>;
-@group(0) @binding(5) var<storage, read_write> v: array<f32>;
+@group(0) @binding(3) var<storage, read_write> w: array<vec4f>;
+@group(0) @binding(4) var<storage, read_write> m: array<vec4f>;
+@group(0) @binding(5) var<storage, read_write> v: array<vec4f>;
 @group(0) @binding(6) var<storage, read> hyper: array<f32>;
 @group(0) @binding(7) var<storage, read_write> stats: array<f32>;
 
@@ -29,7 +30,7 @@ var<workgroup> red: array<f32, WG>;
 @compute @workgroup_size(WG)
 fn sumsq(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   var s = 0.0;
-  for (var i = wid.x * WG + lid; i < p.n; i += p.parts * WG) { let x = g[i]; s += x * x; }
+  for (var i = wid.x * WG + lid; i < p.n4; i += p.parts * WG) { let x = g[i]; s += dot(x, x); }
   red[lid] = s;
   workgroupBarrier();
   for (var k = WG / 2u; k > 0u; k >>= 1u) {
@@ -61,7 +62,7 @@ fn clipScale(lid: u32, first: bool) -> f32 {
 fn sgd(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let scale = clipScale(lid, wid.x == 0u);
   let lr = hyper[0];
-  for (var i = wid.x * WG + lid; i < p.n; i += nwg.x * WG) {
+  for (var i = wid.x * WG + lid; i < p.n4; i += nwg.x * WG) {
     w[i] -= lr * g[i] * scale;
   }
 }
@@ -73,7 +74,7 @@ fn adam(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let b1 = hyper[2];
   let b2 = hyper[3];
   let eps = hyper[4];
-  for (var i = wid.x * WG + lid; i < p.n; i += nwg.x * WG) {
+  for (var i = wid.x * WG + lid; i < p.n4; i += nwg.x * WG) {
     let gi = g[i] * scale;
     let mi = b1 * m[i] + (1.0 - b1) * gi;
     let vi = b2 * v[i] + (1.0 - b2) * gi * gi;
@@ -89,7 +90,7 @@ fn rmsprop(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
   let lr = hyper[0];
   let eps = hyper[4];
   let decay = hyper[5];
-  for (var i = wid.x * WG + lid; i < p.n; i += nwg.x * WG) {
+  for (var i = wid.x * WG + lid; i < p.n4; i += nwg.x * WG) {
     let gi = g[i] * scale;
     let ms = decay * m[i] + (1.0 - decay) * gi * gi;
     m[i] = ms;

@@ -53,7 +53,7 @@ const DATA_UNIFORMS = [['B', 'u32'], ['T', 'u32'], ['rowLen', 'u32'], ['len', 'u
 const optimizer = (entry: string, moments: 0 | 1 | 2): KernelSpec => ({
   source: optimWgsl,
   entry,
-  uniforms: [['n', 'u32'], ['parts', 'u32']],
+  uniforms: [['n4', 'u32'], ['parts', 'u32']],
   bindings: [
     ['g', 1, 'read'], ['partial', 2, 'rw'], ['w', 3, 'rw'],
     ...([['m', 4, 'rw'], ['v', 5, 'rw']] as const).slice(0, moments),
@@ -221,7 +221,7 @@ export const KERNELS = {
   grad_sumsq: {
     source: optimWgsl,
     entry: 'sumsq',
-    uniforms: [['n', 'u32'], ['parts', 'u32']],
+    uniforms: [['n4', 'u32'], ['parts', 'u32']],
     bindings: [['g', 1, 'read'], ['partial', 2, 'rw']],
     workgroup: [256],
   },

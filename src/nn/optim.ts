@@ -43,11 +43,13 @@ export class Optimizer {
     const partial = program.transient([NPART], 'optimizer.partial');
     const g = this.params.grads.whole;
     // Few workgroups for small models: each one costs a reduction (cheap on GPUs, not on a CPU adapter).
-    const parts = Math.min(NPART, Math.ceil(n / (256 * 8)));
-    program.dispatch('grad_sumsq', { n, parts }, { g, partial }, [parts]);
+    if (n % 4 !== 0) throw new Error('flat buffers are multiples of 64 floats');
+    const n4 = n / 4;
+    const parts = Math.min(NPART, Math.ceil(n4 / (256 * 4)));
+    program.dispatch('grad_sumsq', { n4, parts }, { g, partial }, [parts]);
     const common = { g, partial, w: this.params.weights.whole, hyper: this.hyper, stats: this.stats };
-    const grid = [Math.min(Math.ceil(n / (256 * 8)), MAX_UPDATE_GROUPS)] as const;
-    const u = { n, parts };
+    const grid = [Math.min(Math.ceil(n4 / (256 * 4)), MAX_UPDATE_GROUPS)] as const;
+    const u = { n4, parts };
     if (this.config.kind === 'sgd') program.dispatch('sgd', u, common, grid);
     else if (this.config.kind === 'rmsprop') program.dispatch('rmsprop', u, { ...common, m: this.params.m!.whole }, grid);
     else program.dispatch('adam', u, { ...common, m: this.params.m!.whole, v: this.params.v!.whole }, grid);

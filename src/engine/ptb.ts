@@ -1,0 +1,512 @@
+// The Penn TreeBank word language model (the TensorFlow tutorial ptb_word_lm.py): training, validation, the
+// test evaluation (batch 1, one step at a time) and text generation. Runs in the worker or in Node.
+// Recipe and published numbers: ../shared/docs/reference-results.md section 3.
+//
+// Everything runs on the GPU with programs recorded once:
+//   - each split is uploaded ONCE in the reader's [batch_size][batch_len] layout; a step's window is drawn on the
+//     GPU (token_window); the host writes only the window's column offset (and the dropout seed) per step;
+//   - the LSTM state is carried between windows in persistent [2][B][H] tensors per layer (zeroed at the start
+//     of each epoch / evaluation), so truncated backprop through time needs no host work;
+//   - a training step is one submit: window, forward, loss, backward, global-norm clipping, SGD;
+//   - the loss sums (Σ xent, rows) accumulate on the GPU and are read asynchronously every few steps (AsyncReader):
+//     no step ever waits for a readback. The host adds the partial sums in f64.
+import { mulberry32 } from '../data/batch.ts';
+import { ptbBatches, type PtbBatches } from '../data/ptb.ts';
+import { Program, type CompiledProgram } from '../gpu/program.ts';
+import { AsyncReader, download, downloadU32, submitPrograms, upload } from '../gpu/runner.ts';
+import type { Tensor } from '../gpu/tensor.ts';
+import { lmForward, lmParams, type LmConfig } from '../models/lm.ts';
+import { recordTokenWindow } from '../nn/data.ts';
+import { Graph } from '../nn/graph.ts';
+import { softmaxXent } from '../nn/ops.ts';
+import { Optimizer } from '../nn/optim.ts';
+import { ParamSet } from '../nn/params.ts';
+import { InFlight, type RunControl } from './control.ts';
+import { ConfigError } from './errors.ts';
+
+export type PtbConfigName = 'test' | 'small' | 'medium' | 'large';
+
+/** The tutorial's config classes, field for field. */
+export interface PtbConfig {
+  name: string;
+  /** Every variable U(±init_scale), embedding and softmax included. */
+  initScale: number;
+  learningRate: number;
+  /** Global-norm clip of the gradients. */
+  maxGradNorm: number;
+  numLayers: number;
+  numSteps: number;
+  /** LSTM size = embedding size. */
+  hiddenSize: number;
+  /** Epochs at the full learning rate. */
+  maxEpoch: number;
+  /** Epochs in all. */
+  maxMaxEpoch: number;
+  /** Dropout keep probability on the embeddings and on each layer's output (1: none). */
+  keepProb: number;
+  lrDecay: number;
+  batchSize: number;
+  vocabSize: number;
+}
+
+export const PTB_CONFIGS: Record<PtbConfigName, PtbConfig> = {
+  // The tutorial's TestConfig.
+  test: {
+    name: 'test', initScale: 0.1, learningRate: 1.0, maxGradNorm: 1, numLayers: 1, numSteps: 2, hiddenSize: 2,
+    maxEpoch: 1, maxMaxEpoch: 1, keepProb: 1.0, lrDecay: 0.5, batchSize: 20, vocabSize: 10000,
+  },
+  small: {
+    name: 'small', initScale: 0.1, learningRate: 1.0, maxGradNorm: 5, numLayers: 2, numSteps: 20, hiddenSize: 200,
+    maxEpoch: 4, maxMaxEpoch: 13, keepProb: 1.0, lrDecay: 0.5, batchSize: 20, vocabSize: 10000,
+  },
+  medium: {
+    name: 'medium', initScale: 0.05, learningRate: 1.0, maxGradNorm: 5, numLayers: 2, numSteps: 35, hiddenSize: 650,
+    maxEpoch: 6, maxMaxEpoch: 39, keepProb: 0.5, lrDecay: 0.8, batchSize: 20, vocabSize: 10000,
+  },
+  large: {
+    name: 'large', initScale: 0.04, learningRate: 1.0, maxGradNorm: 10, numLayers: 2, numSteps: 35, hiddenSize: 1500,
+    maxEpoch: 14, maxMaxEpoch: 55, keepProb: 0.35, lrDecay: 1 / 1.15, batchSize: 20, vocabSize: 10000,
+  },
+};
+
+/** lr for 0-based epoch i: learning_rate * lr_decay ** max(i + 1 - max_epoch, 0). */
+export function ptbLearningRate(c: PtbConfig, epoch: number): number {
+  return c.learningRate * c.lrDecay ** Math.max(epoch + 1 - c.maxEpoch, 0);
+}
+
+/** The dropout seed of a training step (global step index from 0), written into the seed tensor before it. */
+export function ptbDropoutSeed(sessionSeed: number, globalStep: number): number {
+  return (Math.imul(sessionSeed >>> 0, 0x9e3779b1) + globalStep + 1) >>> 0;
+}
+
+/** The model of a config (the embedding size is the hidden size; forget bias 0; uniform init). */
+export function ptbModel(c: PtbConfig, steps = c.numSteps): LmConfig {
+  return {
+    vocab: c.vocabSize, hidden: c.hiddenSize, layers: c.numLayers, steps, input: 'embedding', predict: 'every-step',
+    keepProb: c.keepProb, forgetBias: 0, init: 'uniform', initScale: c.initScale,
+  };
+}
+
+export function validatePtbConfig(c: PtbConfig): void {
+  const int = (v: number, lo: number, hi: number, name: string) => {
+    if (!Number.isInteger(v) || v < lo || v > hi) throw new ConfigError(`${name} must be a whole number from ${lo} to ${hi} (got ${v}).`);
+  };
+  int(c.numLayers, 1, 8, 'Layers');
+  int(c.hiddenSize, 1, 4096, 'Hidden size');
+  int(c.numSteps, 1, 512, 'Steps');
+  int(c.batchSize, 1, 1024, 'Batch size');
+  int(c.vocabSize, 2, 1 << 20, 'Vocabulary size');
+  int(c.maxEpoch, 0, 10_000, 'max_epoch');
+  int(c.maxMaxEpoch, 1, 10_000, 'max_max_epoch');
+  if (!(c.keepProb > 0 && c.keepProb <= 1)) throw new ConfigError(`keep_prob must be above 0 and at most 1 (got ${c.keepProb}).`);
+  if (!(c.learningRate > 0 && c.learningRate <= 100)) throw new ConfigError(`Learning rate must be above 0 and at most 100 (got ${c.learningRate}).`);
+  if (!(c.maxGradNorm > 0)) throw new ConfigError(`max_grad_norm must be above 0 (got ${c.maxGradNorm}).`);
+  if (!(c.initScale > 0)) throw new ConfigError(`init_scale must be above 0 (got ${c.initScale}).`);
+  if (!(c.lrDecay > 0 && c.lrDecay <= 1)) throw new ConfigError(`lr_decay must be above 0 and at most 1 (got ${c.lrDecay}).`);
+}
+
+export interface PtbIdsData {
+  train: Uint32Array;
+  valid: Uint32Array;
+  test: Uint32Array;
+}
+
+export interface PtbMetrics {
+  /** 0-based epoch. */
+  epoch: number;
+  /** Steps of this epoch done so far (the metrics cover steps 1..step). */
+  step: number;
+  epochSize: number;
+  /** The tutorial's progress figure: (step - 1) / epoch_size (its 0-based step index over the epoch size). */
+  fraction: number;
+  /** exp(Σ loss / Σ rows) since the start of the epoch (what the tutorial prints). */
+  perplexity: number;
+  /** The same over the steps since the previous report. */
+  recentPerplexity: number;
+  /** Σ cross-entropy and rows (num_steps · batch_size per step) since the previous report. */
+  lossSum: number;
+  rows: number;
+  /** Words (num_steps · batch_size per step) per second since the start of the epoch. */
+  wps: number;
+  lr: number;
+}
+
+export interface PtbEpochResult {
+  /** False when stopped before the end. */
+  completed: boolean;
+  epoch: number;
+  steps: number;
+  perplexity: number;
+  seconds: number;
+  wps: number;
+  lr: number;
+}
+
+interface GpuSplit {
+  batches: Omit<PtbBatches, 'data'>;
+  data: Tensor;
+}
+
+interface StepLoop {
+  program: CompiledProgram;
+  metrics: Tensor;
+  steps: number;
+  /** Host writes of step s (0-based), before its submit. */
+  prepare(s: number): void;
+  /** Whether to read the metrics after step s. */
+  readAfter(s: number): boolean;
+  /** Partial sums since the previous read, covering steps up to `stepsDone`. */
+  onRead?(stepsDone: number, loss: number, rows: number): void;
+  onStep?(stepsDone: number): void;
+  control?: RunControl;
+}
+
+export class PtbSession {
+  readonly params: ParamSet;
+  readonly model: LmConfig;
+  private readonly optimizer: Optimizer;
+  private readonly splits: Record<'train' | 'valid' | 'test', GpuSplit>;
+  /** Column offset of the window ([start, 0, 0, 0]), one per program family. */
+  private readonly trainStepOffset: Tensor;
+  private readonly validStepOffset: Tensor;
+  private readonly testStepOffset: Tensor;
+  private readonly seedTensor: Tensor;
+  private readonly trainStates: Tensor[];
+  private readonly validStates: Tensor[];
+  private readonly testStates: Tensor[];
+  private readonly genStates: Tensor[];
+  private readonly trainMetrics: Tensor;
+  private readonly evalMetrics: Tensor;
+  private readonly genInput: Tensor;
+  private readonly genU: Tensor;
+  private trainStep!: CompiledProgram;
+  private validStep!: CompiledProgram;
+  private testStep!: CompiledProgram;
+  private readonly genPrograms = new Map<number, CompiledProgram>();
+  dispatchesPerStep = 0;
+  /** Training epochs completed (0-based index of the next epoch). */
+  epoch = 0;
+  globalStep = 0;
+  /** Metrics are read after 0-based step s when s % metricsEvery === metricsPhase (and after the last step):
+   *  by default the tutorial's `step % (epoch_size // 10) == 10`. */
+  metricsEvery: number;
+  metricsPhase: number;
+  /** Steps between the (asynchronous) metric reads of an evaluation. */
+  evalReadEvery = 200;
+
+  private constructor(readonly device: GPUDevice, data: PtbIdsData, readonly config: PtbConfig, readonly seed: number) {
+    validatePtbConfig(config);
+    for (const split of ['train', 'valid', 'test'] as const) {
+      const ids = data[split];
+      for (let i = 0; i < ids.length; i++) {
+        if (ids[i]! >= config.vocabSize) {
+          throw new ConfigError(`${split} data: id ${ids[i]} at token ${i} is outside the vocabulary of ${config.vocabSize} words.`);
+        }
+      }
+    }
+    this.model = ptbModel(config);
+    const B = config.batchSize, H = config.hiddenSize, L = config.numLayers;
+    const setup = new Program(device, 'ptb setup');
+    const uploadSplit = (ids: Uint32Array, b: number, t: number, name: string): GpuSplit => {
+      const { data: rows, ...batches } = ptbBatches(ids, b, t, name);
+      const tensor = setup.persistent([rows.length], `ptb.${name}.data`, 'u32');
+      upload(device, tensor, rows);
+      return { batches, data: tensor };
+    };
+    this.splits = {
+      train: uploadSplit(data.train, B, config.numSteps, 'train'),
+      valid: uploadSplit(data.valid, B, config.numSteps, 'valid'),
+      test: uploadSplit(data.test, 1, 1, 'test'),
+    };
+    this.params = new ParamSet(device, lmParams(this.model), 'ptb');
+    this.params.initialize(seed);
+    this.optimizer = new Optimizer(this.params, { kind: 'sgd', lr: config.learningRate, clipNorm: config.maxGradNorm }, setup);
+    this.trainStepOffset = setup.persistent([4], 'ptb.train.step', 'u32');
+    this.validStepOffset = setup.persistent([4], 'ptb.valid.step', 'u32');
+    this.testStepOffset = setup.persistent([4], 'ptb.test.step', 'u32');
+    this.seedTensor = setup.persistent([1], 'ptb.seed', 'u32');
+    const states = (b: number, name: string) => Array.from({ length: L }, (_, l) => setup.persistent([2, b, H], `ptb.${name}.state${l}`));
+    this.trainStates = states(B, 'train');
+    this.validStates = states(B, 'valid');
+    this.testStates = states(1, 'test');
+    this.genStates = states(1, 'gen');
+    this.trainMetrics = setup.persistent([4], 'ptb.metrics');
+    this.evalMetrics = setup.persistent([4], 'ptb.evalMetrics');
+    this.genInput = setup.persistent([1], 'ptb.gen.input', 'u32');
+    this.genU = setup.persistent([1], 'ptb.gen.u');
+    const every = Math.max(1, Math.floor(this.stepsPerEpoch / 10));
+    this.metricsEvery = every;
+    this.metricsPhase = 10 % every;
+  }
+
+  static async create(device: GPUDevice, data: PtbIdsData, config: PtbConfig, seed = 1): Promise<PtbSession> {
+    const s = new PtbSession(device, data, config, seed);
+    await s.build();
+    return s;
+  }
+
+  /** Windows per training epoch: ((len // batch_size) - 1) // num_steps. */
+  get stepsPerEpoch(): number {
+    return this.splits.train.batches.epochSize;
+  }
+
+  evalSteps(split: 'valid' | 'test'): number {
+    return this.splits[split].batches.epochSize;
+  }
+
+  /** The learning rate of 0-based epoch i (default: the next epoch). */
+  learningRate(epoch = this.epoch): number {
+    return ptbLearningRate(this.config, epoch);
+  }
+
+  /** One program: window -> forward -> loss (-> backward -> clip -> SGD when training). */
+  private async buildStep(kind: 'train' | 'valid' | 'test'): Promise<CompiledProgram> {
+    const c = this.config;
+    const train = kind === 'train';
+    const B = kind === 'test' ? 1 : c.batchSize;
+    const T = kind === 'test' ? 1 : c.numSteps;
+    const split = this.splits[kind];
+    const step = { train: this.trainStepOffset, valid: this.validStepOffset, test: this.testStepOffset }[kind];
+    const states = { train: this.trainStates, valid: this.validStates, test: this.testStates }[kind];
+    const p = new Program(this.device, `ptb ${kind} step`);
+    const g = new Graph(p);
+    const ids = p.transient([T * B], 'ptb.ids', 'u32');
+    const targets = p.transient([T * B], 'ptb.targets', 'u32');
+    recordTokenWindow(p, split.data, split.batches.batchLen, step, B, T, ids, targets);
+    const model = T === this.model.steps ? this.model : { ...this.model, steps: T };
+    const logits = lmForward(g, this.params.values(g), g.value(ids), model, {
+      batch: B, states, train, seed: train && c.keepProb < 1 ? this.seedTensor : undefined,
+    });
+    // loss = Σ_t mean_b xent: every row's xent scaled by 1/B. The metrics hold (Σ xent, Σ correct, rows).
+    g.apply(softmaxXent, [logits, g.value(targets)], { scale: 1 / B, metrics: train ? this.trainMetrics : this.evalMetrics, train });
+    if (train) {
+      g.backward();
+      this.optimizer.record(p);
+    }
+    return p.compile();
+  }
+
+  private async build(): Promise<void> {
+    this.trainStep = await this.buildStep('train');
+    this.dispatchesPerStep = this.trainStep.dispatchCount;
+    this.validStep = await this.buildStep('valid');
+    this.testStep = await this.buildStep('test');
+  }
+
+  private zero(tensors: readonly Tensor[]): void {
+    for (const t of tensors) upload(this.device, t, new Float32Array(t.size));
+  }
+
+  /** Runs `steps` submits of one program with asynchronous, never-blocking metric reads; returns the f64 sums. */
+  private async loop(l: StepLoop): Promise<{ loss: number; rows: number; steps: number; completed: boolean }> {
+    const device = this.device;
+    upload(device, l.metrics, new Float32Array(4));
+    let loss = 0;
+    let rows = 0;
+    const pendingSteps: number[] = [];
+    const reader = new AsyncReader(device, l.metrics, (d) => {
+      const upTo = pendingSteps.shift()!;
+      loss += d[0]!;
+      rows += d[2]!;
+      if (d[2]! > 0) l.onRead?.(upTo, d[0]!, d[2]!);
+    });
+    const inflight = new InFlight(device);
+    let done = 0;
+    let completed = true;
+    for (let s = 0; s < l.steps; s++) {
+      if (l.control && (!(await l.control.checkpoint()) || l.control.isStopped)) {
+        completed = false;
+        break;
+      }
+      l.prepare(s);
+      const copy = l.readAfter(s) || s === l.steps - 1 ? reader.copyCommand() : null;
+      submitPrograms(device, [l.program], copy ? [copy] : [], 'ptb step');
+      done = s + 1;
+      if (copy) {
+        pendingSteps.push(done);
+        reader.afterSubmit();
+        upload(device, l.metrics, new Float32Array(4)); // lands after the copy, before the next step
+      }
+      l.onStep?.(done);
+      await inflight.afterSubmit();
+    }
+    await inflight.drain();
+    await reader.drain();
+    // whatever no read covered (a skipped copy when both staging buffers were busy, or a stop)
+    const rest = await download(device, l.metrics);
+    if (rest[2]! > 0) {
+      loss += rest[0]!;
+      rows += rest[2]!;
+      l.onRead?.(done, rest[0]!, rest[2]!);
+    }
+    return { loss, rows, steps: done, completed };
+  }
+
+  /**
+   * Trains one epoch (or its first `limit` steps) from a zero state, with the learning rate of this epoch.
+   * `onMetrics` arrives asynchronously (by default at the tutorial's ~10% points); nothing waits for it inside a
+   * step. Returns the epoch's training perplexity; `completed` false when stopped.
+   */
+  async trainEpoch(
+    control: RunControl,
+    onMetrics: (m: PtbMetrics) => void,
+    onStep?: (step: number) => void,
+    limit = this.stepsPerEpoch,
+  ): Promise<PtbEpochResult> {
+    const device = this.device;
+    const c = this.config;
+    const epoch = this.epoch;
+    const lr = this.learningRate(epoch);
+    const steps = Math.max(0, Math.min(limit, this.stepsPerEpoch));
+    const words = c.numSteps * c.batchSize;
+    this.zero(this.trainStates);
+    const stepBuf = new Uint32Array(4);
+    const seedBuf = new Uint32Array(1);
+    let sumLoss = 0;
+    let sumRows = 0;
+    const t0 = performance.now();
+    const r = await this.loop({
+      program: this.trainStep,
+      metrics: this.trainMetrics,
+      steps,
+      control,
+      prepare: (s) => {
+        stepBuf[0] = s * c.numSteps;
+        upload(device, this.trainStepOffset, stepBuf);
+        if (c.keepProb < 1) {
+          seedBuf[0] = ptbDropoutSeed(this.seed, this.globalStep);
+          upload(device, this.seedTensor, seedBuf);
+        }
+        this.optimizer.prepareStep(lr);
+        this.globalStep++;
+      },
+      readAfter: (s) => s % this.metricsEvery === this.metricsPhase,
+      onRead: (upTo, loss, rows) => {
+        sumLoss += loss;
+        sumRows += rows;
+        const secs = (performance.now() - t0) / 1000;
+        onMetrics({
+          epoch, step: upTo, epochSize: this.stepsPerEpoch, fraction: (upTo - 1) / this.stepsPerEpoch,
+          perplexity: Math.exp(sumLoss / sumRows), recentPerplexity: Math.exp(loss / rows), lossSum: loss, rows,
+          wps: (upTo * words) / Math.max(secs, 1e-9), lr,
+        });
+      },
+      onStep,
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    this.epoch++;
+    return {
+      completed: r.completed, epoch, steps: r.steps, perplexity: Math.exp(r.loss / r.rows), seconds,
+      wps: (r.steps * words) / Math.max(seconds, 1e-9), lr,
+    };
+  }
+
+  /**
+   * Perplexity of a split from a zero state, no dropout: 'valid' with the training config's batch size and
+   * steps, 'test' with batch size 1 and one step per window (a separate program and state). `limit`: only the
+   * first windows (a quick look).
+   */
+  async evaluate(split: 'valid' | 'test', limit = Infinity): Promise<number> {
+    const r = await this.evaluateDetailed(split, limit);
+    return r.perplexity;
+  }
+
+  async evaluateDetailed(split: 'valid' | 'test', limit = Infinity, onProgress?: (step: number) => void): Promise<{ perplexity: number; steps: number; rows: number; seconds: number }> {
+    const T = split === 'test' ? 1 : this.config.numSteps;
+    const stepTensor = split === 'test' ? this.testStepOffset : this.validStepOffset;
+    this.zero(split === 'test' ? this.testStates : this.validStates);
+    const steps = Math.max(0, Math.min(limit, this.evalSteps(split)));
+    const stepBuf = new Uint32Array(4);
+    const t0 = performance.now();
+    const r = await this.loop({
+      program: split === 'test' ? this.testStep : this.validStep,
+      metrics: this.evalMetrics,
+      steps,
+      prepare: (s) => {
+        stepBuf[0] = s * T;
+        upload(this.device, stepTensor, stepBuf);
+      },
+      readAfter: (s) => (s + 1) % this.evalReadEvery === 0,
+      onStep: onProgress,
+    });
+    return { perplexity: Math.exp(r.loss / r.rows), steps: r.steps, rows: r.rows, seconds: (performance.now() - t0) / 1000 };
+  }
+
+  /** Generation program for a temperature (0: greedy): one word in (genInput), the next word written back into
+   *  genInput, so consecutive submits chain on the GPU. */
+  private async genProgram(temperature: number): Promise<CompiledProgram> {
+    let prog = this.genPrograms.get(temperature);
+    if (prog) return prog;
+    const q = new Program(this.device, `ptb generate T=${temperature}`);
+    const g = new Graph(q);
+    const logits = lmForward(g, this.params.values(g), g.value(this.genInput), { ...this.model, steps: 1 }, {
+      batch: 1, states: this.genStates, train: false,
+    });
+    const V = this.model.vocab;
+    if (temperature > 0) {
+      q.dispatch('sample_temperature', { N: 1, V, offLogits: logits.offset, temperature }, { logits: logits.tensor, u: this.genU, out: this.genInput }, [1]);
+    } else {
+      q.dispatch('sample_argmax', { N: 1, V, offLogits: logits.offset, temperature: 1 }, { logits: logits.tensor, out: this.genInput }, [1]);
+    }
+    prog = await q.compile();
+    this.genPrograms.set(temperature, prog);
+    return prog;
+  }
+
+  /**
+   * Feeds the prompt (from a zero state) and continues it by `count` words, sampled from softmax(z / temperature)
+   * (temperature 0: the most likely word). One submit per word; the ids are collected on the GPU and read once.
+   */
+  async sample(promptIds: readonly number[], count: number, temperature = 1, seed = 1): Promise<number[]> {
+    if (promptIds.length === 0) throw new ConfigError('The prompt needs at least one word.');
+    for (const id of promptIds) {
+      if (!Number.isInteger(id) || id < 0 || id >= this.model.vocab) throw new ConfigError(`Prompt word id ${id} is outside the vocabulary.`);
+    }
+    if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new ConfigError(`Temperature must be 0 or more (got ${temperature}).`);
+    if (count <= 0) return [];
+    const device = this.device;
+    const program = await this.genProgram(temperature);
+    this.zero(this.genStates);
+    const history = device.createBuffer({ label: 'ptb.gen.history', size: count * 4, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+    const rand = mulberry32(seed);
+    const u = new Float32Array(1);
+    const inflight = new InFlight(device);
+    const input = this.genInput;
+    const total = promptIds.length - 1 + count;
+    for (let k = 0; k < total; k++) {
+      if (k < promptIds.length) upload(device, input, new Uint32Array([promptIds[k]!]));
+      if (temperature > 0) {
+        u[0] = rand();
+        upload(device, this.genU, u);
+      }
+      const out = k - (promptIds.length - 1);
+      const copy = out >= 0 ? [(enc: GPUCommandEncoder) => enc.copyBufferToBuffer(input.buffer!, input.byteOffset, history, out * 4, 4)] : [];
+      submitPrograms(device, [program], copy, 'ptb generate');
+      await inflight.afterSubmit();
+    }
+    await inflight.drain();
+    await history.mapAsync(GPUMapMode.READ);
+    const ids = Array.from(new Uint32Array(history.getMappedRange().slice(0)));
+    history.unmap();
+    history.destroy();
+    return ids;
+  }
+
+  /** The id the last generation ended on (for tests). */
+  async lastGenerated(): Promise<number> {
+    return (await downloadU32(this.device, this.genInput))[0]!;
+  }
+
+  /** The carried training state of layer l ([2][B][H]: h then c). */
+  async trainState(l: number): Promise<Float32Array> {
+    return download(this.device, this.trainStates[l]!);
+  }
+
+  async exportWeights(): Promise<Record<string, Float32Array>> {
+    return this.params.export();
+  }
+
+  importWeights(w: Record<string, Float32Array>): void {
+    this.params.import(w);
+  }
+}

@@ -1,0 +1,158 @@
+// The playground: three words in, the model's next 32 words out (greedy or sampled), with help for words the
+// model does not know.
+import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import type { FableWeightsInfo } from '../../engine/protocol.ts';
+import { replaceWord, type FableGeneration } from './state.ts';
+
+export const GENERATE_COUNT = 32;
+const MAX_TEMPERATURE = 2;
+
+export interface FablePlaygroundProps {
+  ready: boolean;
+  pending: boolean;
+  result: FableGeneration | null;
+  weights: FableWeightsInfo | null;
+  vocab: string[];
+  error: ReactNode;
+  onGenerate: (input: string, temperature: number) => void;
+}
+
+export function FablePlayground({ ready, pending, result, weights, vocab, error, onGenerate }: FablePlaygroundProps) {
+  const id = useId();
+  const [input, setInput] = useState('');
+  const [temperature, setTemperature] = useState(0);
+  const inputRef = useRef<HTMLInputElement>(null);
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (!ready) return;
+    onGenerate(input, temperature);
+  };
+
+  const prompt = result?.prompt ?? null;
+  // Unknown words that are still in the box (a clicked suggestion removes its word's row).
+  const unknown = prompt && !prompt.ok ? prompt.unknown.filter((u) => replaceWord(input, u.word, '\u0000') !== input) : [];
+  const showPromptError = prompt !== null && !prompt.ok && (prompt.unknown.length === 0 || unknown.length > 0);
+
+  const useSuggestion = (word: string, suggestion: string) => {
+    setInput((text) => replaceWord(text, word, suggestion));
+    inputRef.current?.focus();
+  };
+
+  return (
+    <div className="panel fable-play" data-testid="fable-playground">
+      <h2>Playground</h2>
+      <p className="muted small">
+        Type three words (punctuation such as <code>,</code> and <code>.</code> counts as a word); the model predicts the next word, appends it,
+        slides its three-word window and repeats, {GENERATE_COUNT} times.
+      </p>
+      <form className="fable-play-form" onSubmit={submit}>
+        <div className="field grow">
+          <label htmlFor={`${id}-input`}>Start with three words</label>
+          <input
+            ref={inputRef}
+            id={`${id}-input`}
+            type="text"
+            autoComplete="off"
+            spellCheck={false}
+            placeholder="long ago ,"
+            value={input}
+            onChange={(e) => setInput(e.target.value)}
+            aria-describedby={showPromptError ? `${id}-prompt-error` : undefined}
+            aria-invalid={showPromptError ? true : undefined}
+            data-testid="fable-input"
+          />
+        </div>
+        <div className="field fable-temperature">
+          <label htmlFor={`${id}-temperature`}>
+            Temperature: <span data-testid="fable-temperature-value">{temperature === 0 ? '0 (greedy)' : temperature.toFixed(2)}</span>
+          </label>
+          <input
+            id={`${id}-temperature`}
+            type="range"
+            min={0}
+            max={MAX_TEMPERATURE}
+            step={0.05}
+            value={temperature}
+            onChange={(e) => setTemperature(Number(e.target.value))}
+            aria-describedby={`${id}-temperature-help`}
+            aria-valuetext={temperature === 0 ? '0, greedy: always the most likely word' : temperature.toFixed(2)}
+            data-testid="fable-temperature"
+          />
+          <span id={`${id}-temperature-help`} className="muted small">
+            0 = always the most likely word; higher = more surprising
+          </span>
+        </div>
+        <button type="submit" className="primary" disabled={!ready || pending} data-testid="fable-continue">
+          {pending ? 'Writing…' : 'Continue'}
+        </button>
+      </form>
+
+      {weights?.kind === 'untrained' && (
+        <div className="note" data-testid="fable-untrained-note">
+          The model is untrained (random weights): its words are random. Train it below first.
+        </div>
+      )}
+
+      {showPromptError && prompt && !prompt.ok && (
+        <div className="error inline" role="alert" id={`${id}-prompt-error`} data-testid="fable-prompt-error">
+          <div>{prompt.message}</div>
+          {unknown.map((u) => (
+            <div key={u.word} className="fable-suggestions" data-testid="fable-suggestions" data-word={u.word}>
+              <span className="small">
+                Instead of “{u.word}”, try:
+              </span>{' '}
+              {u.suggestions.map((s) => (
+                <button
+                  key={s}
+                  type="button"
+                  className="fable-suggestion"
+                  onClick={() => useSuggestion(u.word, s)}
+                  aria-label={`Replace “${u.word}” with “${s}”`}
+                  data-testid="fable-suggestion"
+                >
+                  {s}
+                </button>
+              ))}
+            </div>
+          ))}
+        </div>
+      )}
+      {error}
+
+      {result && result.prompt.ok && (
+        <div className="fable-result" aria-live="polite">
+          {result.prompt.note && (
+            <p className="muted small" data-testid="fable-prompt-note">
+              {result.prompt.note}
+            </p>
+          )}
+          <p className="fable-output" data-testid="fable-output" data-words={result.words.length}>
+            {result.prompt.words.map((w, i) => (
+              <span key={`p${i}`} className="fable-prompt-word">
+                {w}{' '}
+              </span>
+            ))}
+            {result.words.map((w, i) => (
+              <span key={`g${i}`} className="fable-word">
+                {w}{' '}
+              </span>
+            ))}
+          </p>
+          <p className="muted small">
+            <span className="fable-legend-prompt">your words</span> then <span className="fable-legend-word">the model's {result.words.length}</span>
+          </p>
+        </div>
+      )}
+
+      {vocab.length > 0 && (
+        <details className="fable-vocab">
+          <summary>The {vocab.length} words the model knows</summary>
+          <p className="small" data-testid="fable-vocab">
+            {vocab.join('  ')}
+          </p>
+        </details>
+      )}
+    </div>
+  );
+}

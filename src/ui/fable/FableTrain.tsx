@@ -1,0 +1,193 @@
+// Training the fable model: preset and iterations, the run controls and the progress of the run.
+import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import { FABLE_PRESETS, type FablePresetName } from '../../engine/fable.ts';
+import type { ToWorker } from '../../engine/protocol.ts';
+import { ACTIVE_STATES, formatDuration, type FableState } from './state.ts';
+
+export const PRESET_TEXT: Record<FablePresetName, { label: string; explain: string }> = {
+  fast: {
+    label: 'Fast (default)',
+    explain: 'Same 2×512 LSTM with a word embedding, 64 random 3-word windows per step and Adam: learns the fable in a few hundred iterations.',
+  },
+  original: {
+    label: 'Original recipe (tutorial)',
+    explain: 'Exactly the TensorFlow tutorial: word ids fed as plain numbers, one window per step, RMSProp 0.001; 50,000 iterations for the published 95.2%.',
+  },
+};
+
+const PRESET_ORDER: FablePresetName[] = ['fast', 'original'];
+const MAX_ITERATIONS = 1_000_000;
+
+const STATE_TEXT: Record<FableState['run']['state'], string> = {
+  idle: 'Not started',
+  preparing: 'Preparing (compiling the training step)…',
+  running: 'Training',
+  paused: 'Paused',
+  stopped: 'Stopped',
+  done: 'Done',
+  diverged: 'Diverged',
+  failed: 'Failed',
+};
+
+export function iterationsError(text: string): string | null {
+  const t = text.trim();
+  if (t === '') return 'enter a number of iterations';
+  const v = Number(t.replace(/[,_]/g, ''));
+  if (!Number.isFinite(v)) return 'must be a number';
+  if (!Number.isInteger(v)) return 'must be a whole number';
+  if (v < 1) return 'must be at least 1';
+  if (v > MAX_ITERATIONS) return 'must be at most 1,000,000';
+  return null;
+}
+
+function Stat({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
+  return (
+    <div className="stat">
+      <span className="stat-label">{label}</span>
+      <span className="stat-value" data-testid={testId}>
+        {children}
+      </span>
+    </div>
+  );
+}
+
+export interface FableTrainProps {
+  run: FableState['run'];
+  storyLoaded: boolean;
+  lastStep: number;
+  error: ReactNode;
+  send: (msg: ToWorker) => void;
+  onStart: (preset: FablePresetName) => void;
+}
+
+export function FableTrain({ run, storyLoaded, lastStep, error, send, onStart }: FableTrainProps) {
+  const id = useId();
+  const [preset, setPreset] = useState<FablePresetName>('fast');
+  const [iterations, setIterations] = useState(String(FABLE_PRESETS.fast.iterations));
+  const itError = iterationsError(iterations);
+  const active = ACTIVE_STATES.includes(run.state);
+  const canStart = storyLoaded && !active && itError === null;
+
+  const start = (e: FormEvent) => {
+    e.preventDefault();
+    if (!canStart) return;
+    onStart(preset);
+    send({ type: 'fable-train', preset, iterations: Number(iterations.trim().replace(/[,_]/g, '')) });
+  };
+
+  const p = run.progress;
+  const started = run.started;
+  const done = Math.max(p?.step ?? 0, lastStep);
+  const total = started?.iterations ?? 0;
+  const finished = run.state === 'done';
+  return (
+    <form className="panel train fable-train" onSubmit={start} noValidate data-testid="fable-train">
+      <h2>Train</h2>
+      <div className="fable-train-grid">
+        <div className="field">
+          <label htmlFor={`${id}-preset`}>Preset</label>
+          <select
+            id={`${id}-preset`}
+            value={preset}
+            disabled={active}
+            aria-describedby={`${id}-preset-help`}
+            onChange={(e) => {
+              const v = e.target.value as FablePresetName;
+              setPreset(v);
+              setIterations(String(FABLE_PRESETS[v].iterations));
+            }}
+            data-testid="fable-preset"
+          >
+            {PRESET_ORDER.map((name) => (
+              <option key={name} value={name}>
+                {PRESET_TEXT[name].label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className={`field${itError ? ' invalid' : ''}`}>
+          <label htmlFor={`${id}-iterations`}>Iterations</label>
+          <input
+            id={`${id}-iterations`}
+            type="text"
+            inputMode="numeric"
+            autoComplete="off"
+            spellCheck={false}
+            value={iterations}
+            disabled={active}
+            aria-invalid={itError ? true : undefined}
+            aria-describedby={itError ? `${id}-iterations-error` : `${id}-iterations-hint`}
+            onChange={(e) => setIterations(e.target.value)}
+            data-testid="fable-iterations"
+          />
+          {itError ? (
+            <span id={`${id}-iterations-error`} className="field-error" data-testid="fable-iterations-error">
+              {itError}
+            </span>
+          ) : (
+            <span id={`${id}-iterations-hint`} className="muted small">
+              default {FABLE_PRESETS[preset].iterations.toLocaleString('en-US')}
+            </span>
+          )}
+        </div>
+      </div>
+      <ul className="fable-presets muted small" id={`${id}-preset-help`}>
+        {PRESET_ORDER.map((name) => (
+          <li key={name} className={name === preset ? 'selected' : undefined}>
+            <strong>{PRESET_TEXT[name].label}:</strong> {PRESET_TEXT[name].explain}
+          </li>
+        ))}
+      </ul>
+
+      <div className="row controls">
+        <button type="submit" className="primary" disabled={!canStart} data-testid="fable-start">
+          {run.state === 'idle' ? 'Start' : 'Start again'}
+        </button>
+        <button type="button" disabled={run.state !== 'running'} onClick={() => send({ type: 'pause', task: 'fable' })} data-testid="fable-pause">
+          Pause
+        </button>
+        <button type="button" disabled={run.state !== 'paused'} onClick={() => send({ type: 'resume', task: 'fable' })} data-testid="fable-resume">
+          Resume
+        </button>
+        <button type="button" disabled={!active} onClick={() => send({ type: 'stop', task: 'fable' })} data-testid="fable-stop">
+          Stop
+        </button>
+        <span className={`run-state state-${run.state}`} data-testid="fable-train-state" data-state={run.state} aria-live="polite">
+          {STATE_TEXT[run.state]}
+        </span>
+        {!storyLoaded && <span className="muted small">Waiting for the text to load.</span>}
+      </div>
+
+      {run.message && (
+        <div className={run.state === 'diverged' || run.state === 'failed' ? 'error inline' : 'note'} role="alert" data-testid="fable-train-message">
+          {run.message}
+        </div>
+      )}
+      {error}
+
+      {started && (
+        <div className="progress-block" data-testid="fable-progress">
+          <label>
+            <span className="small" data-testid="fable-progress-text">
+              {PRESET_TEXT[run.preset].label}: iteration {done.toLocaleString('en-US')} / {total.toLocaleString('en-US')}
+            </span>
+            <progress value={finished ? total : done} max={total || 1} aria-label="Training progress" />
+          </label>
+          <div className="stats">
+            <Stat label="Iterations" testId="fable-step">
+              {done.toLocaleString('en-US')} / {total.toLocaleString('en-US')}
+            </Stat>
+            <Stat label="Steps/s" testId="fable-steps-per-second">
+              {p ? p.stepsPerSecond.toFixed(p.stepsPerSecond < 10 ? 2 : 1) : '–'}
+            </Stat>
+            <Stat label="Time left" testId="fable-time-left">
+              {p && active ? formatDuration(p.secondsLeft) : '–'}
+            </Stat>
+            <Stat label="Windows / step">{started.batch}</Stat>
+            <Stat label="GPU dispatches / step">{started.dispatchesPerStep}</Stat>
+          </div>
+        </div>
+      )}
+    </form>
+  );
+}
