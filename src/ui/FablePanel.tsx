@@ -1,15 +1,142 @@
-// Placeholder: the Fable (character-level language model) panel is being built separately.
-import type { Engine } from './useEngine.ts';
+// The Fable tab: next-word prediction on Aesop's "Belling the Cat" (or the user's own text) with a 2-layer LSTM,
+// following the TensorFlow tutorial (../shared/docs/reference-results.md section 2).
+import { useCallback, useEffect, useReducer, useRef } from 'react';
+import { FABLE_PRESETS, type FablePresetName } from '../engine/fable.ts';
+import type { FableWeightsInfo, ToWorker } from '../engine/protocol.ts';
+import { FableCharts } from './fable/FableCharts.tsx';
+import { FableOwnText } from './fable/FableOwnText.tsx';
+import { FablePlayground, GENERATE_COUNT } from './fable/FablePlayground.tsx';
+import { FableTrain } from './fable/FableTrain.tsx';
+import { ACTIVE_STATES, fableReducer, initialFableState, isFableMessage, type FableArea } from './fable/state.ts';
+import { useWorkerMessages, type Engine } from './useEngine.ts';
 
 export interface FablePanelProps {
   engine: Engine;
 }
 
-export function FablePanel(_props: FablePanelProps) {
+const WEIGHTS_LABEL: Record<FableWeightsInfo['kind'], string> = {
+  shipped: 'Shipped weights',
+  trained: 'Trained here',
+  untrained: 'Untrained',
+};
+
+export function FablePanel({ engine }: FablePanelProps) {
+  const [state, dispatch] = useReducer(fableReducer, initialFableState);
+  const requestId = useRef(0);
+  const loadSent = useRef(false);
+
+  useWorkerMessages(engine, (msg) => {
+    if (isFableMessage(msg)) dispatch({ type: 'worker', msg });
+  });
+  const send = useCallback((msg: ToWorker) => engine.send(msg), [engine]);
+
+  const loadFable = useCallback(
+    (area: 'story' | 'text') => {
+      dispatch({ type: 'load-requested', area });
+      send({ type: 'fable-load-builtin', baseUrl: import.meta.env.BASE_URL });
+    },
+    [send],
+  );
+
+  useEffect(() => {
+    if (loadSent.current) return; // once, also under StrictMode's double effects
+    loadSent.current = true;
+    loadFable('story');
+  }, [loadFable]);
+
+  const generate = (input: string, temperature: number) => {
+    const id = ++requestId.current;
+    dispatch({ type: 'generate-requested', requestId: id });
+    send({ type: 'fable-generate', requestId: id, input, count: GENERATE_COUNT, temperature });
+  };
+  const train = (preset: FablePresetName) => dispatch({ type: 'train-requested', preset });
+  const loadText = (name: string, text: string, maxVocab: number) => {
+    dispatch({ type: 'load-requested', area: 'text' });
+    send({ type: 'fable-load-text', name, text, maxVocab });
+  };
+
+  const errorIn = (area: FableArea) =>
+    state.error?.area === area ? (
+      <div className="error inline" role="alert" data-testid="fable-error">
+        {state.error.message}
+      </div>
+    ) : null;
+
+  const { story, weights, run } = state;
+  const training = ACTIVE_STATES.includes(run.state);
   return (
-    <div className="panel placeholder" data-testid="fable-panel">
-      <h2>Fable</h2>
-      <p>Coming soon: train a character-level LSTM on Aesop's fables and let it write new ones.</p>
+    <div className="fable" data-testid="fable-panel">
+      <p className="intro">
+        A 2-layer LSTM reads three words of Aesop's fable “Belling the Cat” and predicts the fourth, as in the classic TensorFlow tutorial. Type
+        three words and it writes on; or train it yourself, on the fable or on a text of your own.
+      </p>
+
+      <div className="panel fable-story" data-testid="fable-story">
+        <h2>Text and model</h2>
+        <div className="stats">
+          <div className="stat">
+            <span className="stat-label">Text</span>
+            <span className="stat-value" data-testid="fable-story-name">
+              {story ? story.name : state.loading ? 'Loading…' : '–'}
+            </span>
+          </div>
+          <div className="stat">
+            <span className="stat-label">Tokens</span>
+            <span className="stat-value" data-testid="fable-tokens">
+              {story ? story.tokens.toLocaleString('en-US') : '–'}
+            </span>
+          </div>
+          <div className="stat">
+            <span className="stat-label">Vocabulary</span>
+            <span className="stat-value" data-testid="fable-vocab-size">
+              {story ? story.vocab.length.toLocaleString('en-US') : '–'}
+            </span>
+          </div>
+          {story && story.unkCount > 0 && (
+            <div className="stat">
+              <span className="stat-label">&lt;unk&gt; tokens</span>
+              <span className="stat-value">{story.unkCount.toLocaleString('en-US')}</span>
+            </div>
+          )}
+        </div>
+        <p className={`fable-weights weights-${weights?.kind ?? 'none'}`} data-testid="fable-weights" data-kind={weights?.kind ?? ''} aria-live="polite">
+          {weights ? (
+            <>
+              <strong>{WEIGHTS_LABEL[weights.kind]}</strong> — {weights.description}
+            </>
+          ) : (
+            'Weights: loading…'
+          )}
+        </p>
+        {errorIn('story')}
+      </div>
+
+      <FablePlayground
+        ready={story !== null}
+        pending={state.generation.pendingId !== null}
+        result={state.generation.result}
+        weights={weights}
+        vocab={story?.vocab ?? []}
+        error={errorIn('play')}
+        onGenerate={generate}
+      />
+      <FableTrain
+        run={run}
+        storyLoaded={story !== null && !state.loading}
+        lastStep={state.metrics[state.metrics.length - 1]?.step ?? 0}
+        error={errorIn('train')}
+        send={send}
+        onStart={train}
+      />
+      <FableCharts metrics={state.metrics} reportEvery={FABLE_PRESETS[run.preset].metricsEvery} />
+      <FableOwnText
+        story={story}
+        loading={state.loading}
+        training={training}
+        error={errorIn('text')}
+        onLoadText={loadText}
+        onLoadFable={() => loadFable('text')}
+      />
     </div>
   );
 }

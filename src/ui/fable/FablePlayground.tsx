@@ -1,6 +1,6 @@
 // The playground: three words in, the model's next 32 words out (greedy or sampled), with help for words the
 // model does not know.
-import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { Fragment, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { FableWeightsInfo } from '../../engine/protocol.ts';
 import { replaceWord, type FableGeneration } from './state.ts';
 
@@ -34,7 +34,7 @@ export function FablePlayground({ ready, pending, result, weights, vocab, error,
   const unknown = prompt && !prompt.ok ? prompt.unknown.filter((u) => replaceWord(input, u.word, '\u0000') !== input) : [];
   const showPromptError = prompt !== null && !prompt.ok && (prompt.unknown.length === 0 || unknown.length > 0);
 
-  const useSuggestion = (word: string, suggestion: string) => {
+  const applySuggestion = (word: string, suggestion: string) => {
     setInput((text) => replaceWord(text, word, suggestion));
     inputRef.current?.focus();
   };
@@ -107,7 +107,7 @@ export function FablePlayground({ ready, pending, result, weights, vocab, error,
                   key={s}
                   type="button"
                   className="fable-suggestion"
-                  onClick={() => useSuggestion(u.word, s)}
+                  onClick={() => applySuggestion(u.word, s)}
                   aria-label={`Replace “${u.word}” with “${s}”`}
                   data-testid="fable-suggestion"
                 >
@@ -129,14 +129,14 @@ export function FablePlayground({ ready, pending, result, weights, vocab, error,
           )}
           <p className="fable-output" data-testid="fable-output" data-words={result.words.length}>
             {result.prompt.words.map((w, i) => (
-              <span key={`p${i}`} className="fable-prompt-word">
-                {w}{' '}
-              </span>
+              <Fragment key={`p${i}`}>
+                <span className="fable-prompt-word">{w}</span>{' '}
+              </Fragment>
             ))}
             {result.words.map((w, i) => (
-              <span key={`g${i}`} className="fable-word">
-                {w}{' '}
-              </span>
+              <Fragment key={`g${i}`}>
+                <span className="fable-word">{w}</span>{' '}
+              </Fragment>
             ))}
           </p>
           <p className="muted small">
