@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { mnistDataDir } from '../scripts/vite-mnist-plugin.ts';
 
+/** The Vite dev server reloads the page when a source file changes (worker modules cannot be hot-swapped), which
+ *  would throw away a training run half way through a test. Its HMR socket is answered by a silent mock instead. */
+export async function muteDevServerReloads(page: Page): Promise<void> {
+  await page.routeWebSocket(/.*/, () => {});
+}
+
 async function openMnist(page: Page): Promise<void> {
-  const t0 = Date.now();
-  const log = (...a: unknown[]) => console.log(((Date.now() - t0) / 1000).toFixed(1), ...a);
-  page.on('console', (m) => log('console', m.type(), m.text().slice(0, 300)));
-  page.on('framenavigated', (f) => f === page.mainFrame() && log('navigated', f.url()));
-  page.on('worker', (w) => log('worker', w.url()));
-  page.on('pageerror', (e) => log('pageerror', e.message));
+  await muteDevServerReloads(page);
   await page.goto('/');
   await expect(page.getByTestId('gpu-ready')).toBeVisible();
   await expect(page.getByRole('tab', { name: 'MNIST' })).toHaveAttribute('aria-selected', 'true');
@@ -23,7 +24,9 @@ async function loadBuiltin(page: Page): Promise<void> {
 
 /** Draws a "7" with the mouse (pointer events) on the drawing canvas. */
 async function drawSeven(page: Page): Promise<void> {
-  const box = (await page.getByTestId('draw-canvas').boundingBox())!;
+  const canvas = page.getByTestId('draw-canvas');
+  await canvas.scrollIntoViewIfNeeded();
+  const box = (await canvas.boundingBox())!;
   const at = (fx: number, fy: number) => [box.x + fx * box.width, box.y + fy * box.height] as const;
   const path = [at(0.25, 0.2), at(0.5, 0.2), at(0.75, 0.2), at(0.65, 0.45), at(0.55, 0.65), at(0.45, 0.85)];
   await page.mouse.move(...path[0]!);

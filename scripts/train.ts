@@ -1,12 +1,14 @@
 // Headless training: `npm run train -- mnist --cell lstm --epochs 3` (Node + Dawn; SwiftShader without a GPU).
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { assembleMnist, MNIST_FILE_NAMES, MNIST_ROLES, type MnistFiles } from '../src/data/idx.ts';
 import { prepareFable } from '../src/data/fable.ts';
+import { preparePtb, type PtbData } from '../src/data/ptb.ts';
 import { encodeSafetensors } from '../src/data/safetensors.ts';
 import { RunControl } from '../src/engine/control.ts';
 import { FABLE_PRESETS, FableSession, type FablePresetName } from '../src/engine/fable.ts';
 import { defaultMnistConfig, MnistSession } from '../src/engine/mnist.ts';
+import { PTB_CONFIGS, PtbSession, type PtbConfigName } from '../src/engine/ptb.ts';
 import { acquireNodeGpu } from '../src/gpu/node.ts';
 import { mnistDataDir } from './vite-mnist-plugin.ts';
 
@@ -94,11 +96,101 @@ async function trainFable(opts: Record<string, string>) {
   }
 }
 
+/** The TensorFlow tutorial's ptb_word_lm.py, its log lines included. */
+async function trainPtb(opts: Record<string, string>) {
+  const fail = (msg: string): never => {
+    console.error(`ptb: ${msg}`);
+    process.exit(1);
+  };
+  const name = (opts.config ?? 'small') as PtbConfigName;
+  const base = PTB_CONFIGS[name];
+  if (!base) fail(`--config must be one of ${Object.keys(PTB_CONFIGS).join(', ')} (got ${opts.config})`);
+  const num = (key: string, min: number): number | undefined => {
+    if (opts[key] === undefined) return undefined;
+    const v = Number(opts[key]);
+    if (!Number.isInteger(v) || v < min) fail(`--${key} must be a whole number >= ${min} (got ${opts[key]})`);
+    return v;
+  };
+  const epochs = num('epochs', 1);
+  const stepsPerEpoch = num('steps-per-epoch', 1);
+  const evalSteps = num('eval-steps', 1);
+  const sampleWords = num('sample', 0) ?? 0;
+  const seed = num('seed', 0) ?? 1;
+  const dir = resolve(opts.data ?? join(process.cwd(), '..', 'shared', 'data', 'ptb'));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) fail(`data directory ${dir} not found (--data DIR: the folder with ptb.train.txt, ptb.valid.txt, ptb.test.txt)`);
+  const missing = ['train', 'valid', 'test'].map((s) => `ptb.${s}.txt`).filter((f) => !existsSync(join(dir, f)));
+  if (missing.length) fail(`${missing.join(', ')} missing in ${dir} (it needs ptb.train.txt, ptb.valid.txt and ptb.test.txt)`);
+  let data: PtbData;
+  try {
+    const read = (s: string) => new Uint8Array(readFileSync(join(dir, `ptb.${s}.txt`)));
+    data = preparePtb({ train: read('train'), valid: read('valid'), test: read('test') });
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+  const config = { ...base!, vocabSize: data.vocab.words.length };
+  if (epochs) config.maxMaxEpoch = epochs;
+  const { device, adapterInfo } = await acquireNodeGpu();
+  console.log(`adapter: ${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`.trim());
+  const t0 = performance.now();
+  let session: PtbSession;
+  try {
+    session = await PtbSession.create(device, data, config, seed);
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+  const steps = Math.min(stepsPerEpoch ?? Infinity, session.stepsPerEpoch);
+  console.log(
+    `ptb ${name}: ${config.numLayers} x LSTM-${config.hiddenSize}, vocabulary ${config.vocabSize}, batch ${config.batchSize} x ${config.numSteps} steps, ` +
+      `keep ${config.keepProb}; ${data.train.length} train words, ${session.stepsPerEpoch} steps/epoch${steps < session.stepsPerEpoch ? ` (running ${steps})` : ''}, ` +
+      `${session.params.count} parameters, ${session.dispatchesPerStep} dispatches/step, 1 submit/step; setup ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  // the tutorial: print when step % (epoch_size // 10) == 10 (over the steps actually run)
+  session.metricsEvery = Math.max(1, Math.floor(steps / 10));
+  session.metricsPhase = 10 % session.metricsEvery;
+  const control = new RunControl();
+  const evalNote = (split: 'valid' | 'test', r: { steps: number; seconds: number }) =>
+    `  (${split}: ${r.steps}${r.steps < session.evalSteps(split) ? ` of ${session.evalSteps(split)}` : ''} windows in ${r.seconds.toFixed(1)} s)`;
+  const start = performance.now();
+  for (let i = 0; i < config.maxMaxEpoch; i++) {
+    console.log(`Epoch: ${i + 1} Learning rate: ${session.learningRate(i).toFixed(3)}`);
+    const r = await session.trainEpoch(
+      control,
+      (m) => {
+        if ((m.step - 1) % session.metricsEvery === session.metricsPhase) {
+          console.log(`${m.fraction.toFixed(3)} perplexity: ${m.perplexity.toFixed(3)} speed: ${m.wps.toFixed(0)} wps`);
+        }
+      },
+      undefined,
+      steps,
+    );
+    console.log(`Epoch: ${i + 1} Train Perplexity: ${r.perplexity.toFixed(3)}`);
+    console.log(`  (${r.steps} steps in ${r.seconds.toFixed(1)} s, ${r.wps.toFixed(0)} wps; a full epoch of ${session.stepsPerEpoch} steps at this speed: ${((session.stepsPerEpoch * config.numSteps * config.batchSize) / r.wps / 60).toFixed(1)} min)`);
+    const v = await session.evaluateDetailed('valid', evalSteps);
+    console.log(`Epoch: ${i + 1} Valid Perplexity: ${v.perplexity.toFixed(3)}`);
+    console.log(evalNote('valid', v));
+  }
+  const t = await session.evaluateDetailed('test', evalSteps);
+  console.log(`Test Perplexity: ${t.perplexity.toFixed(3)}`);
+  console.log(evalNote('test', t));
+  console.log(`total ${((performance.now() - start) / 1000).toFixed(1)} s`);
+  if (sampleWords > 0) {
+    const prompt = [data.vocab.index.get('the') ?? 0];
+    const ids = await session.sample(prompt, sampleWords, 1, seed);
+    console.log(`sample: the ${ids.map((i) => data.vocab.words[i]).join(' ')}`);
+  }
+  if (opts.save) {
+    const weights = await session.exportWeights();
+    writeFileSync(opts.save, encodeSafetensors(weights, { config: name, epochs: String(config.maxMaxEpoch), vocab: data.vocab.words.join(' ') }));
+    console.log(`weights written to ${opts.save}`);
+  }
+}
+
 const { task, opts } = parseArgs(process.argv.slice(2));
-const run = { mnist: trainMnist, fable: trainFable }[task as 'mnist'];
+const run = { mnist: trainMnist, fable: trainFable, ptb: trainPtb }[task as 'mnist'];
 if (!run) {
   console.error('usage: npm run train -- mnist [--cell lstm|rnn] [--epochs N] [--batch B] [--hidden H] [--lr X] [--steps N]');
   console.error('       npm run train -- fable [--preset original|fast] [--iterations N] [--save weights.safetensors]');
+  console.error('       npm run train -- ptb [--config test|small|medium|large] [--data DIR] [--epochs N] [--steps-per-epoch N] [--eval-steps N] [--sample N] [--seed S] [--save weights.safetensors]');
   process.exit(2);
 }
 await run(opts);

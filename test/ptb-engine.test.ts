@@ -172,8 +172,8 @@ describe('PTB engine vs the CPU reference (steps with carried state)', () => {
 function cpuGreedy(w: Record<string, Float32Array>, c: PtbConfig, prompt: number[], count: number): number[] {
   const p = toRef(w, c.numLayers);
   const H = c.hiddenSize, V = c.vocabSize;
-  let h = p.layers.map(() => new Float64Array(H));
-  let cs = p.layers.map(() => new Float64Array(H));
+  let h: Float64Array[] = p.layers.map(() => new Float64Array(H));
+  let cs: Float64Array[] = p.layers.map(() => new Float64Array(H));
   const out: number[] = [];
   let next = -1;
   for (let k = 0; k < prompt.length - 1 + count; k++) {

@@ -2,7 +2,7 @@
 // user trains), training with either preset, and generation from typed words.
 import { decodeSafetensors } from '../data/safetensors.ts';
 import { DataError } from '../data/errors.ts';
-import { capVocab, prepareFable, tokenize, type FableData } from '../data/fable.ts';
+import { capVocab, normalizeUserWords, prepareFable, type FableData } from '../data/fable.ts';
 import { RunControl } from './control.ts';
 import { FABLE_PRESETS, FableSession, type FablePresetName } from './fable.ts';
 import { parsePrompt } from './fablePrompt.ts';
@@ -43,7 +43,8 @@ export class FableWorker {
     const data = prepareFable(await res.text(), 'belling-the-cat.txt');
     const state = await this.open(data, 'Belling the Cat (Aesop)', null, 0);
     const w = await fetch(`${baseUrl}${SHIPPED_WEIGHTS}`);
-    if (!w.ok) return; // no shipped weights: the playground says the model is untrained
+    // No shipped weights (a dev server answers unknown paths with the page): the model stays untrained.
+    if (!w.ok || (w.headers.get('Content-Type') ?? '').includes('text/html')) return;
     const st = decodeSafetensors(new Uint8Array(await w.arrayBuffer()), SHIPPED_WEIGHTS);
     if (st.metadata.vocab !== data.vocab.words.join(' ')) throw new DataError(SHIPPED_WEIGHTS, 'made for a different vocabulary');
     state.session.importWeights(Object.fromEntries(Object.entries(st.tensors).map(([k, v]) => [k, v.data])));
@@ -52,7 +53,8 @@ export class FableWorker {
   }
 
   async loadText(name: string, text: string, maxVocab: number): Promise<void> {
-    const tokens = tokenize(text);
+    // The same normalisation as typed prompts (lowercase, , . ? as words), so every word can be typed.
+    const tokens = normalizeUserWords(text);
     if (tokens.length === 0) throw new DataError(name, 'the text is empty');
     if (tokens.length < MIN_TOKENS) throw new DataError(name, `only ${tokens.length} words; at least ${MIN_TOKENS} are needed to learn anything`);
     const capped = capVocab(tokens, maxVocab);
@@ -107,7 +109,12 @@ export class FableWorker {
       this.post({ type: 'train-state', task: 'fable', state: 'diverged', message: 'Training diverged (the loss became NaN); the previous weights are kept. Try again or use the other preset.' });
       return;
     }
-    // The trained model replaces the playground's weights (also after a stop: it has learned something).
+    // The trained model replaces the playground's weights (also after a stop, once it has learned something),
+    // unless another text was loaded meanwhile.
+    if (session.iteration === 0 || this.state !== state) {
+      this.post({ type: 'train-state', task: 'fable', state: 'stopped' });
+      return;
+    }
     state.session = session;
     state.weights = { kind: 'trained', description: `trained here: ${preset.name} preset, ${session.iteration} iterations in ${((performance.now() - t0) / 1000).toFixed(0)} s` };
     this.post({ type: 'fable-weights', weights: state.weights });

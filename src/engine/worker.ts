@@ -22,6 +22,8 @@ let gpu: GpuContext | null = null;
 let mnistData: MnistData | null = null;
 let mnist: { session: MnistSession; trained: boolean } | null = null;
 const controls = new Map<Task, RunControl>();
+/** The task whose training started last: GPU errors outside a request are reported there. */
+let lastTrained: Task = 'mnist';
 const fable = new FableWorker(() => {
   if (!gpu) throw new GpuError('no-adapter', 'WebGPU is not ready');
   return gpu.device;
@@ -32,7 +34,7 @@ async function init(): Promise<void> {
     gpu = await acquireGpu(self.navigator.gpu);
     gpu.lost.then((e) => post({ type: 'fatal', kind: e.kind, message: e.message }));
     gpu.device.addEventListener('uncapturederror', (ev) => {
-      post({ type: 'error', scope: 'mnist-train', message: `GPU error: ${(ev as GPUUncapturedErrorEvent).error.message}` });
+      post({ type: 'error', scope: lastTrained === 'fable' ? 'fable' : 'mnist-train', message: `GPU error: ${(ev as GPUUncapturedErrorEvent).error.message}` });
     });
     post({ type: 'ready', adapter: gpu.adapterInfo });
   } catch (e) {
@@ -182,6 +184,7 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'mnist-load-files':
       return guard('mnist-data', () => loadMnistFiles(msg.files));
     case 'mnist-train':
+      lastTrained = 'mnist';
       return guard('mnist-train', () => trainMnist(msg.config), () => post({ type: 'train-state', task: 'mnist', state: 'failed' }));
     case 'mnist-inspect':
       return guard('mnist-inspect', () => inspectMnist(msg.requestId, msg.image));
@@ -196,6 +199,7 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'fable-load-text':
       return guard('fable', () => fable.loadText(msg.name, msg.text, msg.maxVocab));
     case 'fable-train':
+      lastTrained = 'fable';
       return guard('fable', () => fable.train(msg.preset, msg.iterations), () => post({ type: 'train-state', task: 'fable', state: 'failed' }));
     case 'fable-generate':
       return guard('fable', () => fable.generate(msg.requestId, msg.input, msg.count, msg.temperature));

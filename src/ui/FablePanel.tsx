@@ -57,7 +57,7 @@ export function FablePanel({ engine }: FablePanelProps) {
 
   const errorIn = (area: FableArea) =>
     state.error?.area === area ? (
-      <div className="error inline" role="alert" data-testid="fable-error">
+      <div className="error inline" role="alert" data-testid="fable-error" data-area={area}>
         {state.error.message}
       </div>
     ) : null;

@@ -29,6 +29,7 @@ export function FableCharts({ metrics, reportEvery }: FableChartsProps) {
       dataKey="step"
       type="number"
       domain={['dataMin', 'dataMax']}
+      allowDecimals={false}
       tickFormatter={(v: number) => v.toLocaleString('en-US')}
       fontSize={11}
       label={{ value: 'iteration', position: 'insideBottomRight', offset: -2, fontSize: 11, fill: REF }}

@@ -141,7 +141,7 @@ export function FableTrain({ run, storyLoaded, lastStep, error, send, onStart }:
 
       <div className="row controls">
         <button type="submit" className="primary" disabled={!canStart} data-testid="fable-start">
-          {run.state === 'idle' ? 'Start' : 'Start again'}
+          {run.state === 'idle' || active ? 'Start' : 'Start again'}
         </button>
         <button type="button" disabled={run.state !== 'running'} onClick={() => send({ type: 'pause', task: 'fable' })} data-testid="fable-pause">
           Pause

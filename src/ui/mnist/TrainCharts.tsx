@@ -15,7 +15,7 @@ const TEST = '#b8461b';
 const REF = '#6b7785';
 const CHART_HEIGHT = 210;
 
-const pct = (v: number) => `${(v * 100).toFixed(v >= 0.995 ? 1 : 0)}%`;
+const pct = (v: number) => `${Math.round(v * 100)}%`;
 const fmt = (v: unknown, digits: number) => (typeof v === 'number' ? v.toFixed(digits) : String(v));
 
 export function TrainCharts({ metrics, epochs, cell }: TrainChartsProps) {
@@ -39,7 +39,7 @@ export function TrainCharts({ metrics, epochs, cell }: TrainChartsProps) {
           <LineChart data={metrics} margin={{ top: 6, right: 12, bottom: 2, left: 0 }}>
             <CartesianGrid stroke="#eef0f3" />
             <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} tickFormatter={(v: number) => v.toLocaleString('en-US')} fontSize={11} />
-            <YAxis domain={[0, 'auto']} width={44} fontSize={11} tickFormatter={(v: number) => v.toFixed(1)} />
+            <YAxis domain={[0, 'auto']} width={48} fontSize={11} tickFormatter={(v: number) => v.toFixed(1)} />
             <Tooltip formatter={(v) => fmt(v, 4)} labelFormatter={(s) => `step ${s}`} isAnimationActive={false} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
             <Line type="linear" dataKey="loss" name="loss" stroke={RAW} dot={false} isAnimationActive={false} strokeWidth={1} />
@@ -56,7 +56,7 @@ export function TrainCharts({ metrics, epochs, cell }: TrainChartsProps) {
           <LineChart data={metrics} margin={{ top: 6, right: 12, bottom: 2, left: 0 }}>
             <CartesianGrid stroke="#eef0f3" />
             <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} tickFormatter={(v: number) => v.toLocaleString('en-US')} fontSize={11} />
-            <YAxis domain={[0, 1]} width={44} fontSize={11} tickFormatter={pct} />
+            <YAxis domain={[0, 1]} width={48} fontSize={11} tickFormatter={pct} />
             <Tooltip formatter={(v) => (typeof v === 'number' ? pct(v) : String(v))} labelFormatter={(s) => `step ${s}`} isAnimationActive={false} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
             <Line type="linear" dataKey="accuracy" name="accuracy" stroke={RAW} dot={false} isAnimationActive={false} strokeWidth={1} />
@@ -76,7 +76,7 @@ export function TrainCharts({ metrics, epochs, cell }: TrainChartsProps) {
           <LineChart data={epochs} margin={{ top: 6, right: 12, bottom: 2, left: 0 }}>
             <CartesianGrid stroke="#eef0f3" />
             <XAxis dataKey="epoch" type="number" domain={[0, (max: number) => Math.max(max, 1)]} allowDecimals={false} fontSize={11} />
-            <YAxis domain={[(min: number) => Math.max(0, Math.min(0.9, Math.floor(min * 20) / 20)), 1]} width={44} fontSize={11} tickFormatter={pct} />
+            <YAxis domain={[(min: number) => Math.max(0, Math.min(0.9, Math.floor(min * 20) / 20)), 1]} width={48} fontSize={11} tickFormatter={pct} />
             <Tooltip formatter={(v) => (typeof v === 'number' ? `${(v * 100).toFixed(2)}%` : String(v))} labelFormatter={(s) => `epoch ${s}`} isAnimationActive={false} />
             <ReferenceLine y={published.accuracy} stroke={REF} strokeDasharray="5 4" label={{ value: published.label, position: 'insideBottomRight', fontSize: 11, fill: REF }} />
             <Line type="linear" dataKey="testAccuracy" name="test accuracy" stroke={TEST} dot={{ r: 3 }} isAnimationActive={false} strokeWidth={2} />
