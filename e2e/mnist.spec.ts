@@ -6,7 +6,7 @@ import { mnistDataDir } from '../scripts/vite-mnist-plugin.ts';
 
 /** The Vite dev server reloads the page when a source file changes (worker modules cannot be hot-swapped), which
  *  would throw away a training run half way through a test. Its HMR socket is answered by a silent mock instead. */
-export async function muteDevServerReloads(page: Page): Promise<void> {
+async function muteDevServerReloads(page: Page): Promise<void> {
   await page.routeWebSocket(/.*/, () => {});
 }
 
@@ -155,4 +155,8 @@ test('a corrupt MNIST file is reported and the loaded data stays usable', async 
   await expect(page.getByTestId('predicted-digit')).toHaveText('–');
   await drawSeven(page);
   await expectClassified(page);
+  // The drawing area clears from the keyboard too.
+  await page.getByTestId('draw-canvas').focus();
+  await page.keyboard.press('Delete');
+  await expect(page.getByTestId('predicted-digit')).toHaveText('–');
 });

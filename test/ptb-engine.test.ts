@@ -202,6 +202,13 @@ describe('PTB engine: generation and learning', () => {
     const c = { ...PTB_CONFIGS.test, name: 'gen', numLayers: 2, hiddenSize: 5 };
     const session = await PtbSession.create(device, data, c, 9);
     await session.trainEpoch(new RunControl(), () => {}, undefined, 10);
+    expect(session.epoch).toBe(1);
+    // a stop ends the epoch early; the epoch counter stays
+    const control = new RunControl();
+    const stopped = await session.trainEpoch(control, () => {}, (s) => s === 3 && control.stop());
+    expect(stopped.completed).toBe(false);
+    expect(stopped.steps).toBe(3);
+    expect(session.epoch).toBe(1);
     const w = await session.exportWeights();
     const prompt = Array.from(data.train.subarray(0, 4));
     const greedy = await session.sample(prompt, 8, 0);

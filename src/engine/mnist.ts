@@ -223,6 +223,15 @@ export class MnistSession {
     return true;
   }
 
+  /** Frees the biggest GPU buffers (the datasets and the parameters) when a new session replaces this one. */
+  destroy(): void {
+    for (const set of [this.train, this.test]) {
+      set?.pixels.buffer?.destroy();
+      set?.labels.buffer?.destroy();
+    }
+    this.params.destroy();
+  }
+
   async exportWeights(): Promise<Record<string, Float32Array>> {
     return this.params.export();
   }

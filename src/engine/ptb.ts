@@ -345,7 +345,7 @@ export class PtbSession {
   /**
    * Trains one epoch (or its first `limit` steps) from a zero state, with the learning rate of this epoch.
    * `onMetrics` arrives asynchronously (by default at the tutorial's ~10% points); nothing waits for it inside a
-   * step. Returns the epoch's training perplexity; `completed` false when stopped.
+   * step. Returns the epoch's training perplexity; `completed` false when stopped (the epoch counter then stays).
    */
   async trainEpoch(
     control: RunControl,
@@ -394,7 +394,7 @@ export class PtbSession {
       onStep,
     });
     const seconds = (performance.now() - t0) / 1000;
-    this.epoch++;
+    if (r.completed) this.epoch++; // a stopped epoch is run again (from a zero state, at the same learning rate)
     return {
       completed: r.completed, epoch, steps: r.steps, perplexity: Math.exp(r.loss / r.rows), seconds,
       wps: (r.steps * words) / Math.max(seconds, 1e-9), lr,

@@ -111,6 +111,7 @@ async function trainMnist(config: MnistTrainConfig): Promise<void> {
   controls.set('mnist', control);
   post({ type: 'train-state', task: 'mnist', state: 'preparing' });
   const session = await MnistSession.create(gpu.device, mnistData, config);
+  mnist?.session.destroy();
   mnist = { session, trained: false };
   post({ type: 'train-started', task: 'mnist', epochs: config.epochs, stepsPerEpoch: session.stepsPerEpoch, dispatchesPerStep: session.dispatchesPerStep, batch: config.batch });
   post({ type: 'train-state', task: 'mnist', state: 'running' });

@@ -122,6 +122,10 @@ export class ParamSet {
     }
   }
 
+  destroy(): void {
+    for (const f of [this.weights, this.grads, this.m, this.v]) f?.buffer.destroy();
+  }
+
   set(name: string, values: Float32Array): void {
     upload(this.device, this.weight(name), values);
   }

@@ -1,5 +1,5 @@
 // Loading MNIST: the copy shipped with the app, or the four IDX files (plain or .gz) picked by the user.
-import { useRef, useState, type ChangeEvent } from 'react';
+import { useState, type ChangeEvent } from 'react';
 import type { NamedFile, ToWorker } from '../../engine/protocol.ts';
 import type { MnistState } from './state.ts';
 
@@ -14,7 +14,6 @@ function mib(bytes: number): string {
 }
 
 export function DataLoader({ data, send, onLoadStart }: DataLoaderProps) {
-  const fileInput = useRef<HTMLInputElement>(null);
   const [reading, setReading] = useState(false);
   const [readError, setReadError] = useState<string | null>(null);
 
@@ -54,7 +53,6 @@ export function DataLoader({ data, send, onLoadStart }: DataLoaderProps) {
         <label className="file-button">
           Load MNIST from files…
           <input
-            ref={fileInput}
             type="file"
             multiple
             onChange={onFiles}

@@ -14,6 +14,8 @@ const SMOOTH = '#1f5fa8';
 const TEST = '#b8461b';
 const REF = '#6b7785';
 const CHART_HEIGHT = 210;
+/** Before the first epoch: one empty point, so the axes and the published reference line show already. */
+const NO_EPOCHS: Partial<EpochPoint>[] = [{ epoch: 0 }];
 
 const pct = (v: number) => `${Math.round(v * 100)}%`;
 const fmt = (v: unknown, digits: number) => (typeof v === 'number' ? v.toFixed(digits) : String(v));
@@ -23,6 +25,11 @@ export function TrainCharts({ metrics, epochs, cell }: TrainChartsProps) {
   const last = metrics[metrics.length - 1];
   const published = PUBLISHED[cell];
   const lastEpoch = epochs[epochs.length - 1];
+  // Test accuracy axis: from 90% (or lower, in steps of 10%, when an epoch scored below) to 100%.
+  const minAcc = Math.min(0.9, ...epochs.map((e) => e.testAccuracy));
+  const testStep = minAcc >= 0.9 ? 0.02 : minAcc >= 0.5 ? 0.1 : 0.2;
+  const testLo = minAcc >= 0.9 ? 0.9 : Math.max(0, Math.floor(minAcc / testStep + 1e-9) * testStep);
+  const testTicks = Array.from({ length: Math.round((1 - testLo) / testStep) + 1 }, (_, i) => Math.round((testLo + i * testStep) * 100) / 100);
   return (
     <div className="panel charts">
       <div className="chart" data-testid="loss-chart" data-points={metrics.length}>
@@ -69,14 +76,14 @@ export function TrainCharts({ metrics, epochs, cell }: TrainChartsProps) {
         <h3>
           Test accuracy per epoch{' '}
           <span className="muted small" data-testid="latest-test-accuracy">
-            {lastEpoch ? `latest ${(lastEpoch.testAccuracy * 100).toFixed(2)}%` : 'after the first epoch'}
+            {lastEpoch ? `latest ${(lastEpoch.testAccuracy * 100).toFixed(2)}%` : 'after epoch 1'}
           </span>
         </h3>
         <ResponsiveContainer width="100%" height={CHART_HEIGHT} initialDimension={{ width: 400, height: CHART_HEIGHT }}>
-          <LineChart data={epochs} margin={{ top: 6, right: 12, bottom: 2, left: 0 }}>
+          <LineChart data={epochs.length ? epochs : NO_EPOCHS} margin={{ top: 6, right: 12, bottom: 2, left: 0 }}>
             <CartesianGrid stroke="#eef0f3" />
             <XAxis dataKey="epoch" type="number" domain={[0, (max: number) => Math.max(max, 1)]} allowDecimals={false} fontSize={11} />
-            <YAxis domain={[(min: number) => Math.max(0, Math.min(0.9, Math.floor(min * 20) / 20)), 1]} width={48} fontSize={11} tickFormatter={pct} />
+            <YAxis type="number" domain={[testLo, 1]} allowDataOverflow ticks={testTicks} width={48} fontSize={11} tickFormatter={(v: number) => `${(v * 100).toFixed(0)}%`} />
             <Tooltip formatter={(v) => (typeof v === 'number' ? `${(v * 100).toFixed(2)}%` : String(v))} labelFormatter={(s) => `epoch ${s}`} isAnimationActive={false} />
             <ReferenceLine y={published.accuracy} stroke={REF} strokeDasharray="5 4" label={{ value: published.label, position: 'insideBottomRight', fontSize: 11, fill: REF }} />
             <Line type="linear" dataKey="testAccuracy" name="test accuracy" stroke={TEST} dot={{ r: 3 }} isAnimationActive={false} strokeWidth={2} />
