@@ -5,6 +5,7 @@ import type { GpuErrorKind } from '../gpu/errors.ts';
 import type { FablePresetName } from './fable.ts';
 import type { PromptResult } from './fablePrompt.ts';
 import type { MnistTrainConfig } from './mnist.ts';
+import type { PtbConfig } from './ptb.ts';
 
 export type Task = 'mnist' | 'fable' | 'ptb';
 
@@ -26,7 +27,38 @@ export type ToWorker =
   | { type: 'fable-load-builtin'; baseUrl: string }
   | { type: 'fable-load-text'; name: string; text: string; maxVocab: number }
   | { type: 'fable-train'; preset: FablePresetName; iterations: number }
-  | { type: 'fable-generate'; requestId: number; input: string; count: number; temperature: number };
+  | { type: 'fable-generate'; requestId: number; input: string; count: number; temperature: number }
+  /** PTB files by name (train / valid / test in the name); one, two or all three at a time. */
+  | { type: 'ptb-load-files'; files: NamedFile[] }
+  | { type: 'ptb-train'; config: PtbConfig; options: PtbRunOptions }
+  /** Test perplexity of the current model (batch 1, one step per window); `limit`: first windows only. */
+  | { type: 'ptb-evaluate-test'; limit: number | null }
+  | { type: 'ptb-sample'; requestId: number; prompt: string; count: number; temperature: number };
+
+export type PtbSplitName = 'train' | 'valid' | 'test';
+
+/** Run options beside the tutorial's hyperparameters (null: the default). */
+export interface PtbRunOptions {
+  /** Training steps per epoch (default: the full epoch). */
+  stepLimit: number | null;
+  /** Validation windows per epoch (default: all). */
+  validLimit: number | null;
+  /** Test windows at the end (default: all). */
+  testLimit: number | null;
+  /** Steps between training perplexity reports (default: about 100 reports per epoch). */
+  reportEvery: number | null;
+  seed: number;
+}
+
+/** The PTB data the worker holds (after all three files were accepted). */
+export interface PtbDataInfo {
+  files: Record<PtbSplitName, string>;
+  /** Tokens per split, <eos> included. */
+  tokens: Record<PtbSplitName, number>;
+  vocabSize: number;
+  /** valid / test words outside the train vocabulary, mapped to <unk>. */
+  oov: { valid: number; test: number };
+}
 
 /** Which weights the playground uses now. */
 export interface FableWeightsInfo {
@@ -50,7 +82,7 @@ export type FromWorker =
   /** WebGPU unusable (no adapter, device lost): the app shows it and offers a reload. */
   | { type: 'fatal'; kind: GpuErrorKind; message: string }
   /** Something went wrong in one area; everything else keeps working. */
-  | { type: 'error'; scope: 'mnist-data' | 'mnist-train' | 'mnist-inspect' | 'diagnostics' | 'fable'; message: string }
+  | { type: 'error'; scope: 'mnist-data' | 'mnist-train' | 'mnist-inspect' | 'diagnostics' | 'fable' | 'ptb'; message: string }
   | { type: 'mnist-load-progress'; file: string; loaded: number; total: number }
   | { type: 'mnist-loaded'; source: 'builtin' | 'files'; train: number; test: number }
   | { type: 'train-state'; task: Task; state: RunState; message?: string }
@@ -91,4 +123,42 @@ export type FromWorker =
       weights: FableWeightsInfo;
     }
   | { type: 'fable-weights'; weights: FableWeightsInfo }
-  | { type: 'fable-generated'; requestId: number; prompt: PromptResult; words: string[] };
+  | { type: 'fable-generated'; requestId: number; prompt: PromptResult; words: string[] }
+  /** Files accepted so far; `missing` are still needed before the data can be used. */
+  | { type: 'ptb-files'; staged: Partial<Record<PtbSplitName, string>>; missing: PtbSplitName[] }
+  | { type: 'ptb-loaded'; data: PtbDataInfo }
+  | {
+      type: 'ptb-started';
+      config: PtbConfig;
+      /** Windows of a full training epoch, and of the epochs of this run (the step limit applied). */
+      fullStepsPerEpoch: number;
+      stepsPerEpoch: number;
+      fullValidSteps: number;
+      validSteps: number;
+      fullTestSteps: number;
+      reportEvery: number;
+      /** 0-based epoch the run starts at. */
+      firstEpoch: number;
+    }
+  /** Training perplexity: `perplexity` since the start of the epoch (the tutorial's figure), `recent` since the
+   *  previous report. `step` counts every training step of the run. */
+  | { type: 'ptb-metrics'; step: number; epoch: number; epochStep: number; perplexity: number; recentPerplexity: number; wps: number; lr: number }
+  | { type: 'ptb-phase'; phase: 'train' | 'valid' | 'test'; epoch: number }
+  | { type: 'ptb-eval-progress'; split: 'valid' | 'test'; step: number; total: number }
+  /** One finished epoch (1-based `epoch`). */
+  | {
+      type: 'ptb-epoch';
+      epoch: number;
+      trainPerplexity: number;
+      validPerplexity: number;
+      lr: number;
+      seconds: number;
+      wps: number;
+      trainSteps: number;
+      validSteps: number;
+      /** Fewer windows than the full epoch / validation set. */
+      partial: boolean;
+    }
+  | { type: 'ptb-test'; perplexity: number; steps: number; total: number; partial: boolean; seconds: number }
+  | { type: 'ptb-test-cancelled' }
+  | { type: 'ptb-sampled'; requestId: number; prompt: string[]; unknown: string[]; words: string[] };

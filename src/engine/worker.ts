@@ -11,6 +11,7 @@ import { runGradientCheck } from './gradcheck.ts';
 import { FableWorker } from './fableWorker.ts';
 import { defaultMnistConfig, MnistSession, type MnistTrainConfig } from './mnist.ts';
 import type { FromWorker, NamedFile, Task, ToWorker } from './protocol.ts';
+import { PtbWorker } from './ptbWorker.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -28,13 +29,17 @@ const fable = new FableWorker(() => {
   if (!gpu) throw new GpuError('no-adapter', 'WebGPU is not ready');
   return gpu.device;
 }, post);
+const ptb = new PtbWorker(() => {
+  if (!gpu) throw new GpuError('no-adapter', 'WebGPU is not ready');
+  return gpu.device;
+}, post);
 
 async function init(): Promise<void> {
   try {
     gpu = await acquireGpu(self.navigator.gpu);
     gpu.lost.then((e) => post({ type: 'fatal', kind: e.kind, message: e.message }));
     gpu.device.addEventListener('uncapturederror', (ev) => {
-      post({ type: 'error', scope: lastTrained === 'fable' ? 'fable' : 'mnist-train', message: `GPU error: ${(ev as GPUUncapturedErrorEvent).error.message}` });
+      post({ type: 'error', scope: lastTrained === 'fable' ? 'fable' : lastTrained === 'ptb' ? 'ptb' : 'mnist-train', message: `GPU error: ${(ev as GPUUncapturedErrorEvent).error.message}` });
     });
     post({ type: 'ready', adapter: gpu.adapterInfo });
   } catch (e) {
@@ -204,6 +209,16 @@ async function handle(msg: ToWorker): Promise<void> {
       return guard('fable', () => fable.train(msg.preset, msg.iterations), () => post({ type: 'train-state', task: 'fable', state: 'failed' }));
     case 'fable-generate':
       return guard('fable', () => fable.generate(msg.requestId, msg.input, msg.count, msg.temperature));
+    case 'ptb-load-files':
+      return guard('ptb', () => ptb.loadFiles(msg.files));
+    case 'ptb-train':
+      lastTrained = 'ptb';
+      return guard('ptb', () => ptb.train(msg.config, msg.options), () => post({ type: 'train-state', task: 'ptb', state: 'failed' }));
+    case 'ptb-evaluate-test':
+      lastTrained = 'ptb';
+      return guard('ptb', () => ptb.evaluateTest(msg.limit), () => post({ type: 'ptb-test-cancelled' }));
+    case 'ptb-sample':
+      return guard('ptb', () => ptb.sample(msg.requestId, msg.prompt, msg.count, msg.temperature));
     case 'pause':
       controlOf(msg.task)?.pause();
       return post({ type: 'train-state', task: msg.task, state: 'paused' });
@@ -228,7 +243,7 @@ async function handle(msg: ToWorker): Promise<void> {
 }
 
 function controlOf(task: Task): RunControl | null | undefined {
-  return task === 'fable' ? fable.runControl : controls.get(task);
+  return task === 'fable' ? fable.runControl : task === 'ptb' ? ptb.runControl : controls.get(task);
 }
 
 async function guard(scope: Extract<FromWorker, { type: 'error' }>['scope'], fn: () => Promise<void>, onError?: () => void): Promise<void> {

@@ -1,15 +1,111 @@
-// Placeholder: the Penn TreeBank (word-level language model) panel is being built separately.
-import type { Engine } from './useEngine.ts';
+// The Penn TreeBank tab: the word-level language model of the TensorFlow tutorial (Zaremba et al. 2014) on the
+// user's copy of PTB: load the files, pick a config (test / small / medium / large, every hyperparameter editable),
+// train with live perplexity charts, measure the test perplexity and sample text.
+// Recipe and published numbers: ../shared/docs/reference-results.md section 3.
+import { useCallback, useMemo, useReducer, useRef, useState } from 'react';
+import type { ToWorker } from '../engine/protocol.ts';
+import { PTB_PUBLISHED, formFromPreset, isPresetUnchanged, testLimitOf, validateForm, type PtbForm } from './ptb/config.ts';
+import { PtbCharts } from './ptb/PtbCharts.tsx';
+import { PtbData } from './ptb/PtbData.tsx';
+import { PtbSample } from './ptb/PtbSample.tsx';
+import { PtbTest } from './ptb/PtbTest.tsx';
+import { PtbTrain } from './ptb/PtbTrain.tsx';
+import { ACTIVE_STATES, initialPtbState, isPtbMessage, ptbReducer, type PtbArea } from './ptb/state.ts';
+import { useWorkerMessages, type Engine } from './useEngine.ts';
 
 export interface PtbPanelProps {
   engine: Engine;
 }
 
-export function PtbPanel(_props: PtbPanelProps) {
+export function PtbPanel({ engine }: PtbPanelProps) {
+  const [state, dispatch] = useReducer(ptbReducer, initialPtbState);
+  const [form, setForm] = useState<PtbForm>(() => formFromPreset('small'));
+  const requestId = useRef(0);
+
+  useWorkerMessages(engine, (msg) => {
+    if (isPtbMessage(msg)) dispatch({ type: 'worker', msg });
+  });
+  const send = useCallback((msg: ToWorker, transfer?: Transferable[]) => engine.send(msg, transfer), [engine]);
+
+  const info = state.data.info;
+  const { errors, valid } = useMemo(() => validateForm(form, info?.vocabSize ?? 10000), [form, info?.vocabSize]);
+  const { run, test } = state;
+  const active = ACTIVE_STATES.includes(run.state);
+  const started = run.started;
+
+  const errorIn = (area: PtbArea) =>
+    state.error?.area === area ? (
+      <div className="error inline" role="alert" data-testid="ptb-error" data-area={area}>
+        {state.error.message}
+        {area === 'data' && info && <div className="small">The data loaded before ({info.files.train} …) is still in use.</div>}
+      </div>
+    ) : null;
+
+  // The published figures of the run's preset (or the form's before a run).
+  const refPreset = started ? run.preset : form.preset;
+  const pub = PTB_PUBLISHED[refPreset];
+  const published = pub ? { name: refPreset, ...pub } : null;
+  const edited = started ? started.config.name !== run.preset : !isPresetUnchanged(form);
+  const testLimit = testLimitOf(form);
+  const testPub = test.preset && PTB_PUBLISHED[test.preset] ? { name: test.preset, test: PTB_PUBLISHED[test.preset]!.test } : null;
+
+  const sample = (prompt: string, count: number, temperature: number) => {
+    const id = ++requestId.current;
+    dispatch({ type: 'sample-requested', requestId: id });
+    send({ type: 'ptb-sample', requestId: id, prompt, count, temperature });
+  };
+  const computeTest = () => {
+    if (typeof testLimit === 'string') return;
+    dispatch({ type: 'test-requested' });
+    send({ type: 'ptb-evaluate-test', limit: testLimit });
+  };
+
   return (
-    <div className="panel placeholder" data-testid="ptb-panel">
-      <h2>Penn TreeBank</h2>
-      <p>Coming soon: the word-level language model of Zaremba et al. on the Penn TreeBank, with perplexity curves.</p>
+    <div className="ptb" data-testid="ptb-panel">
+      <p className="intro">
+        A word-level language model on the Penn TreeBank, as in the TensorFlow tutorial (Zaremba et al., 2014): an LSTM reads the text and learns to
+        predict the next word, trained with plain SGD and truncated backpropagation through time. Lower perplexity is better; guessing uniformly among
+        the 10,000 words gives 10,000.
+      </p>
+      <PtbData
+        data={state.data}
+        error={errorIn('data')}
+        send={send}
+        onLoadStart={() => dispatch({ type: 'load-requested' })}
+        onReadError={(message) => dispatch({ type: 'load-failed', message })}
+      />
+      <PtbTrain
+        form={form}
+        setForm={setForm}
+        errors={errors}
+        valid={valid}
+        run={run}
+        trainTokens={info?.tokens.train ?? null}
+        lastMetric={state.metrics[state.metrics.length - 1]}
+        testRunning={test.running}
+        error={errorIn('train')}
+        send={send}
+        onStart={(preset) => dispatch({ type: 'train-requested', preset })}
+      />
+      <PtbCharts
+        metrics={state.metrics}
+        epochs={state.epochs}
+        config={started?.config ?? valid?.config ?? null}
+        published={published}
+        edited={edited}
+        reportEvery={started?.reportEvery ?? null}
+      />
+      <PtbTest
+        test={test}
+        runTesting={active && run.phase === 'test'}
+        canCompute={state.hasModel && !active && !test.running}
+        limit={testLimit}
+        published={testPub}
+        error={errorIn('test')}
+        onCompute={computeTest}
+        onCancel={() => send({ type: 'stop', task: 'ptb' })}
+      />
+      <PtbSample hasModel={state.hasModel} training={active} sample={state.sample} error={errorIn('sample')} onSample={sample} />
     </div>
   );
 }

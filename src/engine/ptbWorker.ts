@@ -1,0 +1,351 @@
+// The Penn TreeBank part of the training worker: the three files (validated as they arrive, used once all three
+// are there), the model being trained (PtbSession), training with validation after every epoch, the test
+// evaluation and sampling. Recipe: ../shared/docs/reference-results.md section 3.
+import { DataError } from '../data/errors.ts';
+import { tokenize, type Vocab } from '../data/fable.ts';
+import { decodePtbText, EOS, preparePtb, PTB_UNK, type PtbData } from '../data/ptb.ts';
+import { RunControl } from './control.ts';
+import { ConfigError } from './errors.ts';
+import { PtbSession, validatePtbConfig, type PtbConfig } from './ptb.ts';
+import type { FromWorker, NamedFile, PtbDataInfo, PtbRunOptions, PtbSplitName } from './protocol.ts';
+
+export const PTB_SPLITS: readonly PtbSplitName[] = ['train', 'valid', 'test'];
+export const PTB_MAX_SAMPLE_WORDS = 1000;
+export const PTB_MAX_TEMPERATURE = 10;
+/** Training perplexity reports per epoch when the run options leave it open. */
+const AUTO_REPORTS_PER_EPOCH = 100;
+/** Progress messages at most this often (ms). */
+const PROGRESS_EVERY_MS = 500;
+
+/** The split a file name stands for: the one of "train", "valid", "test" it contains (case-insensitive). */
+export function identifyPtbFile(name: string): PtbSplitName | null {
+  const base = name.toLowerCase().split(/[\\/]/).pop() ?? '';
+  const hits = PTB_SPLITS.filter((s) => base.includes(s));
+  return hits.length === 1 ? hits[0]! : null;
+}
+
+/** A RunControl that also measures how long it was paused (so rates leave pauses out). */
+class TimedControl extends RunControl {
+  private pausedAt: number | null = null;
+  private pausedTotal = 0;
+
+  override pause(): void {
+    if (this.pausedAt === null && !this.isStopped) this.pausedAt = performance.now();
+    super.pause();
+  }
+  override resume(): void {
+    if (this.pausedAt !== null) this.pausedTotal += performance.now() - this.pausedAt;
+    this.pausedAt = null;
+    super.resume();
+  }
+  /** Milliseconds spent paused so far (the current pause included). */
+  pausedMs(): number {
+    return this.pausedTotal + (this.pausedAt === null ? 0 : performance.now() - this.pausedAt);
+  }
+}
+
+/** Thrown from an evaluation's progress callback when the run is stopped. */
+class Cancelled extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'Cancelled';
+  }
+}
+
+interface StagedFile {
+  name: string;
+  text: string;
+}
+
+interface LoadedData {
+  prepared: PtbData;
+  info: PtbDataInfo;
+  texts: Record<PtbSplitName, StagedFile>;
+}
+
+interface Model {
+  session: PtbSession;
+  vocab: Vocab;
+}
+
+function optionalCount(v: number | null, name: string, max = 1e9): void {
+  if (v === null) return;
+  if (!Number.isInteger(v) || v < 1 || v > max) throw new ConfigError(`${name} must be a whole number of at least 1 (got ${v}).`);
+}
+
+export class PtbWorker {
+  private staged: Partial<Record<PtbSplitName, StagedFile>> = {};
+  private data: LoadedData | null = null;
+  private model: Model | null = null;
+  private control: TimedControl | null = null;
+  private busy: 'train' | 'test' | null = null;
+  private sampling = 0;
+
+  constructor(private readonly device: () => GPUDevice, private readonly post: (m: FromWorker) => void) {}
+
+  get runControl(): RunControl | null {
+    return this.control;
+  }
+
+  /**
+   * Files by name, validated one by one; nothing changes unless every file of the message is good. The data is
+   * (re)built once train, valid and test are all there; the data loaded before stays in use until then.
+   */
+  async loadFiles(files: NamedFile[]): Promise<void> {
+    if (files.length === 0) throw new DataError('Penn TreeBank', 'no files were given');
+    const accepted: Partial<Record<PtbSplitName, StagedFile>> = {};
+    for (const f of files) {
+      const role = identifyPtbFile(f.name);
+      if (!role) {
+        throw new DataError(f.name, 'not a Penn TreeBank file name: the name must contain train, valid or test (ptb.train.txt, ptb.valid.txt, ptb.test.txt)');
+      }
+      if (accepted[role]) throw new DataError(f.name, `two ${role} files were given (${accepted[role]!.name} and ${f.name}); pick one of each`);
+      accepted[role] = { name: f.name, text: decodePtbText(new Uint8Array(f.bytes), f.name) };
+    }
+    const staged = { ...this.staged, ...accepted };
+    const missing = PTB_SPLITS.filter((s) => !staged[s]);
+    if (missing.length > 0) {
+      this.staged = staged;
+      this.post({ type: 'ptb-files', staged: Object.fromEntries(PTB_SPLITS.filter((s) => staged[s]).map((s) => [s, staged[s]!.name])), missing });
+      return;
+    }
+    const texts = staged as Record<PtbSplitName, StagedFile>;
+    // Built completely before anything is replaced: a file that fails here leaves the loaded data as it was.
+    const prepared = preparePtb(
+      { train: texts.train.text, valid: texts.valid.text, test: texts.test.text },
+      { train: texts.train.name, valid: texts.valid.name, test: texts.test.name },
+    );
+    if (prepared.vocab.words.length < 2) throw new DataError(texts.train.name, 'the training text has fewer than two distinct words');
+    const info: PtbDataInfo = {
+      files: { train: texts.train.name, valid: texts.valid.name, test: texts.test.name },
+      tokens: { train: prepared.train.length, valid: prepared.valid.length, test: prepared.test.length },
+      vocabSize: prepared.vocab.words.length,
+      oov: prepared.oov,
+    };
+    this.staged = texts;
+    this.data = { prepared, info, texts };
+    this.post({ type: 'ptb-loaded', data: info });
+  }
+
+  /** Trains max_max_epoch epochs (validation after each), then measures the test perplexity. */
+  async train(config: PtbConfig, options: PtbRunOptions): Promise<void> {
+    const data = this.data;
+    if (!data) throw new DataError('Penn TreeBank', 'load ptb.train.txt, ptb.valid.txt and ptb.test.txt first');
+    if (this.busy) {
+      // Not this run's failure: the run in progress goes on.
+      this.post({ type: 'error', scope: 'ptb', message: 'Another run is in progress; stop it first.' });
+      return;
+    }
+    const c: PtbConfig = { ...config, vocabSize: data.prepared.vocab.words.length };
+    validatePtbConfig(c);
+    optionalCount(options.stepLimit, 'Steps per epoch (limit)');
+    optionalCount(options.validLimit, 'Validation steps (limit)');
+    optionalCount(options.testLimit, 'Test steps (limit)');
+    optionalCount(options.reportEvery, 'Report every');
+    const control = new TimedControl();
+    this.control = control;
+    this.busy = 'train';
+    try {
+      await this.runTraining(data, c, options, control);
+    } finally {
+      this.busy = null;
+    }
+  }
+
+  private async runTraining(data: LoadedData, c: PtbConfig, options: PtbRunOptions, control: TimedControl): Promise<void> {
+    this.post({ type: 'train-state', task: 'ptb', state: 'preparing' });
+    const { prepared } = data;
+    const session = await PtbSession.create(this.device(), { train: prepared.train, valid: prepared.valid, test: prepared.test }, c, options.seed >>> 0 || 1);
+    const old = this.model;
+    this.model = { session, vocab: prepared.vocab };
+    if (old && this.sampling === 0) old.session.params.destroy();
+    if (control.isStopped) {
+      this.post({ type: 'train-state', task: 'ptb', state: 'stopped' });
+      return;
+    }
+
+    const fullSteps = session.stepsPerEpoch;
+    const stepsPerEpoch = Math.min(options.stepLimit ?? fullSteps, fullSteps);
+    const fullValid = session.evalSteps('valid');
+    const validSteps = Math.min(options.validLimit ?? fullValid, fullValid);
+    const reportEvery = Math.min(options.reportEvery ?? Math.max(1, Math.floor(stepsPerEpoch / AUTO_REPORTS_PER_EPOCH)), stepsPerEpoch);
+    // Reads after steps reportEvery, 2·reportEvery, … of the epoch (and after its last step).
+    session.metricsEvery = reportEvery;
+    session.metricsPhase = reportEvery - 1;
+    const words = c.numSteps * c.batchSize;
+    this.post({
+      type: 'ptb-started', config: c, fullStepsPerEpoch: fullSteps, stepsPerEpoch, fullValidSteps: fullValid, validSteps,
+      fullTestSteps: session.evalSteps('test'), reportEvery, firstEpoch: session.epoch,
+    });
+    this.post({ type: 'train-started', task: 'ptb', epochs: c.maxMaxEpoch, stepsPerEpoch, dispatchesPerStep: session.dispatchesPerStep, batch: c.batchSize });
+    this.post({ type: 'train-state', task: 'ptb', state: 'running' });
+
+    let diverged = false;
+    let validSeconds = 0;
+    let stepsPerSecond = 0;
+    for (let epoch = session.epoch; epoch < c.maxMaxEpoch && !control.isStopped && !diverged; epoch++) {
+      this.post({ type: 'ptb-phase', phase: 'train', epoch });
+      const t0 = performance.now();
+      const paused0 = control.pausedMs();
+      let rateAt = t0;
+      let ratePaused = paused0;
+      let rateSteps = 0;
+      const base = epoch * stepsPerEpoch;
+      const r = await session.trainEpoch(
+        control,
+        (m) => {
+          if (!Number.isFinite(m.perplexity) || !Number.isFinite(m.recentPerplexity)) {
+            diverged = true;
+            control.stop();
+            return;
+          }
+          const secs = (performance.now() - t0 - (control.pausedMs() - paused0)) / 1000;
+          this.post({
+            type: 'ptb-metrics', step: base + m.step, epoch, epochStep: m.step, perplexity: m.perplexity,
+            recentPerplexity: m.recentPerplexity, wps: secs > 0 ? (m.step * words) / secs : 0, lr: m.lr,
+          });
+        },
+        (step) => {
+          rateSteps++;
+          const now = performance.now();
+          if (now - rateAt < 1000 && step !== stepsPerEpoch) return;
+          const active = now - rateAt - (control.pausedMs() - ratePaused);
+          if (active > 0) stepsPerSecond = (rateSteps * 1000) / active;
+          rateAt = now;
+          ratePaused = control.pausedMs();
+          rateSteps = 0;
+          const epochsLeft = c.maxMaxEpoch - epoch;
+          const stepsLeft = epochsLeft * stepsPerEpoch - step;
+          this.post({
+            type: 'train-progress', task: 'ptb', step: base + step, epoch, epochStep: step, stepsPerEpoch, stepsPerSecond,
+            samplesPerSecond: stepsPerSecond * words,
+            secondsLeft: stepsPerSecond > 0 ? stepsLeft / stepsPerSecond + epochsLeft * validSeconds : Infinity,
+          });
+        },
+        stepsPerEpoch,
+      );
+      if (diverged || (r.steps > 0 && !Number.isFinite(r.perplexity))) {
+        diverged = true;
+        break;
+      }
+      if (!r.completed) break;
+      const trainSeconds = (performance.now() - t0 - (control.pausedMs() - paused0)) / 1000;
+      this.post({ type: 'ptb-phase', phase: 'valid', epoch });
+      const v0 = performance.now();
+      let valid: { perplexity: number; steps: number };
+      try {
+        valid = await this.evaluate(session, 'valid', validSteps, control);
+      } catch (e) {
+        if (e instanceof Cancelled) break;
+        throw e;
+      }
+      validSeconds = (performance.now() - v0) / 1000;
+      if (!Number.isFinite(valid.perplexity)) {
+        diverged = true;
+        break;
+      }
+      const seconds = (performance.now() - t0 - (control.pausedMs() - paused0)) / 1000;
+      this.post({
+        type: 'ptb-epoch', epoch: epoch + 1, trainPerplexity: r.perplexity, validPerplexity: valid.perplexity, lr: r.lr, seconds,
+        wps: trainSeconds > 0 ? (r.steps * words) / trainSeconds : 0,
+        trainSteps: r.steps, validSteps: valid.steps, partial: r.steps < fullSteps || valid.steps < fullValid,
+      });
+    }
+
+    if (diverged) {
+      this.post({
+        type: 'train-state', task: 'ptb', state: 'diverged',
+        message: 'Training diverged: the perplexity became infinite or NaN. Try a lower learning_rate or max_grad_norm, or a smaller init_scale.',
+      });
+      return;
+    }
+    if (control.isStopped) {
+      this.post({ type: 'train-state', task: 'ptb', state: 'stopped' });
+      return;
+    }
+    // All epochs done: the test perplexity (batch 1, one step per window).
+    this.post({ type: 'ptb-phase', phase: 'test', epoch: c.maxMaxEpoch });
+    try {
+      await this.runTest(session, options.testLimit, control);
+      this.post({ type: 'train-state', task: 'ptb', state: 'done' });
+    } catch (e) {
+      if (!(e instanceof Cancelled)) throw e;
+      this.post({ type: 'ptb-test-cancelled' });
+      this.post({ type: 'train-state', task: 'ptb', state: 'done', message: 'Training finished; the test evaluation was stopped before the end.' });
+    }
+  }
+
+  /** Validation or test windows with progress messages; a stop of `control` cancels it (Cancelled). */
+  private async evaluate(session: PtbSession, split: 'valid' | 'test', total: number, control: RunControl): Promise<{ perplexity: number; steps: number; seconds: number }> {
+    let last = performance.now();
+    this.post({ type: 'ptb-eval-progress', split, step: 0, total });
+    const r = await session.evaluateDetailed(split, total, (step) => {
+      if (control.isStopped) throw new Cancelled();
+      const now = performance.now();
+      if (now - last >= PROGRESS_EVERY_MS || step === total) {
+        last = now;
+        this.post({ type: 'ptb-eval-progress', split, step, total });
+      }
+    });
+    return { perplexity: r.perplexity, steps: r.steps, seconds: r.seconds };
+  }
+
+  private async runTest(session: PtbSession, limit: number | null, control: RunControl): Promise<void> {
+    const full = session.evalSteps('test');
+    const total = Math.min(limit ?? full, full);
+    const r = await this.evaluate(session, 'test', total, control);
+    this.post({ type: 'ptb-test', perplexity: r.perplexity, steps: r.steps, total: full, partial: r.steps < full, seconds: r.seconds });
+  }
+
+  /** The test perplexity of the current model on request (a stop cancels it). */
+  async evaluateTest(limit: number | null): Promise<void> {
+    const model = this.model;
+    if (!model) throw new ConfigError('There is no model yet: start a training run first.');
+    if (this.busy) throw new ConfigError('Wait for the current run to end (or stop it) first.');
+    optionalCount(limit, 'Test steps (limit)');
+    const control = new TimedControl();
+    this.control = control;
+    this.busy = 'test';
+    try {
+      await this.runTest(model.session, limit, control);
+    } catch (e) {
+      if (!(e instanceof Cancelled)) throw e;
+      this.post({ type: 'ptb-test-cancelled' });
+    } finally {
+      this.busy = null;
+    }
+  }
+
+  /** Continues a prompt with the current model (also while it trains). Unknown words become <unk>. */
+  async sample(requestId: number, prompt: string, count: number, temperature: number): Promise<void> {
+    const model = this.model;
+    if (!model) throw new ConfigError('There is no model yet: start a training run first (sampling uses the model being trained).');
+    if (!Number.isInteger(count) || count < 1 || count > PTB_MAX_SAMPLE_WORDS) {
+      throw new ConfigError(`The number of words must be a whole number from 1 to ${PTB_MAX_SAMPLE_WORDS} (got ${count}).`);
+    }
+    if (!(temperature >= 0 && temperature <= PTB_MAX_TEMPERATURE)) throw new ConfigError(`Temperature must be from 0 to ${PTB_MAX_TEMPERATURE} (got ${temperature}).`);
+    const { index, words } = model.vocab;
+    const unknown: string[] = [];
+    const promptWords: string[] = [];
+    for (const raw of tokenize(prompt)) {
+      const w = index.has(raw) ? raw : index.has(raw.toLowerCase()) ? raw.toLowerCase() : /^[+-]?\d[\d.,:/-]*$/.test(raw) && index.has('N') ? 'N' : null;
+      if (w !== null) {
+        promptWords.push(w);
+        continue;
+      }
+      if (!index.has(PTB_UNK)) throw new ConfigError(`"${raw}" is not in the vocabulary, which has no ${PTB_UNK} to map it to.`);
+      unknown.push(raw);
+      promptWords.push(PTB_UNK);
+    }
+    // No prompt: start a new sentence (after an end of sentence).
+    if (promptWords.length === 0) promptWords.push(index.has(EOS) ? EOS : words[0]!);
+    const ids = promptWords.map((w) => index.get(w)!);
+    this.sampling++;
+    try {
+      const out = await model.session.sample(ids, count, temperature, requestId + 1);
+      this.post({ type: 'ptb-sampled', requestId, prompt: promptWords, unknown, words: out.map((i) => words[i] ?? PTB_UNK) });
+    } finally {
+      this.sampling--;
+    }
+  }
+}

@@ -1,0 +1,182 @@
+// Live charts of a PTB run: training perplexity every N steps (log scale), train / validation perplexity per
+// epoch with the tutorial's published figures, and the learning rate per epoch against the planned schedule.
+import { useMemo } from 'react';
+import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { ptbLearningRate, type PtbConfig } from '../../engine/ptb.ts';
+import { thin } from '../fable/state.ts';
+import { formatPerplexity, type PtbEpochPoint, type PtbMetricPoint } from './state.ts';
+
+export interface PtbChartsProps {
+  metrics: PtbMetricPoint[];
+  epochs: PtbEpochPoint[];
+  /** The config of the run (or the one in the form before a run). */
+  config: PtbConfig | null;
+  /** Published figures of the preset, and whether the config is that preset unchanged. */
+  published: { name: string; train: number; valid: number; test: number } | null;
+  edited: boolean;
+  reportEvery: number | null;
+}
+
+const RAW = '#9db7d6';
+const SMOOTH = '#1f5fa8';
+const VALID = '#b8461b';
+const REF = '#6b7785';
+const CHART_HEIGHT = 220;
+
+/** A log axis: domain and 1-2-5 ticks covering the values. */
+function logAxis(values: number[]): { domain: [number, number]; ticks: number[] } {
+  const v = values.filter((x) => Number.isFinite(x) && x > 0);
+  if (v.length === 0) return { domain: [10, 10000], ticks: [10, 100, 1000, 10000] };
+  const lo = Math.min(...v) / 1.15;
+  const hi = Math.max(...v) * 1.15;
+  const ticks: number[] = [];
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of [1, 2, 5]) {
+      const t = m * 10 ** e;
+      if (t >= lo && t <= hi) ticks.push(t);
+    }
+  }
+  return { domain: [lo, hi], ticks: ticks.length >= 2 ? ticks : [lo, hi].map((x) => +x.toPrecision(2)) };
+}
+
+const tickPerplexity = (v: number) => (v >= 1000 ? `${+(v / 1000).toPrecision(3)}k` : String(+v.toPrecision(3)));
+const fmt = (v: unknown) => (typeof v === 'number' ? formatPerplexity(v) : String(v));
+
+export function PtbCharts({ metrics, epochs, config, published, edited, reportEvery }: PtbChartsProps) {
+  const data = useMemo(() => thin(metrics), [metrics]);
+  const first = metrics[0];
+  const last = metrics[metrics.length - 1];
+  const lastEpoch = epochs[epochs.length - 1];
+  const refSuffix = published ? ` (${published.name}${edited ? ' preset' : ''})` : '';
+
+  const trainAxis = useMemo(
+    () => logAxis([...data.flatMap((m) => [m.perplexity, m.recent]), ...(published ? [published.train] : [])]),
+    [data, published],
+  );
+  const epochAxis = useMemo(
+    () => logAxis([...epochs.flatMap((e) => [e.train, e.valid]), ...(published ? [published.valid, published.test] : [])]),
+    [epochs, published],
+  );
+  const maxEpochs = Math.max(config?.maxMaxEpoch ?? 1, epochs.length, 1);
+  const epochData = useMemo(() => {
+    const byEpoch = new Map(epochs.map((e) => [e.epoch, e]));
+    return Array.from({ length: maxEpochs }, (_, i) => {
+      const e = byEpoch.get(i + 1);
+      return { epoch: i + 1, planned: config ? ptbLearningRate(config, i) : undefined, lr: e?.lr, train: e?.train, valid: e?.valid };
+    });
+  }, [epochs, config, maxEpochs]);
+  const epochTicks = maxEpochs <= 15 ? Array.from({ length: maxEpochs }, (_, i) => i + 1) : undefined;
+  const epochXAxis = (
+    <XAxis
+      dataKey="epoch"
+      type="number"
+      domain={[1, Math.max(2, maxEpochs)]}
+      ticks={epochTicks}
+      allowDecimals={false}
+      fontSize={11}
+      label={{ value: 'epoch', position: 'insideBottomRight', offset: -2, fontSize: 11, fill: REF }}
+    />
+  );
+
+  return (
+    <div className="panel charts ptb-charts">
+      <div className="chart" data-testid="ptb-train-chart" data-points={metrics.length}>
+        <h3>
+          Training perplexity{' '}
+          <span className="muted small">
+            latest{' '}
+            <span data-testid="ptb-latest-perplexity" data-value={last?.perplexity ?? ''} data-first={first?.perplexity ?? ''} data-recent={last?.recent ?? ''}>
+              {last ? formatPerplexity(last.perplexity) : '–'}
+            </span>
+          </span>
+        </h3>
+        <ResponsiveContainer width="100%" height={CHART_HEIGHT} initialDimension={{ width: 400, height: CHART_HEIGHT }}>
+          <LineChart data={data} margin={{ top: 6, right: 12, bottom: 6, left: 0 }}>
+            <CartesianGrid stroke="#eef0f3" />
+            <XAxis
+              dataKey="step"
+              type="number"
+              domain={['dataMin', 'dataMax']}
+              allowDecimals={false}
+              tickFormatter={(v: number) => v.toLocaleString('en-US')}
+              fontSize={11}
+              label={{ value: 'step', position: 'insideBottomRight', offset: -2, fontSize: 11, fill: REF }}
+            />
+            <YAxis scale="log" domain={trainAxis.domain} ticks={trainAxis.ticks} allowDataOverflow width={44} fontSize={11} tickFormatter={tickPerplexity} />
+            <Tooltip formatter={fmt} labelFormatter={(s) => `step ${Number(s).toLocaleString('en-US')}`} isAnimationActive={false} />
+            <Legend wrapperStyle={{ fontSize: 12 }} />
+            {published && (
+              <ReferenceLine
+                y={published.train}
+                stroke={REF}
+                strokeDasharray="5 4"
+                label={{ value: `published train ${published.train}${refSuffix}`, position: 'insideBottomLeft', fontSize: 11, fill: REF }}
+              />
+            )}
+            <Line type="linear" dataKey="recent" name="since last report" stroke={RAW} dot={metrics.length < 3} isAnimationActive={false} strokeWidth={1} />
+            <Line type="linear" dataKey="perplexity" name="epoch so far" stroke={SMOOTH} dot={false} isAnimationActive={false} strokeWidth={2} />
+          </LineChart>
+        </ResponsiveContainer>
+      </div>
+
+      <div className="chart" data-testid="ptb-epoch-chart" data-points={epochs.length}>
+        <h3>
+          Perplexity per epoch{' '}
+          <span className="muted small" data-testid="ptb-latest-valid" data-value={lastEpoch?.valid ?? ''}>
+            {lastEpoch ? `valid ${formatPerplexity(lastEpoch.valid)}${lastEpoch.partial ? ' (partial)' : ''}` : 'after epoch 1'}
+          </span>
+        </h3>
+        <ResponsiveContainer width="100%" height={CHART_HEIGHT} initialDimension={{ width: 400, height: CHART_HEIGHT }}>
+          <LineChart data={epochData} margin={{ top: 6, right: 12, bottom: 6, left: 0 }}>
+            <CartesianGrid stroke="#eef0f3" />
+            {epochXAxis}
+            <YAxis scale="log" domain={epochAxis.domain} ticks={epochAxis.ticks} allowDataOverflow width={44} fontSize={11} tickFormatter={tickPerplexity} />
+            <Tooltip formatter={fmt} labelFormatter={(s) => `epoch ${s}`} isAnimationActive={false} />
+            <Legend wrapperStyle={{ fontSize: 12 }} />
+            {published && (
+              <ReferenceLine
+                y={published.valid}
+                stroke={VALID}
+                strokeDasharray="5 4"
+                label={{ value: `published valid ${published.valid}`, position: 'insideTopRight', fontSize: 11, fill: VALID }}
+              />
+            )}
+            {published && (
+              <ReferenceLine
+                y={published.test}
+                stroke={REF}
+                strokeDasharray="2 4"
+                label={{ value: `test ${published.test}${refSuffix}`, position: 'insideBottomRight', fontSize: 11, fill: REF }}
+              />
+            )}
+            <Line type="linear" dataKey="train" name="train" stroke={SMOOTH} dot isAnimationActive={false} strokeWidth={2} connectNulls />
+            <Line type="linear" dataKey="valid" name="valid" stroke={VALID} dot isAnimationActive={false} strokeWidth={2} connectNulls />
+          </LineChart>
+        </ResponsiveContainer>
+      </div>
+
+      <div className="chart" data-testid="ptb-lr-chart" data-points={epochs.length}>
+        <h3>
+          Learning rate per epoch{' '}
+          <span className="muted small">{lastEpoch ? `latest ${+lastEpoch.lr.toPrecision(4)}` : config ? `starts at ${config.learningRate}` : ''}</span>
+        </h3>
+        <ResponsiveContainer width="100%" height={CHART_HEIGHT} initialDimension={{ width: 400, height: CHART_HEIGHT }}>
+          <LineChart data={epochData} margin={{ top: 6, right: 12, bottom: 6, left: 0 }}>
+            <CartesianGrid stroke="#eef0f3" />
+            {epochXAxis}
+            <YAxis domain={[0, 'auto']} width={44} fontSize={11} tickFormatter={(v: number) => String(+v.toPrecision(3))} />
+            <Tooltip formatter={(v) => (typeof v === 'number' ? String(+v.toPrecision(4)) : String(v))} labelFormatter={(s) => `epoch ${s}`} isAnimationActive={false} />
+            <Legend wrapperStyle={{ fontSize: 12 }} />
+            <Line type="stepAfter" dataKey="planned" name="schedule" stroke={REF} strokeDasharray="5 4" dot={false} isAnimationActive={false} strokeWidth={1} />
+            <Line type="linear" dataKey="lr" name="used" stroke={SMOOTH} dot isAnimationActive={false} strokeWidth={0} connectNulls={false} />
+          </LineChart>
+        </ResponsiveContainer>
+      </div>
+      <p className="muted small ptb-charts-note">
+        Training perplexity is exp(mean loss): “epoch so far” is the tutorial's running figure since the start of the epoch, “since last report” covers
+        the last {reportEvery ? `${reportEvery.toLocaleString('en-US')} step${reportEvery === 1 ? '' : 's'}` : 'report interval'}. The published
+        figures are the tutorial's after the full {published?.name ?? ''} recipe; partial epochs or evaluations are not comparable with them.
+      </p>
+    </div>
+  );
+}

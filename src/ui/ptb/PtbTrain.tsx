@@ -1,0 +1,282 @@
+// Training the PTB model: the config (preset + every hyperparameter, editable and validated), the advanced run
+// options, the run controls, and the progress of the run (epoch, words per second, time left, projections).
+import { useId, type FormEvent, type ReactNode } from 'react';
+import { ptbLearningRate, type PtbConfigName } from '../../engine/ptb.ts';
+import type { ToWorker } from '../../engine/protocol.ts';
+import { formatDuration } from '../fable/state.ts';
+import { PTB_FIELDS, PTB_PRESETS, PTB_PUBLISHED, formFromPreset, isPresetUnchanged, type PtbForm, type PtbFormErrors, type PtbOptionField, type ValidForm } from './config.ts';
+import { ACTIVE_STATES, formatCount, formatPerplexity, type PtbMetricPoint, type PtbState } from './state.ts';
+
+const STATE_TEXT: Record<PtbState['run']['state'], string> = {
+  idle: 'Not started',
+  preparing: 'Preparing (uploading the data, compiling the steps)…',
+  running: 'Training',
+  paused: 'Paused',
+  stopped: 'Stopped',
+  done: 'Done',
+  diverged: 'Diverged',
+  failed: 'Failed',
+};
+
+function Stat({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
+  return (
+    <div className="stat">
+      <span className="stat-label">{label}</span>
+      <span className="stat-value" data-testid={testId}>
+        {children}
+      </span>
+    </div>
+  );
+}
+
+function Field(props: { id: string; label: ReactNode; value: string; error?: string; hint?: string; disabled: boolean; onChange: (v: string) => void; testId: string; placeholder?: string }) {
+  const errId = `${props.id}-error`;
+  const hintId = `${props.id}-hint`;
+  return (
+    <div className={`field${props.error ? ' invalid' : ''}`}>
+      <label htmlFor={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        type="text"
+        inputMode="decimal"
+        autoComplete="off"
+        spellCheck={false}
+        value={props.value}
+        placeholder={props.placeholder}
+        disabled={props.disabled}
+        aria-invalid={props.error ? true : undefined}
+        aria-describedby={props.error ? errId : props.hint ? hintId : undefined}
+        onChange={(e) => props.onChange(e.target.value)}
+        data-testid={props.testId}
+      />
+      {props.error ? (
+        <span id={errId} className="field-error" data-testid={`${props.testId}-error`}>
+          {props.error}
+        </span>
+      ) : props.hint ? (
+        <span id={hintId} className="muted small">
+          {props.hint}
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
+const OPTION_FIELDS: readonly { key: PtbOptionField; label: string; hint: string; testId: string; placeholder: string }[] = [
+  { key: 'stepLimit', label: 'Steps per epoch (limit)', hint: 'empty = the full epoch', testId: 'ptb-step-limit', placeholder: 'full epoch' },
+  { key: 'validLimit', label: 'Validation steps (limit)', hint: 'empty = all of ptb.valid', testId: 'ptb-valid-limit', placeholder: 'all' },
+  { key: 'testLimit', label: 'Test steps (limit)', hint: 'empty = all of ptb.test (1 word a step)', testId: 'ptb-test-limit', placeholder: 'all' },
+  { key: 'reportEvery', label: 'Report perplexity every N steps', hint: 'empty = about 100 reports an epoch', testId: 'ptb-report-every', placeholder: 'auto' },
+  { key: 'seed', label: 'Seed', hint: 'initial weights and dropout', testId: 'ptb-seed', placeholder: '1' },
+];
+
+export interface PtbTrainProps {
+  form: PtbForm;
+  setForm: (f: PtbForm) => void;
+  errors: PtbFormErrors;
+  valid: ValidForm | null;
+  run: PtbState['run'];
+  trainTokens: number | null;
+  lastMetric: PtbMetricPoint | undefined;
+  testRunning: boolean;
+  error: ReactNode;
+  send: (msg: ToWorker) => void;
+  onStart: (preset: PtbConfigName) => void;
+}
+
+/** Training windows of an epoch for a token count: ((len // batch_size) - 1) // num_steps. */
+function epochSize(tokens: number, batch: number, steps: number): number {
+  return Math.max(0, Math.floor((Math.floor(tokens / batch) - 1) / steps));
+}
+
+export function PtbTrain({ form, setForm, errors, valid, run, trainTokens, lastMetric, testRunning, error, send, onStart }: PtbTrainProps) {
+  const id = useId();
+  const active = ACTIVE_STATES.includes(run.state);
+  const locked = active || testRunning;
+  const canStart = !locked && valid !== null && trainTokens !== null;
+
+  const setValue = (key: keyof PtbForm['values']) => (v: string) => setForm({ ...form, values: { ...form.values, [key]: v } });
+  const setOption = (key: PtbOptionField) => (v: string) => setForm({ ...form, options: { ...form.options, [key]: v } });
+
+  const start = (e: FormEvent) => {
+    e.preventDefault();
+    if (!canStart || !valid) return;
+    onStart(form.preset);
+    send({ type: 'ptb-train', config: valid.config, options: valid.options });
+  };
+
+  const started = run.started;
+  const p = run.progress;
+  const c = started?.config;
+  const words = c ? c.numSteps * c.batchSize : 0;
+  const wps = p && p.samplesPerSecond > 0 ? p.samplesPerSecond : lastMetric?.wps ?? 0;
+  const epoch = p?.epoch ?? lastMetric?.epoch ?? started?.firstEpoch ?? 0;
+  const epochStep = Math.max(
+    p && p.epoch === epoch ? p.epochStep : 0,
+    lastMetric && started && lastMetric.epoch === epoch ? lastMetric.step - epoch * started.stepsPerEpoch : 0,
+  );
+  const fullProjection = c && started && wps > 0 ? (c.maxMaxEpoch * started.fullStepsPerEpoch * words) / wps : null;
+  const limited = started !== null && started.stepsPerEpoch < started.fullStepsPerEpoch;
+  const unchanged = isPresetUnchanged(form);
+  const published = PTB_PUBLISHED[form.preset];
+  const plannedSteps = valid && trainTokens !== null ? epochSize(trainTokens, valid.config.batchSize, valid.config.numSteps) : null;
+  const lr = c ? ptbLearningRate(c, epoch) : null;
+
+  return (
+    <form className="panel train ptb-train" onSubmit={start} noValidate data-testid="ptb-train">
+      <h2>Train</h2>
+      <div className="ptb-config-head">
+        <div className="field">
+          <label htmlFor={`${id}-preset`}>Config</label>
+          <select
+            id={`${id}-preset`}
+            value={form.preset}
+            disabled={locked}
+            onChange={(e) => setForm(formFromPreset(e.target.value as PtbConfigName, form.options))}
+            data-testid="ptb-preset"
+          >
+            {PTB_PRESETS.map((p) => (
+              <option key={p.name} value={p.name}>
+                {p.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <p className="muted small ptb-config-note" data-testid="ptb-config-note">
+          {published ? (
+            <>
+              Published ({form.preset}): valid {published.valid} / test {published.test} perplexity
+              {unchanged ? '.' : ' — your settings differ from the preset, so these are only a rough guide.'}
+            </>
+          ) : (
+            <>The tutorial's TestConfig: one tiny layer, for quick checks (no published perplexity).</>
+          )}{' '}
+          {plannedSteps !== null && (
+            <span data-testid="ptb-epoch-size">
+              An epoch is {formatCount(plannedSteps)} steps of {valid!.config.batchSize}×{valid!.config.numSteps} words.
+            </span>
+          )}
+        </p>
+        {!unchanged && (
+          <button type="button" disabled={locked} onClick={() => setForm(formFromPreset(form.preset, form.options))} data-testid="ptb-reset">
+            Reset to {form.preset}
+          </button>
+        )}
+      </div>
+      <div className="form-grid ptb-form-grid">
+        {PTB_FIELDS.map((f) => (
+          <Field
+            key={f.key}
+            id={`${id}-${f.key}`}
+            label={<code>{f.label}</code>}
+            value={form.values[f.key]}
+            error={errors[f.key]}
+            hint={f.help}
+            disabled={locked}
+            onChange={setValue(f.key)}
+            testId={`ptb-${f.label.replaceAll('_', '-')}`}
+          />
+        ))}
+      </div>
+      <details className="ptb-advanced">
+        <summary>Advanced: shorter epochs and evaluations, reporting, seed</summary>
+        <div className="form-grid ptb-form-grid">
+          {OPTION_FIELDS.map((f) => (
+            <Field
+              key={f.key}
+              id={`${id}-${f.key}`}
+              label={f.label}
+              value={form.options[f.key]}
+              error={errors[f.key]}
+              hint={f.hint}
+              placeholder={f.placeholder}
+              disabled={locked}
+              onChange={setOption(f.key)}
+              testId={f.testId}
+            />
+          ))}
+        </div>
+        <p className="muted small">
+          Limits make quick runs: perplexities over part of an epoch or of the valid / test files are not comparable with the published ones.
+        </p>
+      </details>
+      {errors.config && (
+        <div className="error inline" role="alert" data-testid="ptb-config-error">
+          {errors.config}
+        </div>
+      )}
+
+      <div className="row controls">
+        <button type="submit" className="primary" disabled={!canStart} data-testid="ptb-start">
+          {run.state === 'idle' || active ? 'Start' : 'Start again'}
+        </button>
+        <button type="button" disabled={run.state !== 'running' || run.phase === 'test'} onClick={() => send({ type: 'pause', task: 'ptb' })} data-testid="ptb-pause">
+          Pause
+        </button>
+        <button type="button" disabled={run.state !== 'paused'} onClick={() => send({ type: 'resume', task: 'ptb' })} data-testid="ptb-resume">
+          Resume
+        </button>
+        <button type="button" disabled={!active} onClick={() => send({ type: 'stop', task: 'ptb' })} data-testid="ptb-stop">
+          Stop
+        </button>
+        <span className={`run-state state-${run.state}`} data-testid="ptb-train-state" data-state={run.state} aria-live="polite">
+          {STATE_TEXT[run.state]}
+        </span>
+        {trainTokens === null && <span className="muted small">Load the data first.</span>}
+        {trainTokens !== null && !valid && <span className="muted small">Fix the highlighted fields to start.</span>}
+        {testRunning && !active && <span className="muted small">Wait for the test evaluation (or cancel it).</span>}
+      </div>
+      {run.message && (
+        <div className={run.state === 'diverged' || run.state === 'failed' ? 'error inline' : 'note'} role="status" data-testid="ptb-train-message">
+          {run.message}
+        </div>
+      )}
+      {error}
+
+      {started && c && (
+        <div className="progress-block" data-testid="ptb-progress">
+          <label>
+            <span className="small" data-testid="ptb-progress-text">
+              {c.name}: epoch {Math.min(epoch + 1, c.maxMaxEpoch)} of {c.maxMaxEpoch} · step {formatCount(epochStep)} / {formatCount(started.stepsPerEpoch)}
+              {limited && ` (limited; a full epoch is ${formatCount(started.fullStepsPerEpoch)})`}
+              {run.phase === 'valid' && active && (
+                <span data-testid="ptb-validating">
+                  {' '}
+                  · validating{run.valid ? ` ${formatCount(run.valid.step)} / ${formatCount(run.valid.total)}` : '…'}
+                </span>
+              )}
+              {run.phase === 'test' && active && <span> · computing the test perplexity (see below)</span>}
+            </span>
+            <progress value={epochStep} max={started.stepsPerEpoch || 1} aria-label="Epoch progress" data-testid="ptb-epoch-progress" />
+          </label>
+          <div className="stats">
+            <Stat label="Step" testId="ptb-step">
+              {formatCount(Math.max(p?.step ?? 0, lastMetric?.step ?? 0))}
+            </Stat>
+            <Stat label="Words/s" testId="ptb-wps">
+              {wps > 0 ? formatCount(Math.round(wps)) : '–'}
+            </Stat>
+            <Stat label="Time left (this run)" testId="ptb-time-left">
+              {p && active && run.phase !== 'test' ? formatDuration(p.secondsLeft) : '–'}
+            </Stat>
+            <Stat label={`All ${c.maxMaxEpoch} full epoch${c.maxMaxEpoch === 1 ? '' : 's'} at this speed`} testId="ptb-projected">
+              {fullProjection !== null ? formatDuration(fullProjection) : '–'}
+            </Stat>
+            <Stat label="Learning rate" testId="ptb-lr">
+              {lr !== null ? +lr.toPrecision(4) : '–'}
+            </Stat>
+            <Stat label="Training perplexity" testId="ptb-train-perplexity">
+              {lastMetric ? formatPerplexity(lastMetric.perplexity) : '–'}
+            </Stat>
+            <Stat label="GPU dispatches / step">{run.dispatchesPerStep ?? '–'}</Stat>
+          </div>
+          <p className="muted small">
+            Time left covers the steps{limited ? ' and limits' : ''} of this run (and the validations, once one was timed). The projection counts
+            training steps only: {c.maxMaxEpoch} × {formatCount(started.fullStepsPerEpoch)} steps of {formatCount(words)} words. For scale: about 24 s
+            an epoch for the small model in PyTorch on a GTX 1070.
+          </p>
+        </div>
+      )}
+    </form>
+  );
+}

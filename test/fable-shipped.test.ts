@@ -1,0 +1,25 @@
+// The weights shipped for the playground (public/data/fable/fable-fast.safetensors, F16) were made by
+// `npm run train -- fable --preset fast --iterations 300 --save FILE` (log: docs/fable-fast-training.log).
+// Loaded into the engine on the GPU, they continue the story's opening as the story does.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { prepareFable } from '../src/data/fable.ts';
+import { decodeSafetensors } from '../src/data/safetensors.ts';
+import { FABLE_PRESETS, FableSession } from '../src/engine/fable.ts';
+import { testDevice } from './gpu.ts';
+
+describe('shipped fable weights', () => {
+  it('match the vocabulary and continue "long ago ," with the story', async () => {
+    const device = await testDevice();
+    const data = prepareFable(readFileSync('public/data/fable/belling-the-cat.txt', 'utf8'));
+    const st = decodeSafetensors(new Uint8Array(readFileSync('public/data/fable/fable-fast.safetensors')));
+    expect(st.metadata.vocab).toBe(data.vocab.words.join(' '));
+    expect(st.metadata.preset).toBe('fast');
+    const session = await FableSession.create(device, data, FABLE_PRESETS.fast);
+    session.importWeights(Object.fromEntries(Object.entries(st.tensors).map(([k, v]) => [k, v.data])));
+    const prompt = ['long', 'ago', ','].map((w) => data.vocab.index.get(w)!);
+    const words = (await session.generate(prompt, 32)).map((i) => data.vocab.words[i]);
+    expect(words).toHaveLength(32);
+    expect(words.slice(0, 6).join(' ')).toBe('the mice had a general council');
+  });
+});
