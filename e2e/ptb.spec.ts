@@ -52,11 +52,25 @@ async function chooseTestConfig(page: Page, o: { steps: string; valid: string; t
   await page.getByTestId('ptb-report-every').fill(o.every);
 }
 
+/** Drops files onto the drop zone (a synthetic drop event carrying a DataTransfer with the files). */
+async function dropFiles(page: Page, files: { name: string; text: string }[]): Promise<void> {
+  const dataTransfer = await page.evaluateHandle((fs) => {
+    const dt = new DataTransfer();
+    for (const f of fs) dt.items.add(new File([f.text], f.name, { type: 'text/plain' }));
+    return dt;
+  }, files);
+  await page.getByTestId('ptb-drop-zone').dispatchEvent('drop', { dataTransfer });
+}
+
 const stepOf = async (page: Page) => Number((await page.getByTestId('ptb-step').textContent())!.replace(/,/g, ''));
 
 test('load the three PTB files; wrong or corrupt files are named and the loaded data stays', async ({ page }) => {
   await openPtb(page);
   await expect(page.getByTestId('ptb-start')).toBeDisabled();
+  // Files may come one at a time (here by drag and drop): the panel says which are still needed.
+  await dropFiles(page, [{ name: 'my.train.txt', text: ' a b \n' }]);
+  await expect(page.getByTestId('ptb-data-status')).toContainText('Still needed: a valid file, a test file');
+  await expect(page.getByTestId('ptb-staged')).toContainText('my.train.txt');
   await loadPtb(page);
   await expect(page.getByTestId('ptb-data-status')).toContainText('ptb.train.txt');
 
@@ -75,6 +89,13 @@ test('load the three PTB files; wrong or corrupt files are named and the loaded 
   await page.getByTestId('ptb-file-input').setInputFiles([{ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from(' a b \n') }]);
   await expect(error).toContainText('notes.txt');
   await expect(error).toContainText('train, valid or test');
+
+  // A dropped test file replaces the loaded one; its words outside the train vocabulary are counted as <unk>.
+  await dropFiles(page, [{ name: 'ptb.test.txt', text: ' the zzyzx company said \n' }]);
+  await expect(page.getByTestId('ptb-tokens-test')).toHaveText('5');
+  await expect(page.getByTestId('ptb-oov')).toHaveText('0 / 1');
+  await expect(page.getByTestId('ptb-error')).toHaveCount(0);
+  await expect(page.getByTestId('ptb-vocab-size')).toHaveText('10,000');
 
   // Config validation uses the engine's messages, next to the field.
   await page.getByTestId('ptb-keep-prob').fill('0');
@@ -158,5 +179,10 @@ test('train the test config: perplexity falls, pause / resume / stop, then a sho
   await expect(page.getByTestId('ptb-unk-note')).toContainText('zzyzx');
   await expect(out.locator('.fable-prompt-word')).toHaveText(['the', '<unk>', 'company']);
   log('sampled');
+
+  // The test perplexity again, on request (the same limit).
+  await page.getByTestId('ptb-compute-test').click();
+  await expect(page.getByTestId('ptb-test')).toContainText('over 50 words', { timeout: 30_000 });
+  await expect(testPpl).toHaveAttribute('data-partial', 'true');
   if (process.env.PTB_SCREENSHOT) await page.screenshot({ path: process.env.PTB_SCREENSHOT, fullPage: true });
 });

@@ -29,7 +29,8 @@ import { submitPrograms, upload } from '../gpu/runner.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import { Graph, type OpDef, type Value } from '../nn/graph.ts';
 import { dropout, embedding, linear, lstm, rnn, softmaxXent } from '../nn/ops.ts';
-import { ParamSet, seededRandom } from '../nn/params.ts';
+import { mulberry32 } from '../data/batch.ts';
+import { ParamSet } from '../nn/params.ts';
 
 /** Perturbation of the central differences. */
 export const GRADCHECK_EPS = 1e-2;
@@ -348,7 +349,7 @@ async function checkFamily(device: GPUDevice, fam: Family, samplesPerParam: numb
 /** Like runGradientCheck, with what was compared per parameter. */
 export async function runGradientCheckDetailed(device: GPUDevice, options: { samplesPerParam?: number; seed?: number; tamper?: Tamper } = {}): Promise<FamilyCheck[]> {
   const samples = Math.max(1, Math.floor(options.samplesPerParam ?? 6));
-  const rand = seededRandom(options.seed ?? 0x5eed);
+  const rand = mulberry32(options.seed ?? 0x5eed);
   const owned: Tensor[] = [];
   const out: FamilyCheck[] = [];
   try {

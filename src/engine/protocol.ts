@@ -160,5 +160,5 @@ export type FromWorker =
       partial: boolean;
     }
   | { type: 'ptb-test'; perplexity: number; steps: number; total: number; partial: boolean; seconds: number }
-  | { type: 'ptb-test-cancelled' }
+  | { type: 'ptb-test-cancelled'; reason: 'stopped' | 'failed' }
   | { type: 'ptb-sampled'; requestId: number; prompt: string[]; unknown: string[]; words: string[] };

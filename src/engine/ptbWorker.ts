@@ -230,6 +230,8 @@ export class PtbWorker {
       }
       if (!r.completed) break;
       const trainSeconds = (performance.now() - t0 - (control.pausedMs() - paused0)) / 1000;
+      // A pause that came during the last steps takes effect here, before the validation.
+      if (!(await control.checkpoint())) break;
       this.post({ type: 'ptb-phase', phase: 'valid', epoch });
       const v0 = performance.now();
       let valid: { perplexity: number; steps: number };
@@ -263,14 +265,19 @@ export class PtbWorker {
       this.post({ type: 'train-state', task: 'ptb', state: 'stopped' });
       return;
     }
-    // All epochs done: the test perplexity (batch 1, one step per window).
+    // All epochs done: the test perplexity (batch 1, one step per window). A pause during the last validation
+    // takes effect before it.
+    if (!(await control.checkpoint())) {
+      this.post({ type: 'train-state', task: 'ptb', state: 'stopped' });
+      return;
+    }
     this.post({ type: 'ptb-phase', phase: 'test', epoch: c.maxMaxEpoch });
     try {
       await this.runTest(session, options.testLimit, control);
       this.post({ type: 'train-state', task: 'ptb', state: 'done' });
     } catch (e) {
       if (!(e instanceof Cancelled)) throw e;
-      this.post({ type: 'ptb-test-cancelled' });
+      this.post({ type: 'ptb-test-cancelled', reason: 'stopped' });
       this.post({ type: 'train-state', task: 'ptb', state: 'done', message: 'Training finished; the test evaluation was stopped before the end.' });
     }
   }
@@ -310,7 +317,7 @@ export class PtbWorker {
       await this.runTest(model.session, limit, control);
     } catch (e) {
       if (!(e instanceof Cancelled)) throw e;
-      this.post({ type: 'ptb-test-cancelled' });
+      this.post({ type: 'ptb-test-cancelled', reason: 'stopped' });
     } finally {
       this.busy = null;
     }

@@ -216,7 +216,7 @@ async function handle(msg: ToWorker): Promise<void> {
       return guard('ptb', () => ptb.train(msg.config, msg.options), () => post({ type: 'train-state', task: 'ptb', state: 'failed' }));
     case 'ptb-evaluate-test':
       lastTrained = 'ptb';
-      return guard('ptb', () => ptb.evaluateTest(msg.limit), () => post({ type: 'ptb-test-cancelled' }));
+      return guard('ptb', () => ptb.evaluateTest(msg.limit), () => post({ type: 'ptb-test-cancelled', reason: 'failed' }));
     case 'ptb-sample':
       return guard('ptb', () => ptb.sample(msg.requestId, msg.prompt, msg.count, msg.temperature));
     case 'pause':

@@ -1,5 +1,6 @@
 // Parameters of a model: one flat buffer each for weights, gradients and optimizer moments (views at
 // 256-byte aligned offsets), initialised on the host with a seeded generator and uploaded once.
+import { mulberry32 } from '../data/batch.ts';
 import { upload, download } from '../gpu/runner.ts';
 import { FlatBuffer, type Tensor } from '../gpu/tensor.ts';
 import type { Graph, Value } from './graph.ts';
@@ -15,18 +16,6 @@ export interface ParamSpec {
   name: string;
   shape: readonly number[];
   init: Init;
-}
-
-/** mulberry32: a small seeded generator (same as the data readers'); reproducible initialisation. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function initValues(spec: ParamSpec, rand: () => number): Float32Array {
@@ -105,7 +94,7 @@ export class ParamSet {
   }
 
   initialize(seed: number): void {
-    const rand = seededRandom(seed);
+    const rand = mulberry32(seed);
     this.specs.forEach((s, i) => upload(this.device, this.weights.views[i], initValues(s, rand)));
   }
 

@@ -29,12 +29,17 @@ function logAxis(values: number[]): { domain: [number, number]; ticks: number[] 
   if (v.length === 0) return { domain: [10, 10000], ticks: [10, 100, 1000, 10000] };
   const lo = Math.min(...v) / 1.15;
   const hi = Math.max(...v) * 1.15;
-  const ticks: number[] = [];
-  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
-    for (const m of [1, 2, 5]) {
-      const t = m * 10 ** e;
-      if (t >= lo && t <= hi) ticks.push(t);
+  // 1-2-5 ticks, denser when the range is narrow.
+  let ticks: number[] = [];
+  for (const mantissas of [[1, 2, 5], [1, 1.5, 2, 3, 5, 7], [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9]]) {
+    ticks = [];
+    for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+      for (const m of mantissas) {
+        const t = +(m * 10 ** e).toPrecision(3);
+        if (t >= lo && t <= hi) ticks.push(t);
+      }
     }
+    if (ticks.length >= 3) break;
   }
   return { domain: [lo, hi], ticks: ticks.length >= 2 ? ticks : [lo, hi].map((x) => +x.toPrecision(2)) };
 }
@@ -50,7 +55,8 @@ export function PtbCharts({ metrics, epochs, config, published, edited, reportEv
   const refSuffix = published ? ` (${published.name}${edited ? ' preset' : ''})` : '';
 
   const trainAxis = useMemo(
-    () => logAxis([...data.flatMap((m) => [m.perplexity, m.recent]), ...(published ? [published.train] : [])]),
+    // Before the first report: from 10,000 (a uniform guess over the PTB vocabulary) down.
+    () => logAxis([...(data.length ? data.flatMap((m) => [m.perplexity, m.recent]) : [10_000]), ...(published ? [published.train] : [])]),
     [data, published],
   );
   const epochAxis = useMemo(
@@ -138,7 +144,7 @@ export function PtbCharts({ metrics, epochs, config, published, edited, reportEv
                 y={published.valid}
                 stroke={VALID}
                 strokeDasharray="5 4"
-                label={{ value: `published valid ${published.valid}`, position: 'insideTopRight', fontSize: 11, fill: VALID }}
+                label={{ value: `published valid ${published.valid}`, position: 'insideTopLeft', fontSize: 11, fill: VALID }}
               />
             )}
             {published && (
@@ -168,7 +174,7 @@ export function PtbCharts({ metrics, epochs, config, published, edited, reportEv
             <Tooltip formatter={(v) => (typeof v === 'number' ? String(+v.toPrecision(4)) : String(v))} labelFormatter={(s) => `epoch ${s}`} isAnimationActive={false} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
             <Line type="stepAfter" dataKey="planned" name="schedule" stroke={REF} strokeDasharray="5 4" dot={false} isAnimationActive={false} strokeWidth={1} />
-            <Line type="linear" dataKey="lr" name="used" stroke={SMOOTH} dot isAnimationActive={false} strokeWidth={0} connectNulls={false} />
+            <Line type="linear" dataKey="lr" name="used" stroke={SMOOTH} dot={{ r: 3, fill: SMOOTH }} isAnimationActive={false} strokeWidth={2} />
           </LineChart>
         </ResponsiveContainer>
       </div>

@@ -66,7 +66,7 @@ const OPTION_FIELDS: readonly { key: PtbOptionField; label: string; hint: string
   { key: 'stepLimit', label: 'Steps per epoch (limit)', hint: 'empty = the full epoch', testId: 'ptb-step-limit', placeholder: 'full epoch' },
   { key: 'validLimit', label: 'Validation steps (limit)', hint: 'empty = all of ptb.valid', testId: 'ptb-valid-limit', placeholder: 'all' },
   { key: 'testLimit', label: 'Test steps (limit)', hint: 'empty = all of ptb.test (1 word a step)', testId: 'ptb-test-limit', placeholder: 'all' },
-  { key: 'reportEvery', label: 'Report perplexity every N steps', hint: 'empty = about 100 reports an epoch', testId: 'ptb-report-every', placeholder: 'auto' },
+  { key: 'reportEvery', label: 'Report every N steps', hint: 'empty = about 100 per epoch', testId: 'ptb-report-every', placeholder: 'auto' },
   { key: 'seed', label: 'Seed', hint: 'initial weights and dropout', testId: 'ptb-seed', placeholder: '1' },
 ];
 

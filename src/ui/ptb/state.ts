@@ -61,6 +61,8 @@ export interface PtbState {
     cancelled: boolean;
     /** The preset of the run the result belongs to. */
     preset: PtbConfigName | null;
+    /** Stopped (a Stop) rather than failed (an error, shown separately). */
+    failed: boolean;
   };
   /** A model exists in the worker (a run was started). */
   hasModel: boolean;
@@ -74,7 +76,7 @@ export const initialPtbState: PtbState = {
   run: { state: 'idle', message: null, preset: 'small', phase: null, started: null, progress: null, dispatchesPerStep: null, valid: null },
   metrics: [],
   epochs: [],
-  test: { running: false, progress: null, result: null, cancelled: false, preset: null },
+  test: { running: false, progress: null, result: null, cancelled: false, preset: null, failed: false },
   hasModel: false,
   sample: { pendingId: null, result: null },
 };
@@ -135,7 +137,7 @@ function applyMessage(s: PtbState, msg: FromWorker): PtbState {
         run: { ...s.run, started: msg, progress: null, phase: 'train', valid: null },
         metrics: [],
         epochs: [],
-        test: { running: false, progress: null, result: null, cancelled: false, preset: null },
+        test: { running: false, progress: null, result: null, cancelled: false, preset: null, failed: false },
       };
     case 'ptb-metrics':
       return {
@@ -149,7 +151,7 @@ function applyMessage(s: PtbState, msg: FromWorker): PtbState {
       return {
         ...s,
         run: { ...s.run, phase: msg.phase, valid: msg.phase === 'valid' ? null : s.run.valid },
-        test: msg.phase === 'test' ? { ...s.test, running: true, progress: null, result: null, cancelled: false, preset: s.run.preset } : s.test,
+        test: msg.phase === 'test' ? { ...s.test, running: true, progress: null, result: null, cancelled: false, failed: false, preset: s.run.preset } : s.test,
       };
     case 'ptb-eval-progress':
       if (msg.split === 'valid') return { ...s, run: { ...s.run, valid: { step: msg.step, total: msg.total } } };
@@ -163,9 +165,9 @@ function applyMessage(s: PtbState, msg: FromWorker): PtbState {
         ],
       };
     case 'ptb-test':
-      return { ...s, test: { ...s.test, running: false, result: msg, cancelled: false } };
+      return { ...s, test: { ...s.test, running: false, result: msg, cancelled: false, failed: false } };
     case 'ptb-test-cancelled':
-      return { ...s, test: { ...s.test, running: false, cancelled: true } };
+      return { ...s, test: { ...s.test, running: false, cancelled: msg.reason === 'stopped', failed: msg.reason === 'failed' } };
     case 'ptb-sampled':
       if (msg.requestId !== s.sample.pendingId) return s; // an older request
       return { ...s, sample: { pendingId: null, result: msg } };
@@ -192,7 +194,7 @@ export function ptbReducer(s: PtbState, a: PtbAction): PtbState {
         ...s,
         lastArea: 'test',
         error: s.error?.area === 'test' ? null : s.error,
-        test: { running: true, progress: null, result: null, cancelled: false, preset: s.run.preset },
+        test: { running: true, progress: null, result: null, cancelled: false, failed: false, preset: s.run.preset },
       };
     case 'sample-requested':
       return {
