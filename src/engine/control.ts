@@ -5,13 +5,22 @@ export class RunControl {
   private paused = false;
   private stopped = false;
   private wake: (() => void) | null = null;
+  private pausedAt: number | null = null;
+  private pausedTotal = 0;
 
   pause(): void {
+    if (this.pausedAt === null && !this.stopped) this.pausedAt = performance.now();
     this.paused = true;
   }
   resume(): void {
+    if (this.pausedAt !== null) this.pausedTotal += performance.now() - this.pausedAt;
+    this.pausedAt = null;
     this.paused = false;
     this.wake?.();
+  }
+  /** Milliseconds spent paused so far (the current pause included), so rates can leave pauses out. */
+  pausedMs(): number {
+    return this.pausedTotal + (this.pausedAt === null ? 0 : performance.now() - this.pausedAt);
   }
   stop(): void {
     this.stopped = true;
@@ -45,6 +54,31 @@ export class InFlight {
 
   async drain(): Promise<void> {
     await Promise.all(this.done.splice(0));
+  }
+}
+
+/** Steps per second over about the last second, not counting time spent paused. */
+export class RateMeter {
+  private at = performance.now();
+  private pausedAt: number;
+  private steps = 0;
+  rate = 0;
+
+  constructor(private readonly control: RunControl, private readonly everyMs = 1000) {
+    this.pausedAt = control.pausedMs();
+  }
+
+  /** Counts one step; returns the updated rate once `everyMs` has passed (or when `force`), else null. */
+  tick(force = false): number | null {
+    this.steps++;
+    const now = performance.now();
+    if (!force && now - this.at < this.everyMs) return null;
+    const active = now - this.at - (this.control.pausedMs() - this.pausedAt);
+    if (active > 0) this.rate = (this.steps * 1000) / active;
+    this.at = now;
+    this.pausedAt = this.control.pausedMs();
+    this.steps = 0;
+    return this.rate;
   }
 }
 

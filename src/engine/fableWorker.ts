@@ -3,7 +3,7 @@
 import { decodeSafetensors } from '../data/safetensors.ts';
 import { DataError } from '../data/errors.ts';
 import { capVocab, normalizeUserWords, prepareFable, type FableData } from '../data/fable.ts';
-import { RunControl } from './control.ts';
+import { RateMeter, RunControl } from './control.ts';
 import { FABLE_PRESETS, FableSession, type FablePresetName } from './fable.ts';
 import { parsePrompt } from './fablePrompt.ts';
 import type { FableWeightsInfo, FromWorker } from './protocol.ts';
@@ -77,8 +77,7 @@ export class FableWorker {
     this.post({ type: 'train-started', task: 'fable', epochs: 1, stepsPerEpoch: iterations, dispatchesPerStep: session.dispatchesPerStep, batch: preset.batch });
     this.post({ type: 'train-state', task: 'fable', state: 'running' });
     const t0 = performance.now();
-    let rateStart = t0;
-    let rateSteps = 0;
+    const meter = new RateMeter(control);
     let diverged = false;
     const finished = await session.train(
       iterations,
@@ -92,12 +91,8 @@ export class FableWorker {
         this.post({ type: 'train-metrics', task: 'fable', step: m.iteration, epoch: 0, loss: m.loss, accuracy: m.accuracy });
       },
       (i) => {
-        rateSteps++;
-        const now = performance.now();
-        if (now - rateStart > 1000 || i === iterations) {
-          const sps = (rateSteps * 1000) / (now - rateStart);
-          rateStart = now;
-          rateSteps = 0;
+        const sps = meter.tick(i === iterations);
+        if (sps !== null) {
           this.post({
             type: 'train-progress', task: 'fable', step: i, epoch: 0, epochStep: i, stepsPerEpoch: iterations,
             stepsPerSecond: sps, samplesPerSecond: sps * preset.batch, secondsLeft: (iterations - i) / sps,

@@ -4,7 +4,7 @@
 import { DataError } from '../data/errors.ts';
 import { tokenize, type Vocab } from '../data/fable.ts';
 import { decodePtbText, EOS, preparePtb, PTB_UNK, type PtbData } from '../data/ptb.ts';
-import { RunControl } from './control.ts';
+import { RateMeter, RunControl } from './control.ts';
 import { ConfigError } from './errors.ts';
 import { PtbSession, validatePtbConfig, type PtbConfig } from './ptb.ts';
 import type { FromWorker, NamedFile, PtbDataInfo, PtbRunOptions, PtbSplitName } from './protocol.ts';
@@ -22,26 +22,6 @@ export function identifyPtbFile(name: string): PtbSplitName | null {
   const base = name.toLowerCase().split(/[\\/]/).pop() ?? '';
   const hits = PTB_SPLITS.filter((s) => base.includes(s));
   return hits.length === 1 ? hits[0]! : null;
-}
-
-/** A RunControl that also measures how long it was paused (so rates leave pauses out). */
-class TimedControl extends RunControl {
-  private pausedAt: number | null = null;
-  private pausedTotal = 0;
-
-  override pause(): void {
-    if (this.pausedAt === null && !this.isStopped) this.pausedAt = performance.now();
-    super.pause();
-  }
-  override resume(): void {
-    if (this.pausedAt !== null) this.pausedTotal += performance.now() - this.pausedAt;
-    this.pausedAt = null;
-    super.resume();
-  }
-  /** Milliseconds spent paused so far (the current pause included). */
-  pausedMs(): number {
-    return this.pausedTotal + (this.pausedAt === null ? 0 : performance.now() - this.pausedAt);
-  }
 }
 
 /** Thrown from an evaluation's progress callback when the run is stopped. */
@@ -77,7 +57,7 @@ export class PtbWorker {
   private staged: Partial<Record<PtbSplitName, StagedFile>> = {};
   private data: LoadedData | null = null;
   private model: Model | null = null;
-  private control: TimedControl | null = null;
+  private control: RunControl | null = null;
   private busy: 'train' | 'test' | null = null;
   private sampling = 0;
 
@@ -142,7 +122,7 @@ export class PtbWorker {
     optionalCount(options.validLimit, 'Validation steps (limit)');
     optionalCount(options.testLimit, 'Test steps (limit)');
     optionalCount(options.reportEvery, 'Report every');
-    const control = new TimedControl();
+    const control = new RunControl();
     this.control = control;
     this.busy = 'train';
     try {
@@ -152,7 +132,7 @@ export class PtbWorker {
     }
   }
 
-  private async runTraining(data: LoadedData, c: PtbConfig, options: PtbRunOptions, control: TimedControl): Promise<void> {
+  private async runTraining(data: LoadedData, c: PtbConfig, options: PtbRunOptions, control: RunControl): Promise<void> {
     this.post({ type: 'train-state', task: 'ptb', state: 'preparing' });
     const { prepared } = data;
     const session = await PtbSession.create(this.device(), { train: prepared.train, valid: prepared.valid, test: prepared.test }, c, options.seed >>> 0 || 1);
@@ -187,9 +167,7 @@ export class PtbWorker {
       this.post({ type: 'ptb-phase', phase: 'train', epoch });
       const t0 = performance.now();
       const paused0 = control.pausedMs();
-      let rateAt = t0;
-      let ratePaused = paused0;
-      let rateSteps = 0;
+      const meter = new RateMeter(control);
       const base = epoch * stepsPerEpoch;
       const r = await session.trainEpoch(
         control,
@@ -206,14 +184,9 @@ export class PtbWorker {
           });
         },
         (step) => {
-          rateSteps++;
-          const now = performance.now();
-          if (now - rateAt < 1000 && step !== stepsPerEpoch) return;
-          const active = now - rateAt - (control.pausedMs() - ratePaused);
-          if (active > 0) stepsPerSecond = (rateSteps * 1000) / active;
-          rateAt = now;
-          ratePaused = control.pausedMs();
-          rateSteps = 0;
+          const rate = meter.tick(step === stepsPerEpoch);
+          if (rate === null) return;
+          stepsPerSecond = rate;
           const epochsLeft = c.maxMaxEpoch - epoch;
           const stepsLeft = epochsLeft * stepsPerEpoch - step;
           this.post({
@@ -310,7 +283,7 @@ export class PtbWorker {
     if (!model) throw new ConfigError('There is no model yet: start a training run first.');
     if (this.busy) throw new ConfigError('Wait for the current run to end (or stop it) first.');
     optionalCount(limit, 'Test steps (limit)');
-    const control = new TimedControl();
+    const control = new RunControl();
     this.control = control;
     this.busy = 'test';
     try {

@@ -5,7 +5,7 @@ import { loadMnist, MNIST_FILE_NAMES, MNIST_ROLES, identifyMnistFile, mnistImage
 import { DataError } from '../data/errors.ts';
 import { acquireGpu, type GpuContext } from '../gpu/device.ts';
 import { GpuError } from '../gpu/errors.ts';
-import { RunControl } from './control.ts';
+import { RateMeter, RunControl } from './control.ts';
 import { ConfigError } from './errors.ts';
 import { runGradientCheck } from './gradcheck.ts';
 import { FableWorker } from './fableWorker.ts';
@@ -120,9 +120,7 @@ async function trainMnist(config: MnistTrainConfig): Promise<void> {
   mnist = { session, trained: false };
   post({ type: 'train-started', task: 'mnist', epochs: config.epochs, stepsPerEpoch: session.stepsPerEpoch, dispatchesPerStep: session.dispatchesPerStep, batch: config.batch });
   post({ type: 'train-state', task: 'mnist', state: 'running' });
-  let rateStart = performance.now();
-  let rateSteps = 0;
-  let stepsPerSecond = 0;
+  const meter = new RateMeter(control);
   let diverged = false;
   for (let epoch = 0; epoch < config.epochs && !control.isStopped && !diverged; epoch++) {
     const t0 = performance.now();
@@ -138,12 +136,8 @@ async function trainMnist(config: MnistTrainConfig): Promise<void> {
       },
       (epochStep) => {
         mnist!.trained = true;
-        rateSteps++;
-        const now = performance.now();
-        if (now - rateStart > 1000 || epochStep === session.stepsPerEpoch) {
-          stepsPerSecond = (rateSteps * 1000) / (now - rateStart);
-          rateStart = now;
-          rateSteps = 0;
+        const stepsPerSecond = meter.tick(epochStep === session.stepsPerEpoch);
+        if (stepsPerSecond !== null) {
           const stepsLeft = (config.epochs - epoch) * session.stepsPerEpoch - epochStep;
           post({
             type: 'train-progress', task: 'mnist', step: session.globalStep, epoch, epochStep, stepsPerEpoch: session.stepsPerEpoch,
