@@ -1,4 +1,5 @@
 // Training the fable model: preset and iterations, the run controls and the progress of the run.
+import { RunControls, Stat } from '../RunControls.tsx';
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { FABLE_PRESETS, type FablePresetName } from '../../engine/fable.ts';
 import type { ToWorker } from '../../engine/protocol.ts';
@@ -18,17 +19,6 @@ export const PRESET_TEXT: Record<FablePresetName, { label: string; explain: stri
 const PRESET_ORDER: FablePresetName[] = ['fast', 'original'];
 const MAX_ITERATIONS = 1_000_000;
 
-const STATE_TEXT: Record<FableState['run']['state'], string> = {
-  idle: 'Not started',
-  preparing: 'Preparing (compiling the training step)…',
-  running: 'Training',
-  paused: 'Paused',
-  stopped: 'Stopped',
-  done: 'Done',
-  diverged: 'Diverged',
-  failed: 'Failed',
-};
-
 export function iterationsError(text: string): string | null {
   const t = text.trim();
   if (t === '') return 'enter a number of iterations';
@@ -38,17 +28,6 @@ export function iterationsError(text: string): string | null {
   if (v < 1) return 'must be at least 1';
   if (v > MAX_ITERATIONS) return 'must be at most 1,000,000';
   return null;
-}
-
-function Stat({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
-  return (
-    <div className="stat">
-      <span className="stat-label">{label}</span>
-      <span className="stat-value" data-testid={testId}>
-        {children}
-      </span>
-    </div>
-  );
 }
 
 export interface FableTrainProps {
@@ -139,24 +118,9 @@ export function FableTrain({ run, storyLoaded, lastStep, error, send, onStart }:
         ))}
       </ul>
 
-      <div className="row controls">
-        <button type="submit" className="primary" disabled={!canStart} data-testid="fable-start">
-          {run.state === 'idle' || active ? 'Start' : 'Start again'}
-        </button>
-        <button type="button" disabled={run.state !== 'running'} onClick={() => send({ type: 'pause', task: 'fable' })} data-testid="fable-pause">
-          Pause
-        </button>
-        <button type="button" disabled={run.state !== 'paused'} onClick={() => send({ type: 'resume', task: 'fable' })} data-testid="fable-resume">
-          Resume
-        </button>
-        <button type="button" disabled={!active} onClick={() => send({ type: 'stop', task: 'fable' })} data-testid="fable-stop">
-          Stop
-        </button>
-        <span className={`run-state state-${run.state}`} data-testid="fable-train-state" data-state={run.state} aria-live="polite">
-          {STATE_TEXT[run.state]}
-        </span>
+      <RunControls task="fable" state={run.state} active={active} canStart={canStart} send={send} startLabel={run.state === 'idle' || active ? 'Start' : 'Start again'} stateTestId="fable-train-state">
         {!storyLoaded && <span className="muted small">Waiting for the text to load.</span>}
-      </div>
+      </RunControls>
 
       {run.message && (
         <div className={run.state === 'diverged' || run.state === 'failed' ? 'error inline' : 'note'} role="alert" data-testid="fable-train-message">

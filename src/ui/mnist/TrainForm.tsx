@@ -1,5 +1,6 @@
 // The training form (validated on the page), the run controls and the progress of the run.
-import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
+import { RunControls, Stat } from '../RunControls.tsx';
+import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { ToWorker } from '../../engine/protocol.ts';
 import { defaultEpochs, formToConfig, loadSavedForm, saveForm, validateForm, type Cell, type FieldErrors, type MnistForm } from './config.ts';
 import { ACTIVE_STATES, type MnistState } from './state.ts';
@@ -50,28 +51,6 @@ function Field(props: { id: string; label: string; value: string; error?: string
   );
 }
 
-const STATE_TEXT: Record<MnistState['run']['state'], string> = {
-  idle: 'Not started',
-  preparing: 'Preparing (compiling the training step)…',
-  running: 'Training',
-  paused: 'Paused',
-  stopped: 'Stopped',
-  done: 'Done',
-  diverged: 'Diverged',
-  failed: 'Failed',
-};
-
-function Stat({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
-  return (
-    <div className="stat">
-      <span className="stat-label">{label}</span>
-      <span className="stat-value" data-testid={testId}>
-        {children}
-      </span>
-    </div>
-  );
-}
-
 export function TrainForm({ run, dataLoaded, lastStep, send, onStart }: TrainFormProps) {
   const [form, setForm] = useState<MnistForm>(loadSavedForm);
   const id = useId();
@@ -112,25 +91,10 @@ export function TrainForm({ run, dataLoaded, lastStep, send, onStart }: TrainFor
         <Field id={`${id}-epochs`} label="Epochs" value={form.epochs} error={errors.epochs} hint="1 to 100" disabled={active} onChange={set('epochs')} testId="mnist-epochs" />
       </div>
 
-      <div className="row controls">
-        <button type="submit" className="primary" disabled={!canStart} data-testid="mnist-start">
-          {run.state === 'idle' ? 'Start' : 'Start again'}
-        </button>
-        <button type="button" disabled={run.state !== 'running'} onClick={() => send({ type: 'pause', task: 'mnist' })} data-testid="mnist-pause">
-          Pause
-        </button>
-        <button type="button" disabled={run.state !== 'paused'} onClick={() => send({ type: 'resume', task: 'mnist' })} data-testid="mnist-resume">
-          Resume
-        </button>
-        <button type="button" disabled={!active} onClick={() => send({ type: 'stop', task: 'mnist' })} data-testid="mnist-stop">
-          Stop
-        </button>
-        <span className={`run-state state-${run.state}`} data-testid="train-state" data-state={run.state} aria-live="polite">
-          {STATE_TEXT[run.state]}
-        </span>
+      <RunControls task="mnist" state={run.state} active={active} canStart={canStart} send={send} startLabel={run.state === 'idle' ? 'Start' : 'Start again'} stateTestId="train-state">
         {!dataLoaded && <span className="muted small">Load the data first.</span>}
         {dataLoaded && !valid && <span className="muted small">Fix the highlighted fields to start.</span>}
-      </div>
+      </RunControls>
 
       {run.message && (
         <div className={run.state === 'diverged' || run.state === 'failed' ? 'error inline' : 'note'} role="status" data-testid="train-message">

@@ -1,33 +1,12 @@
 // Training the PTB model: the config (preset + every hyperparameter, editable and validated), the advanced run
 // options, the run controls, and the progress of the run (epoch, words per second, time left, projections).
+import { RunControls, Stat } from '../RunControls.tsx';
 import { useId, type FormEvent, type ReactNode } from 'react';
 import { ptbLearningRate, type PtbConfigName } from '../../engine/ptb.ts';
 import type { ToWorker } from '../../engine/protocol.ts';
 import { formatDuration } from '../fable/state.ts';
 import { PTB_FIELDS, PTB_PRESETS, PTB_PUBLISHED, formFromPreset, isPresetUnchanged, type PtbForm, type PtbFormErrors, type PtbOptionField, type ValidForm } from './config.ts';
 import { ACTIVE_STATES, formatCount, formatPerplexity, type PtbMetricPoint, type PtbState } from './state.ts';
-
-const STATE_TEXT: Record<PtbState['run']['state'], string> = {
-  idle: 'Not started',
-  preparing: 'Preparing (uploading the data, compiling the steps)…',
-  running: 'Training',
-  paused: 'Paused',
-  stopped: 'Stopped',
-  done: 'Done',
-  diverged: 'Diverged',
-  failed: 'Failed',
-};
-
-function Stat({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
-  return (
-    <div className="stat">
-      <span className="stat-label">{label}</span>
-      <span className="stat-value" data-testid={testId}>
-        {children}
-      </span>
-    </div>
-  );
-}
 
 function Field(props: { id: string; label: ReactNode; value: string; error?: string; hint?: string; disabled: boolean; onChange: (v: string) => void; testId: string; placeholder?: string }) {
   const errId = `${props.id}-error`;
@@ -206,26 +185,21 @@ export function PtbTrain({ form, setForm, errors, valid, run, trainTokens, lastM
         </div>
       )}
 
-      <div className="row controls">
-        <button type="submit" className="primary" disabled={!canStart} data-testid="ptb-start">
-          {run.state === 'idle' || active ? 'Start' : 'Start again'}
-        </button>
-        <button type="button" disabled={run.state !== 'running' || run.phase === 'test'} onClick={() => send({ type: 'pause', task: 'ptb' })} data-testid="ptb-pause">
-          Pause
-        </button>
-        <button type="button" disabled={run.state !== 'paused'} onClick={() => send({ type: 'resume', task: 'ptb' })} data-testid="ptb-resume">
-          Resume
-        </button>
-        <button type="button" disabled={!active} onClick={() => send({ type: 'stop', task: 'ptb' })} data-testid="ptb-stop">
-          Stop
-        </button>
-        <span className={`run-state state-${run.state}`} data-testid="ptb-train-state" data-state={run.state} aria-live="polite">
-          {STATE_TEXT[run.state]}
-        </span>
+      <RunControls
+        task="ptb"
+        state={run.state}
+        active={active}
+        canStart={canStart}
+        send={send}
+        startLabel={run.state === 'idle' || active ? 'Start' : 'Start again'}
+        pauseBlocked={run.phase === 'test'}
+        stateTestId="ptb-train-state"
+        preparingText="Preparing (uploading the data, compiling the steps)…"
+      >
         {trainTokens === null && <span className="muted small">Load the data first.</span>}
         {trainTokens !== null && !valid && <span className="muted small">Fix the highlighted fields to start.</span>}
         {testRunning && !active && <span className="muted small">Wait for the test evaluation (or cancel it).</span>}
-      </div>
+      </RunControls>
       {run.message && (
         <div className={run.state === 'diverged' || run.state === 'failed' ? 'error inline' : 'note'} role="status" data-testid="ptb-train-message">
           {run.message}
