@@ -44,3 +44,15 @@ test('Check gradients: every kernel passes on this GPU', async ({ page }) => {
   await expect(page.getByTestId('gradcheck-summary')).toContainText('passed');
   expect(Number(await page.getByTestId('gradcheck-seconds').textContent())).toBeGreaterThan(0);
 });
+
+test('a lost GPU device is reported with a reload button, and reloading brings the app back', async ({ page }) => {
+  await page.getByTestId('simulate-device-loss').click();
+  const error = page.getByTestId('gpu-error');
+  await expect(error).toBeVisible();
+  await expect(error).toContainText('GPU device was lost');
+  const reload = error.getByRole('button', { name: 'Reload' });
+  await expect(reload).toBeVisible();
+  await reload.click();
+  await expect(page.getByTestId('gpu-ready')).toBeVisible();
+  await expect(page.getByTestId('gpu-error')).toHaveCount(0);
+});

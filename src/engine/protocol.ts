@@ -24,6 +24,8 @@ export type ToWorker =
   | { type: 'resume'; task: Task }
   | { type: 'stop'; task: Task }
   | { type: 'check-gradients' }
+  /** Diagnostics: destroys the device so the app's handling of a lost GPU can be seen (and tested). */
+  | { type: 'simulate-device-loss' }
   | { type: 'fable-load-builtin'; baseUrl: string }
   | { type: 'fable-load-text'; name: string; text: string; maxVocab: number }
   | { type: 'fable-train'; preset: FablePresetName; iterations: number }

@@ -222,6 +222,9 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'stop':
       controlOf(msg.task)?.stop();
       return;
+    case 'simulate-device-loss':
+      gpu?.device.destroy(); // device.lost resolves: reported as 'fatal' by init()
+      return;
     case 'check-gradients':
       return guard('diagnostics', async () => {
         if (!gpu) throw new GpuError('no-adapter', 'WebGPU is not ready');

@@ -61,6 +61,17 @@ export function Diagnostics({ engine, adapter }: DiagnosticsProps) {
       </div>
 
       <div className="panel">
+        <h2>GPU device loss</h2>
+        <p className="muted">
+          Drivers can reset or take the GPU away (a crash, an update, a sleeping laptop). This releases the device on purpose so you can see
+          what rnnlab does then: it stops, says so, and offers a reload; your settings are kept.
+        </p>
+        <button type="button" onClick={() => engine.send({ type: 'simulate-device-loss' })} data-testid="simulate-device-loss">
+          Simulate device loss
+        </button>
+      </div>
+
+      <div className="panel">
         <h2>Gradient check</h2>
         <p className="muted">
           Compares every kernel's analytic backward pass with central finite differences, computed on this GPU. It takes a few seconds on a GPU,
