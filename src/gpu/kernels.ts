@@ -133,6 +133,13 @@ export const KERNELS = {
     bindings: [['XW', 1, 'read'], ['Wh', 2, 'read'], ['Hs', 3, 'rw'], ['state', 6, 'rw']],
     workgroup: [64],
   },
+  rnn_init: {
+    source: rnnWgsl,
+    entry: 'init',
+    uniforms: RNN_UNIFORMS,
+    bindings: [['Hs', 3, 'rw'], ['state', 6, 'rw']],
+    workgroup: [64],
+  },
   rnn_carry: {
     source: rnnWgsl,
     entry: 'carry',

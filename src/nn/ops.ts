@@ -96,19 +96,20 @@ function recurrentOp(cell: 'lstm' | 'rnn'): OpDef<RecurrentAttrs> {
       const writeState = a.state && T > 1 ? 1 : 0;
       const state = a.state ?? g.dummy;
       const grid = grid1d(B * H, 64);
+      const stepGrid = [Math.ceil(H / 64), Math.ceil(B / 4)] as const; // unit j, four batch rows per invocation
       if (cell === 'lstm') {
         const Cs = p.transient([T + 1, B, H], 'lstm.Cs');
         const G = p.transient([N, 4 * H], 'lstm.G');
         Object.assign(saved, { Cs, G });
-        const stepGrid = [Math.ceil(H / 64), Math.ceil(B / 4)] as const;
         if (a.state) p.dispatch('lstm_init', lstmUniforms(a, 0, 1, 0), { Hs, Cs, state }, grid);
         for (let t = 0; t < T; t++) {
           p.dispatch('lstm_forward_step', lstmUniforms(a, t, useState, writeState), { XW, Wh: Wh.tensor, Hs, Cs, G, state }, stepGrid, `lstm fwd t=${t}`);
         }
         if (a.state && T === 1) p.dispatch('lstm_carry', lstmUniforms(a, 0, 1, 1), { Hs, Cs, state }, grid);
       } else {
+        if (a.state) p.dispatch('rnn_init', rnnUniforms(a, 0, 1, 0), { Hs, state }, grid);
         for (let t = 0; t < T; t++) {
-          p.dispatch('rnn_forward_step', rnnUniforms(a, t, useState, writeState), { XW, Wh: Wh.tensor, Hs, state }, grid, `rnn fwd t=${t}`);
+          p.dispatch('rnn_forward_step', rnnUniforms(a, t, useState, writeState), { XW, Wh: Wh.tensor, Hs, state }, stepGrid, `rnn fwd t=${t}`);
         }
         if (a.state && T === 1) p.dispatch('rnn_carry', rnnUniforms(a, 0, 1, 1), { Hs, state }, grid);
       }
@@ -126,7 +127,6 @@ function recurrentOp(cell: 'lstm' | 'rnn'): OpDef<RecurrentAttrs> {
       const N = T * B;
       const dG = p.transient([N, gates * H], `${cell}.dG`);
       const flags = { hasDHs: dHs ? 1 : 0, hasDhT: dhT ? 1 : 0 };
-      const grid = grid1d(B * H, 64);
       const { Hs, Cs, G } = node.saved;
       if (cell === 'lstm') {
         const dC = p.transient([B, H], 'lstm.dC');
@@ -145,7 +145,7 @@ function recurrentOp(cell: 'lstm' | 'rnn'): OpDef<RecurrentAttrs> {
             'rnn_backward_step',
             { ...rnnUniforms(a, t, 0, 0), ...flags },
             { Wh: Wh.tensor, Hs, dHs: dHs?.tensor ?? g.dummy, dhT: dhT?.tensor ?? g.dummy, dA: dG },
-            grid,
+            [Math.ceil(H / 64), Math.ceil(B / 4)],
             `rnn bwd t=${t}`,
           );
         }
