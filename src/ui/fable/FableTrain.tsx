@@ -3,7 +3,8 @@ import { RunControls, Stat } from '../RunControls.tsx';
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { FABLE_PRESETS, type FablePresetName } from '../../engine/fable.ts';
 import type { ToWorker } from '../../engine/protocol.ts';
-import { ACTIVE_STATES, formatDuration, type FableState } from './state.ts';
+import { formatDuration } from '../format.ts';
+import { ACTIVE_STATES, type FableState } from './state.ts';
 
 export const PRESET_TEXT: Record<FablePresetName, { label: string; explain: string }> = {
   fast: {

@@ -1,17 +1,11 @@
 // Fable panel state, fed by worker messages (a pure reducer: no React, no worker).
-import { ema } from '../../engine/control.ts';
+import { nextMetricPoint, type MetricPoint } from '../format.ts';
 import type { FablePresetName } from '../../engine/fable.ts';
 import type { PromptResult } from '../../engine/fablePrompt.ts';
 import type { FableWeightsInfo, FromWorker, RunState } from '../../engine/protocol.ts';
 
-export interface FableMetricPoint {
-  /** Iteration the report was taken at. */
-  step: number;
-  loss: number;
-  lossEma: number;
-  accuracy: number;
-  accuracyEma: number;
-}
+/** A point of the loss/accuracy curves; `step` is the iteration the report was taken at. */
+export type FableMetricPoint = MetricPoint;
 
 /** Where the last request came from, so an `error` (scope 'fable') is shown next to what caused it. */
 export type FableArea = 'story' | 'text' | 'train' | 'play';
@@ -114,13 +108,7 @@ function applyMessage(s: FableState, msg: FromWorker): FableState {
     case 'train-metrics': {
       if (msg.task !== 'fable') return s;
       const prev = s.metrics[s.metrics.length - 1];
-      const point: FableMetricPoint = {
-        step: msg.step,
-        loss: msg.loss,
-        lossEma: ema(prev?.lossEma, msg.loss, EMA_ALPHA),
-        accuracy: msg.accuracy,
-        accuracyEma: ema(prev?.accuracyEma, msg.accuracy, EMA_ALPHA),
-      };
+      const point: FableMetricPoint = nextMetricPoint(prev, msg.step, msg.loss, msg.accuracy, EMA_ALPHA);
       return { ...s, metrics: [...s.metrics, point] };
     }
     case 'train-progress':
@@ -185,14 +173,6 @@ export function thin<T>(points: readonly T[], max = 1500): T[] {
   return out;
 }
 
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '–';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
-  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
-}
 
 /** Replaces every occurrence of `word` (as the playground tokenizes: lowercased, split at , . ?) in `text`. */
 export function replaceWord(text: string, word: string, replacement: string): string {

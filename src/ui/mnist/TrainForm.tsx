@@ -1,4 +1,5 @@
 // The training form (validated on the page), the run controls and the progress of the run.
+import { formatDuration } from '../format.ts';
 import { RunControls, Stat } from '../RunControls.tsx';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { ToWorker } from '../../engine/protocol.ts';
@@ -13,14 +14,6 @@ export interface TrainFormProps {
   onStart: (cell: Cell) => void;
 }
 
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '–';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
-  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
-}
 
 function Field(props: { id: string; label: string; value: string; error?: string; hint?: string; disabled: boolean; onChange: (v: string) => void; testId: string }) {
   const errId = `${props.id}-error`;

@@ -1,14 +1,8 @@
 // MNIST panel state, fed by worker messages (a pure reducer: no React, no worker).
-import { ema } from '../../engine/control.ts';
+import { nextMetricPoint, type MetricPoint } from '../format.ts';
 import type { FromWorker, RunState } from '../../engine/protocol.ts';
 
-export interface MetricPoint {
-  step: number;
-  loss: number;
-  lossEma: number;
-  accuracy: number;
-  accuracyEma: number;
-}
+export type { MetricPoint } from '../format.ts';
 
 export interface EpochPoint {
   epoch: number;
@@ -80,13 +74,7 @@ function applyMessage(s: MnistState, msg: FromWorker): MnistState {
     case 'train-metrics': {
       if (msg.task !== 'mnist') return s;
       const prev = s.metrics[s.metrics.length - 1];
-      const point: MetricPoint = {
-        step: msg.step,
-        loss: msg.loss,
-        lossEma: ema(prev?.lossEma, msg.loss, EMA_ALPHA),
-        accuracy: msg.accuracy,
-        accuracyEma: ema(prev?.accuracyEma, msg.accuracy, EMA_ALPHA),
-      };
+      const point: MetricPoint = nextMetricPoint(prev, msg.step, msg.loss, msg.accuracy, EMA_ALPHA);
       return { ...s, metrics: [...s.metrics, point] };
     }
     case 'train-progress':

@@ -4,7 +4,7 @@ import { RunControls, Stat } from '../RunControls.tsx';
 import { useId, type FormEvent, type ReactNode } from 'react';
 import { ptbLearningRate, type PtbConfigName } from '../../engine/ptb.ts';
 import type { ToWorker } from '../../engine/protocol.ts';
-import { formatDuration } from '../fable/state.ts';
+import { formatDuration } from '../format.ts';
 import { PTB_FIELDS, PTB_PRESETS, PTB_PUBLISHED, formFromPreset, isPresetUnchanged, type PtbForm, type PtbFormErrors, type PtbOptionField, type ValidForm } from './config.ts';
 import { ACTIVE_STATES, formatCount, formatPerplexity, type PtbMetricPoint, type PtbState } from './state.ts';
 
