@@ -123,6 +123,17 @@ fn carry(@builtin(global_invocation_id) gid: vec3u) {
 @group(0) @binding(8) var<storage, read> dhT: array<f32>;   // [B][H] upstream gradient of h_T
 @group(0) @binding(9) var<storage, read_write> dG: array<vec4f>;  // [T][B][H] vec4: pre-activation gradients
 @group(0) @binding(10) var<storage, read_write> dC: array<f32>;   // [B][H] dc_{t+1} * f_{t+1}, carried
+@group(0) @binding(12) var<storage, read_write> WhT: array<vec4f>; // [H][H] vec4: WhT[k][j] = Wh[j][k]
+
+// Lays Wh out for the backward steps' recurrent product (read by rows of the transposed matrix).
+@compute @workgroup_size(WG)
+fn transpose_wh(@builtin(global_invocation_id) gid: vec3u) {
+  let i = gid.x;
+  if (i >= p.H * p.H) { return; }
+  let k = i / p.H;
+  let j = i % p.H;
+  WhT[i] = Wh[j * p.H + k];
+}
 
 // Backward step: one invocation per unit j and four batch rows; each vec4 of Wh's row j serves four rows.
 @compute @workgroup_size(WG)
@@ -139,9 +150,9 @@ fn backward_step(@builtin(global_invocation_id) gid: vec3u) {
     let n1 = ((t + 1u) * p.B + min(b0 + 1u, p.B - 1u)) * p.H;
     let n2 = ((t + 1u) * p.B + min(b0 + 2u, p.B - 1u)) * p.H;
     let n3 = ((t + 1u) * p.B + min(b0 + 3u, p.B - 1u)) * p.H;
-    let wRow = j * p.H;
+    // WhT[k][j] = Wh[j][k] (transpose_wh, once per step): neighbouring invocations read neighbouring vec4s.
     for (var k = 0u; k < p.H; k++) {
-      let w = Wh[wRow + k];
+      let w = WhT[k * p.H + j];
       dh += vec4f(dot(dG[n0 + k], w), dot(dG[n1 + k], w), dot(dG[n2 + k], w), dot(dG[n3 + k], w));
     }
   }

@@ -103,6 +103,13 @@ export const KERNELS = {
     bindings: [['XW', 1, 'read'], ['Wh', 2, 'read'], ['Hs', 3, 'rw'], ['Cs', 4, 'rw'], ['G', 5, 'rw'], ['state', 6, 'rw']],
     workgroup: [64],
   },
+  lstm_transpose_wh: {
+    source: lstmWgsl,
+    entry: 'transpose_wh',
+    uniforms: LSTM_UNIFORMS,
+    bindings: [['Wh', 2, 'read'], ['WhT', 12, 'rw']],
+    workgroup: [64],
+  },
   lstm_init: {
     source: lstmWgsl,
     entry: 'init',
@@ -121,7 +128,7 @@ export const KERNELS = {
     source: lstmWgsl,
     entry: 'backward_step',
     uniforms: LSTM_UNIFORMS,
-    bindings: [['Wh', 2, 'read'], ['Cs', 4, 'rw'], ['G', 5, 'rw'], ['dHs', 7, 'read'], ['dhT', 8, 'read'], ['dG', 9, 'rw'], ['dC', 10, 'rw']],
+    bindings: [['WhT', 12, 'rw'], ['Cs', 4, 'rw'], ['G', 5, 'rw'], ['dHs', 7, 'read'], ['dhT', 8, 'read'], ['dG', 9, 'rw'], ['dC', 10, 'rw']],
     workgroup: [64],
   },
 

@@ -130,11 +130,13 @@ function recurrentOp(cell: 'lstm' | 'rnn'): OpDef<RecurrentAttrs> {
       const { Hs, Cs, G } = node.saved;
       if (cell === 'lstm') {
         const dC = p.transient([B, H], 'lstm.dC');
+        const WhT = p.transient([H, 4 * H], 'lstm.WhT');
+        p.dispatch('lstm_transpose_wh', lstmUniforms(a, 0, 0, 0), { Wh: Wh.tensor, WhT }, grid1d(H * H, 64));
         for (let t = T - 1; t >= 0; t--) {
           p.dispatch(
             'lstm_backward_step',
             { ...lstmUniforms(a, t, 0, 0), ...flags },
-            { Wh: Wh.tensor, Cs, G, dHs: dHs?.tensor ?? g.dummy, dhT: dhT?.tensor ?? g.dummy, dG, dC },
+            { WhT, Cs, G, dHs: dHs?.tensor ?? g.dummy, dhT: dhT?.tensor ?? g.dummy, dG, dC },
             [Math.ceil(H / 64), Math.ceil(B / 4)],
             `lstm bwd t=${t}`,
           );
