@@ -108,10 +108,25 @@ function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** Settles when the current MNIST run has returned (its GPU buffers are no longer used). */
+let mnistRun: Promise<void> = Promise.resolve();
+
 async function trainMnist(config: MnistTrainConfig): Promise<void> {
+  controls.get('mnist')?.stop();
+  const previous = mnistRun;
+  let finished!: () => void;
+  mnistRun = new Promise((resolve) => (finished = resolve));
+  try {
+    await previous; // the old run stops at its next step boundary
+    await runMnist(config);
+  } finally {
+    finished();
+  }
+}
+
+async function runMnist(config: MnistTrainConfig): Promise<void> {
   if (!gpu) throw new GpuError('no-adapter', 'WebGPU is not ready');
   if (!mnistData) throw new DataError('MNIST', 'load the data first');
-  controls.get('mnist')?.stop();
   const control = new RunControl();
   controls.set('mnist', control);
   post({ type: 'train-state', task: 'mnist', state: 'preparing' });
