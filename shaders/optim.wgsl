@@ -8,7 +8,8 @@
 //     adam:    m = b1 m + (1-b1) g';  v = b2 v + (1-b2) g'²;  w -= lrT * m / (sqrt(v) + eps)
 //              (lrT = lr * sqrt(1 - b2^t) / (1 - b1^t), computed by the host: TF AdamOptimizer)
 //     rmsprop: m = decay m + (1-decay) g'²;  w -= lr * g' / sqrt(m + eps)   (TF RMSPropOptimizer, momentum 0)
-//   hyper (written by the host before each step's submit): [lr, clip (0 = off), b1, b2, eps, decay]
+//   hyper (written by the host before each step's submit): [lr, clip (0 = off), b1, b2, eps, decay, 1-b1 (RMSProp:
+//   1-decay), 1-b2] — the complements are computed in f64 on the host (1 - f32(0.999) would be 1.3e-5 off)
 //   stats[0] = the global norm before clipping (read back with the metrics)
 
 struct Params { n4: u32, parts: u32 }   // parts: how many sumsq workgroups wrote partial sums (<= NPART)
@@ -76,8 +77,8 @@ fn adam(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let eps = hyper[4];
   for (var i = wid.x * WG + lid; i < p.n4; i += nwg.x * WG) {
     let gi = g[i] * scale;
-    let mi = b1 * m[i] + (1.0 - b1) * gi;
-    let vi = b2 * v[i] + (1.0 - b2) * gi * gi;
+    let mi = b1 * m[i] + hyper[6] * gi;
+    let vi = b2 * v[i] + hyper[7] * gi * gi;
     m[i] = mi;
     v[i] = vi;
     w[i] -= lr * mi / (sqrt(vi) + eps);
@@ -92,7 +93,7 @@ fn rmsprop(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
   let decay = hyper[5];
   for (var i = wid.x * WG + lid; i < p.n4; i += nwg.x * WG) {
     let gi = g[i] * scale;
-    let ms = decay * m[i] + (1.0 - decay) * gi * gi;
+    let ms = decay * m[i] + hyper[6] * gi * gi;
     m[i] = ms;
     w[i] -= lr * gi / sqrt(ms + eps);
   }

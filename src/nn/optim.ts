@@ -62,7 +62,9 @@ export class Optimizer {
     const b1 = c.beta1 ?? 0.9, b2 = c.beta2 ?? 0.999;
     const eps = c.epsilon ?? (c.kind === 'rmsprop' ? 1e-10 : 1e-8);
     const lrT = c.kind === 'adam' ? (lr * Math.sqrt(1 - b2 ** this.t)) / (1 - b1 ** this.t) : lr;
-    upload(this.params.device, this.hyper, new Float32Array([lrT, c.clipNorm ?? 0, b1, b2, eps, c.decay ?? 0.9, 0, 0]));
+    const decay = c.decay ?? 0.9;
+    const complement1 = c.kind === 'rmsprop' ? 1 - decay : 1 - b1;
+    upload(this.params.device, this.hyper, new Float32Array([lrT, c.clipNorm ?? 0, b1, b2, eps, decay, complement1, 1 - b2]));
   }
 
   get step(): number {
