@@ -1,147 +1,202 @@
-// `npm run bench`: training-step speed of rnnlab's engine, headless (Node + Dawn; SwiftShader without a GPU,
-// the machine's Vulkan GPU with RNNLAB_ADAPTER=native). Prints a table and writes bench-results/bench.json.
-// Per workload: median ms per training step after warm-up (steps run back to back, as in training),
-// dispatches, submits and CPU readbacks per step (counted by wrapping the queue and buffer methods), FLOPs
-// per step and achieved GFLOP/s, beside the adapter's matmul roof measured in the same run.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { assembleMnist, MNIST_FILE_NAMES, MNIST_ROLES, type MnistFiles } from '../src/data/idx.ts';
-import { prepareFable } from '../src/data/fable.ts';
-import { RunControl } from '../src/engine/control.ts';
-import { FABLE_PRESETS, FableSession } from '../src/engine/fable.ts';
-import { defaultMnistConfig, MnistSession } from '../src/engine/mnist.ts';
-import { acquireNodeGpu } from '../src/gpu/node.ts';
-import { Program } from '../src/gpu/program.ts';
-import { submitPrograms } from '../src/gpu/runner.ts';
-import { Graph } from '../src/nn/graph.ts';
-import { matmul } from '../src/nn/ops.ts';
-import { mnistDataDir } from './vite-mnist-plugin.ts';
+// `npm run bench`: rnnlab's training step side by side with TF.js 4.22 (webgpu, webgl, cpu) and jax-js 0.1.25
+// (webgpu, wasm) in one headless Chromium session on the same WebGPU adapter (SwiftShader on a machine without a GPU).
+// Each measurement runs in a fresh page of the same browser (bench/index.html), so no library's global state leaks
+// into the next. Prints a table per workload and writes bench-results/bench.json and bench-results/bench.md.
+//
+//   npm run bench                          all workloads, all implementations
+//   npm run bench -- --quick               fewer repetitions, smaller budgets
+//   npm run bench -- --workload mnist-lstm --impl jax --backend wasm --tiny
+//   npm run bench -- --node                also rnnlab alone in Node + Dawn (scripts/bench-node.ts)
+//
+// Environment: PTB_DATA (default ../shared/data/ptb) is served to the page so rnnlab trains on the real PTB ids.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser } from 'playwright';
+import { createServer, type Plugin } from 'vite';
+import { WORKLOADS, tinyWorkload, workloadFlops, type PeerBackend, type WorkloadId } from '../bench/workloads.ts';
+import type { Impl, MeasureRequest, MeasureResult } from '../bench/page.ts';
+import { CHROMIUM_WEBGPU_ARGS, findChromium } from './chromium.mjs';
 
-const args = new Set(process.argv.slice(2));
-const quick = args.has('--quick');
-const REPS = quick ? 3 : 5;
-
-const counters = { submits: 0, maps: 0 };
-function instrument() {
-  const submit = GPUQueue.prototype.submit;
-  GPUQueue.prototype.submit = function (this: GPUQueue, cbs: Iterable<GPUCommandBuffer>) {
-    counters.submits++;
-    return submit.call(this, cbs);
-  };
-  const mapAsync = GPUBuffer.prototype.mapAsync;
-  GPUBuffer.prototype.mapAsync = function (this: GPUBuffer, ...a: Parameters<GPUBuffer['mapAsync']>) {
-    counters.maps++;
-    return mapAsync.apply(this, a);
-  };
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-interface Row {
-  workload: string;
-  msPerStep: number;
-  dispatches: number;
-  submitsPerStep: number;
-  /** mapAsync calls per step: the asynchronous metrics reads (every `metricsEvery` steps), never awaited in a step. */
-  asyncReadsPerStep: number;
-  gflopPerStep: number;
-  gflops: number;
-  gpuMemoryMiB: number;
-}
-
-/** Runs `steps` training steps `REPS` times (after a warm-up) and returns the median ms per step. */
-async function timeSteps(device: GPUDevice, steps: number, run: (n: number) => Promise<void>): Promise<{ ms: number; submits: number; maps: number }> {
-  await run(1);
-  await device.queue.onSubmittedWorkDone();
-  const times: number[] = [];
-  let submits = 0, maps = 0;
-  for (let r = 0; r < REPS; r++) {
-    const s0 = counters.submits, m0 = counters.maps;
-    const t0 = performance.now();
-    await run(steps);
-    await device.queue.onSubmittedWorkDone();
-    times.push((performance.now() - t0) / steps);
-    submits = (counters.submits - s0) / steps;
-    maps = (counters.maps - m0) / steps;
+function parseArgs(argv: string[]) {
+  const opts = { quick: false, tiny: false, node: false, impls: null as string[] | null, backends: null as string[] | null, workloads: null as string[] | null, port: 5198 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const list = () => (argv[++i] ?? '').split(',').filter(Boolean);
+    if (a === '--quick') opts.quick = true;
+    else if (a === '--tiny') opts.tiny = true;
+    else if (a === '--node') opts.node = true;
+    else if (a === '--impl') opts.impls = list();
+    else if (a === '--backend') opts.backends = list();
+    else if (a === '--workload') opts.workloads = list();
+    else if (a === '--port') opts.port = Number(argv[++i]);
+    else throw new Error(`unknown argument ${a} (see the top of scripts/bench.ts)`);
   }
-  return { ms: median(times), submits, maps };
+  for (const w of opts.workloads ?? []) if (!(w in WORKLOADS)) throw new Error(`unknown workload ${w}; one of ${Object.keys(WORKLOADS).join(', ')}`);
+  return opts;
 }
 
-/** FLOPs of one LSTM/RNN classifier training step (multiply-adds x 2; forward, backward and weight gradients). */
-function recurrentFlops(T: number, B: number, I: number, H: number, gates: number, V: number, inputGrad: boolean) {
-  const G = gates * H;
-  const fwd = T * B * (I * G + H * G) + B * H * V;
-  const bwd = T * B * H * G /* recurrent dh */ + T * B * (I + H) * G /* dWx, dWh */ + (inputGrad ? T * B * I * G : 0) + 2 * B * H * V;
-  return 2 * (fwd + bwd);
+const opts = parseArgs(process.argv.slice(2));
+
+const PLAN: { impl: Impl; backend: PeerBackend; label: string }[] = [
+  { impl: 'rnnlab', backend: 'webgpu', label: 'rnnlab (webgpu)' },
+  { impl: 'jax', backend: 'webgpu', label: 'jax-js 0.1.25 webgpu' },
+  { impl: 'tfjs', backend: 'webgpu', label: 'TF.js 4.22 webgpu' },
+  { impl: 'tfjs', backend: 'webgl', label: 'TF.js 4.22 webgl' },
+  { impl: 'jax', backend: 'wasm', label: 'jax-js 0.1.25 wasm (CPU)' },
+  { impl: 'tfjs', backend: 'cpu', label: 'TF.js 4.22 cpu' },
+];
+
+/** Serves ../shared/data/ptb/ptb.train.txt at /bench-data/ptb/ so rnnlab's PTB step trains on the real ids. */
+function servePtb(dir: string): Plugin {
+  return {
+    name: 'rnnlab-bench-ptb',
+    configureServer(server) {
+      server.middlewares.use('/bench-data/ptb', (req, res, next) => {
+        const name = (req.url ?? '').replace(/^\//, '').split('?')[0];
+        const path = join(dir, name ?? '');
+        if (name !== 'ptb.train.txt' || !existsSync(path)) return next();
+        res.setHeader('Content-Type', 'text/plain');
+        res.end(readFileSync(path));
+      });
+    },
+  };
 }
 
-async function matmulRoof(device: GPUDevice, n: number): Promise<number> {
-  const p = new Program(device, 'roof');
-  const g = new Graph(p);
-  const A = p.persistent([n, n], 'A'), B = p.persistent([n, n], 'B'), C = p.persistent([n, n], 'C');
-  matmul(g, 'nn', { tensor: A, offset: 0 }, { tensor: B, offset: 0 }, { tensor: C }, n, n, n);
-  const c = await p.compile();
-  const r = await timeSteps(device, 2, async (k) => {
-    for (let i = 0; i < k; i++) submitPrograms(device, [c]);
-  });
-  return (2 * n ** 3) / (r.ms / 1000) / 1e9;
+interface Row extends MeasureResult {
+  label: string;
+  median: number;
+  gflops: number;
 }
+
+const fmt = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '—');
 
 async function main() {
-  const { device, adapterInfo } = await acquireNodeGpu();
-  instrument();
-  const adapter = `${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`.trim();
-  console.log(`rnnlab bench — ${new Date().toISOString().slice(0, 10)} — adapter: ${adapter} (Node + Dawn)`);
-  const roofN = quick ? 512 : 1024;
-  const roof = await matmulRoof(device, roofN);
-  console.log(`matmul roof (${roofN}^3, rnnlab's vec4 kernel): ${roof.toFixed(2)} GFLOP/s`);
+  const chromePath = findChromium();
+  if (!chromePath) throw new Error('No Chromium found: install it (apt-get install -y chromium) or set CHROMIUM_PATH.');
+  const ptbDir = resolve(process.env.PTB_DATA ?? '../shared/data/ptb');
+  const server = await createServer({
+    configFile: 'vite.config.ts',
+    logLevel: 'warn',
+    server: { port: opts.port, strictPort: true },
+    plugins: [servePtb(ptbDir)],
+    optimizeDeps: { entries: ['index.html', 'bench/index.html', 'bench/peers/*.ts'] },
+  });
+  await server.listen();
+  const base = `http://localhost:${opts.port}/bench/index.html`;
+  const software = process.env.RNNLAB_ADAPTER !== 'native';
+  const browser: Browser = await chromium.launch({
+    executablePath: chromePath,
+    // WebGL through ANGLE's SwiftShader when there is no GPU (TF.js's webgl backend); never on a real GPU.
+    args: [...CHROMIUM_WEBGPU_ARGS, ...(software ? ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'] : [])],
+  });
+  const version = browser.version();
+  const reps = opts.quick ? 3 : 5;
+  const budgetMs = opts.quick ? 120_000 : 300_000;
 
-  const rows: Row[] = [];
-  const dir = mnistDataDir();
-  const files = Object.fromEntries(MNIST_ROLES.map((r) => [r, new Uint8Array(readFileSync(join(dir, MNIST_FILE_NAMES[r])))])) as MnistFiles;
-  const mnist = assembleMnist(files);
-  for (const cell of ['lstm', 'rnn'] as const) {
-    const cfg = defaultMnistConfig(cell);
-    const s = await MnistSession.create(device, mnist, cfg);
-    // Steps run as in training: metrics copied every 10 steps and mapped asynchronously.
-    const r = await timeSteps(device, quick ? 5 : 10, async (n) => {
-      await s.trainEpoch(new RunControl(), () => {}, undefined, n);
-    });
-    const flops = recurrentFlops(28, 128, 28, 128, cell === 'lstm' ? 4 : 1, 10, false);
-    rows.push({
-      workload: `MNIST row-${cell.toUpperCase()} (B128, T28, I28, H128, Adam)`,
-      msPerStep: r.ms, dispatches: s.dispatchesPerStep, submitsPerStep: r.submits, asyncReadsPerStep: r.maps,
-      gflopPerStep: flops / 1e9, gflops: flops / (r.ms / 1000) / 1e9, gpuMemoryMiB: s.params.bytes / 2 ** 20,
-    });
+  async function inPage<T>(fn: (page: import('playwright').Page) => Promise<T>, timeoutMs: number): Promise<T> {
+    const page = await browser.newPage();
+    const logs: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && logs.push(m.text()));
+    page.on('pageerror', (e) => logs.push(String(e)));
+    try {
+      await page.goto(base);
+      await page.waitForFunction(() => 'rnnlabBench' in window, undefined, { timeout: 120_000 });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`no answer within ${(timeoutMs / 1000).toFixed(0)} s (exceeded its time budget)`)), timeoutMs)));
+      try {
+        return await Promise.race([fn(page), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    } catch (e) {
+      throw new Error(`${(e as Error).message.split('\n')[0]}${logs.length ? ` [page: ${logs.slice(-2).join(' | ').slice(0, 300)}]` : ''}`);
+    } finally {
+      await page.close().catch(() => {});
+    }
   }
 
-  const fable = prepareFable(readFileSync('public/data/fable/belling-the-cat.txt', 'utf8'));
-  for (const [name, batch] of [['original', 1], ['fast', 64]] as const) {
-    const preset = FABLE_PRESETS[name];
-    const s = await FableSession.create(device, fable, preset);
-    const r = await timeSteps(device, batch === 1 ? 10 : quick ? 2 : 4, async (n) => {
-      await s.train(n, new RunControl(), () => {});
-    });
-    const I = name === 'original' ? 1 : 512;
-    const flops = 2 * recurrentFlops(3, batch, I, 512, 4, 0, true) / 2 + 2 * 2 * 3 * batch * 512 * 512 * 4 + 6 * batch * 512 * 112;
-    rows.push({
-      workload: `Fable 2xLSTM-512 T3 (${name}: B${batch}, ${preset.optimizer.kind})`,
-      msPerStep: r.ms, dispatches: s.dispatchesPerStep, submitsPerStep: r.submits, asyncReadsPerStep: r.maps,
-      gflopPerStep: flops / 1e9, gflops: flops / (r.ms / 1000) / 1e9, gpuMemoryMiB: s.params.bytes / 2 ** 20,
-    });
-  }
+  const adapter = await inPage((p) => p.evaluate(() => window.rnnlabBench.adapterName()), 60_000);
+  const date = new Date().toISOString().slice(0, 10);
+  console.log(`rnnlab bench — ${date} — Chromium ${version} — WebGPU adapter: ${adapter}${opts.tiny ? ' — TINY shapes (a check of the bench, not a measurement)' : ''}`);
 
-  const head = ['workload', 'ms/step (median)', 'dispatches/step', 'submits/step', 'async metric reads/step', 'GFLOP/step', 'GFLOP/s', '% of roof', 'params+grads+moments MiB'];
-  const table = rows.map((r) => [
-    r.workload, r.msPerStep.toFixed(1), String(r.dispatches), r.submitsPerStep.toFixed(2), r.asyncReadsPerStep.toFixed(2),
-    r.gflopPerStep.toFixed(3), r.gflops.toFixed(2), `${((100 * r.gflops) / roof).toFixed(0)}%`, r.gpuMemoryMiB.toFixed(1),
-  ]);
-  const md = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...table.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-  console.log(md);
+  const roofN = opts.quick || opts.tiny ? 512 : 1024;
+  const roofs: Record<string, number> = {};
+  if (!opts.tiny) {
+    for (const impl of ['rnnlab', 'jax'] as const) {
+      if (opts.impls && !opts.impls.includes(impl)) continue;
+      try {
+        roofs[impl] = await inPage((p) => p.evaluate(([i, n]) => window.rnnlabBench.roof(i, n, 3), [impl, roofN] as const), budgetMs);
+        console.log(`matmul roof ${roofN}^3, ${impl}: ${roofs[impl]!.toFixed(2)} GFLOP/s`);
+      } catch (e) {
+        console.log(`matmul roof ${roofN}^3, ${impl}: failed: ${(e as Error).message}`);
+      }
+    }
+  }
+  const roof = Math.max(0, ...Object.values(roofs));
+
+  const workloads = (opts.workloads ?? Object.keys(WORKLOADS)) as WorkloadId[];
+  const results: Record<string, Row[]> = {};
+  for (const id of workloads) {
+    const w = opts.tiny ? tinyWorkload(id) : WORKLOADS[id];
+    const flops = workloadFlops(w);
+    console.log(`\n## ${w.label} — ${(flops / 1e9).toFixed(3)} GFLOP per step`);
+    const rows: Row[] = [];
+    for (const { impl, backend, label } of PLAN) {
+      if (opts.impls && !opts.impls.includes(impl)) continue;
+      if (opts.backends && !opts.backends.includes(backend)) continue;
+      if (opts.tiny && impl === 'rnnlab') continue; // rnnlab runs its real sessions at full size only
+      // steps 0: the page picks the steps per repetition from a probe step (about 2 s per repetition).
+      const req: MeasureRequest = { impl, backend, workload: id, tiny: opts.tiny, steps: 0, reps, budgetMs };
+      let r: MeasureResult;
+      const t0 = performance.now();
+      try {
+        r = await inPage((p) => p.evaluate((q) => window.rnnlabBench.measure(q), req), budgetMs + 60_000);
+      } catch (e) {
+        r = {
+          impl, backend, workload: id, note: '', msPerStep: [], warmupMs: NaN, stepsPerRep: 0, firstLoss: NaN, lastLoss: NaN,
+          dispatchesPerStep: 0, submitsPerStep: 0, readbacksPerStep: 0, peakGpuMiB: 0, extra: {}, error: (e as Error).message,
+        };
+      }
+      const median = r.msPerStep.length ? [...r.msPerStep].sort((a, b) => a - b)[Math.floor(r.msPerStep.length / 2)]! : NaN;
+      const row: Row = { ...r, label, median, gflops: flops / (median / 1000) / 1e9 };
+      rows.push(row);
+      const secs = ((performance.now() - t0) / 1000).toFixed(0);
+      console.log(r.error
+        ? `  ${label}: FAILED after ${secs} s: ${r.error}`
+        : `  ${label}: ${fmt(median)} ms/step (${r.msPerStep.length} reps of ${r.stepsPerRep} steps: ${r.msPerStep.map((x) => x.toFixed(1)).join(', ')}), loss ${fmt(r.firstLoss, 3)} -> ${fmt(r.lastLoss, 3)}, ${secs} s`);
+    }
+    results[id] = rows;
+  }
+  await browser.close();
+  await server.close();
+
+  // Tables.
+  const md: string[] = [
+    `rnnlab bench, ${date}, Chromium ${version}, WebGPU adapter: ${adapter}.`,
+    roof ? `Matmul roof ${roofN}^3: ${Object.entries(roofs).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')} GFLOP/s (roof = best = ${roof.toFixed(2)}).` : '',
+    '',
+  ];
+  for (const id of workloads) {
+    const rows = results[id]!;
+    const w = opts.tiny ? tinyWorkload(id) : WORKLOADS[id];
+    const ours = rows.find((r) => r.impl === 'rnnlab')?.median ?? NaN;
+    md.push(`**${w.label}** — ${(workloadFlops(w) / 1e9).toFixed(3)} GFLOP/step`, '');
+    md.push('| implementation | ms/step (median) | x rnnlab time | GFLOP/s | % of roof | dispatches/step | submits/step | buffer maps/step | peak GPU MiB | note |');
+    md.push('|---|---|---|---|---|---|---|---|---|---|');
+    for (const r of rows) {
+      const gpu = r.backend === 'webgpu';
+      md.push(`| ${r.label} | ${r.error ? 'failed' : fmt(r.median)} | ${r.error || r.impl === 'rnnlab' ? (r.impl === 'rnnlab' ? '1' : '—') : fmt(r.median / ours, 2)} | ${fmt(r.gflops, 2)} | ${roof && !r.error ? fmt((100 * r.gflops) / roof, 0) + '%' : '—'} | ${gpu ? fmt(r.dispatchesPerStep, 1) : '—'} | ${gpu ? fmt(r.submitsPerStep, 2) : '—'} | ${gpu ? fmt(r.readbacksPerStep, 2) : '—'} | ${gpu ? fmt(r.peakGpuMiB, 1) : '—'} | ${(r.error ? `ERROR: ${r.error}` : r.note).replace(/\|/g, '/')} |`);
+    }
+    md.push('');
+  }
+  const text = md.join('\n');
+  console.log(`\n${text}`);
   mkdirSync('bench-results', { recursive: true });
-  writeFileSync('bench-results/bench.json', JSON.stringify({ date: new Date().toISOString(), adapter, roofGflops: roof, roofSize: roofN, rows }, null, 2));
-  console.log('written bench-results/bench.json');
+  writeFileSync('bench-results/bench.json', JSON.stringify({ date: new Date().toISOString(), chromium: version, adapter, roofSize: roofN, roofs, roof, tiny: opts.tiny, results }, null, 2));
+  writeFileSync('bench-results/bench.md', `${text}\n`);
+  console.log('written bench-results/bench.json and bench-results/bench.md');
 }
 
 await main();
+if (opts.node) await import('./bench-node.ts');
 process.exit(0);

@@ -66,3 +66,37 @@ export function RunControls({ task, state, active, canStart, send, startLabel, p
     </div>
   );
 }
+
+/** A labelled text field for a number, with its validation message (or a hint) tied to it for screen readers. */
+export function Field(props: { id: string; label: ReactNode; value: string; error?: string; hint?: string; disabled: boolean; onChange: (v: string) => void; testId: string; placeholder?: string }) {
+  const errId = `${props.id}-error`;
+  const hintId = `${props.id}-hint`;
+  return (
+    <div className={`field${props.error ? ' invalid' : ''}`}>
+      <label htmlFor={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        type="text"
+        inputMode="decimal"
+        autoComplete="off"
+        spellCheck={false}
+        value={props.value}
+        placeholder={props.placeholder}
+        disabled={props.disabled}
+        aria-invalid={props.error ? true : undefined}
+        aria-describedby={props.error ? errId : props.hint ? hintId : undefined}
+        onChange={(e) => props.onChange(e.target.value)}
+        data-testid={props.testId}
+      />
+      {props.error ? (
+        <span id={errId} className="field-error" data-testid={`${props.testId}-error`}>
+          {props.error}
+        </span>
+      ) : props.hint ? (
+        <span id={hintId} className="muted small">
+          {props.hint}
+        </span>
+      ) : null}
+    </div>
+  );
+}

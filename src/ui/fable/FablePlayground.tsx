@@ -1,11 +1,11 @@
 // The playground: three words in, the model's next 32 words out (greedy or sampled), with help for words the
 // model does not know.
+import { Temperature } from '../Temperature.tsx';
 import { Fragment, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { FableWeightsInfo } from '../../engine/protocol.ts';
 import { replaceWord, type FableGeneration } from './state.ts';
 
 export const GENERATE_COUNT = 32;
-const MAX_TEMPERATURE = 2;
 
 export interface FablePlaygroundProps {
   ready: boolean;
@@ -63,26 +63,7 @@ export function FablePlayground({ ready, pending, result, weights, vocab, error,
             data-testid="fable-input"
           />
         </div>
-        <div className="field fable-temperature">
-          <label htmlFor={`${id}-temperature`}>
-            Temperature: <span data-testid="fable-temperature-value">{temperature === 0 ? '0 (greedy)' : temperature.toFixed(2)}</span>
-          </label>
-          <input
-            id={`${id}-temperature`}
-            type="range"
-            min={0}
-            max={MAX_TEMPERATURE}
-            step={0.05}
-            value={temperature}
-            onChange={(e) => setTemperature(Number(e.target.value))}
-            aria-describedby={`${id}-temperature-help`}
-            aria-valuetext={temperature === 0 ? '0, greedy: always the most likely word' : temperature.toFixed(2)}
-            data-testid="fable-temperature"
-          />
-          <span id={`${id}-temperature-help`} className="muted small">
-            0 = always the most likely word; higher = more surprising
-          </span>
-        </div>
+        <Temperature value={temperature} onChange={setTemperature} testId="fable-temperature" help="0 = always the most likely word; higher = more surprising" />
         <button type="submit" className="primary" disabled={!ready || pending} data-testid="fable-continue">
           {pending ? 'Writing…' : 'Continue'}
         </button>

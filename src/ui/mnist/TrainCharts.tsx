@@ -1,5 +1,6 @@
 // Live charts: training loss and accuracy per report (raw and smoothed), test accuracy per epoch.
-import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CHART_COLORS, CHART_HEIGHT, SeriesChart } from '../SeriesChart.tsx';
 import { PUBLISHED, type Cell } from './config.ts';
 import type { EpochPoint, MetricPoint } from './state.ts';
 
@@ -9,16 +10,13 @@ export interface TrainChartsProps {
   cell: Cell;
 }
 
-const RAW = '#9db7d6';
-const SMOOTH = '#1f5fa8';
-const TEST = '#b8461b';
-const REF = '#6b7785';
-const CHART_HEIGHT = 210;
+const TEST = CHART_COLORS.accent;
+const REF = CHART_COLORS.reference;
+const STEP = { key: 'step', unit: 'step', showLabel: false };
 /** Before the first epoch: one empty point, so the axes and the published reference line show already. */
 const NO_EPOCHS: Partial<EpochPoint>[] = [{ epoch: 0 }];
 
 const pct = (v: number) => `${Math.round(v * 100)}%`;
-const fmt = (v: unknown, digits: number) => (typeof v === 'number' ? v.toFixed(digits) : String(v));
 
 export function TrainCharts({ metrics, epochs, cell }: TrainChartsProps) {
   const first = metrics[0];
@@ -32,45 +30,35 @@ export function TrainCharts({ metrics, epochs, cell }: TrainChartsProps) {
   const testTicks = Array.from({ length: Math.round((1 - testLo) / testStep) + 1 }, (_, i) => Math.round((testLo + i * testStep) * 100) / 100);
   return (
     <div className="panel charts">
-      <div className="chart" data-testid="loss-chart" data-points={metrics.length}>
-        <h3>
-          Training loss{' '}
-          <span className="muted small">
+      <SeriesChart
+        testId="loss-chart"
+        title="Training loss"
+        latest={
+          <>
             latest{' '}
             <span data-testid="latest-loss" data-value={last?.loss ?? ''} data-first={first?.loss ?? ''}>
               {last ? last.loss.toFixed(4) : '–'}
             </span>
-          </span>
-        </h3>
-        <ResponsiveContainer width="100%" height={CHART_HEIGHT} initialDimension={{ width: 400, height: CHART_HEIGHT }}>
-          <LineChart data={metrics} margin={{ top: 6, right: 12, bottom: 2, left: 0 }}>
-            <CartesianGrid stroke="#eef0f3" />
-            <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} tickFormatter={(v: number) => v.toLocaleString('en-US')} fontSize={11} />
-            <YAxis domain={[0, 'auto']} width={48} fontSize={11} tickFormatter={(v: number) => v.toFixed(1)} />
-            <Tooltip formatter={(v) => fmt(v, 4)} labelFormatter={(s) => `step ${s}`} isAnimationActive={false} />
-            <Legend wrapperStyle={{ fontSize: 12 }} />
-            <Line type="linear" dataKey="loss" name="loss" stroke={RAW} dot={false} isAnimationActive={false} strokeWidth={1} />
-            <Line type="linear" dataKey="lossEma" name="smoothed" stroke={SMOOTH} dot={false} isAnimationActive={false} strokeWidth={2} />
-          </LineChart>
-        </ResponsiveContainer>
-      </div>
-
-      <div className="chart" data-testid="accuracy-chart" data-points={metrics.length}>
-        <h3>
-          Training accuracy <span className="muted small">latest {last ? pct(last.accuracy) : '–'}</span>
-        </h3>
-        <ResponsiveContainer width="100%" height={CHART_HEIGHT} initialDimension={{ width: 400, height: CHART_HEIGHT }}>
-          <LineChart data={metrics} margin={{ top: 6, right: 12, bottom: 2, left: 0 }}>
-            <CartesianGrid stroke="#eef0f3" />
-            <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} tickFormatter={(v: number) => v.toLocaleString('en-US')} fontSize={11} />
-            <YAxis domain={[0, 1]} width={48} fontSize={11} tickFormatter={pct} />
-            <Tooltip formatter={(v) => (typeof v === 'number' ? pct(v) : String(v))} labelFormatter={(s) => `step ${s}`} isAnimationActive={false} />
-            <Legend wrapperStyle={{ fontSize: 12 }} />
-            <Line type="linear" dataKey="accuracy" name="accuracy" stroke={RAW} dot={false} isAnimationActive={false} strokeWidth={1} />
-            <Line type="linear" dataKey="accuracyEma" name="smoothed" stroke={SMOOTH} dot={false} isAnimationActive={false} strokeWidth={2} />
-          </LineChart>
-        </ResponsiveContainer>
-      </div>
+          </>
+        }
+        data={metrics}
+        points={metrics.length}
+        x={STEP}
+        y={{ domain: [0, 'auto'], format: (v) => v.toFixed(1) }}
+        tooltip={(v) => v.toFixed(4)}
+        lines={[{ key: 'loss', name: 'loss', style: 'raw' }, { key: 'lossEma', name: 'smoothed', style: 'smooth' }]}
+      />
+      <SeriesChart
+        testId="accuracy-chart"
+        title="Training accuracy"
+        latest={`latest ${last ? pct(last.accuracy) : '–'}`}
+        data={metrics}
+        points={metrics.length}
+        x={STEP}
+        y={{ domain: [0, 1], format: pct }}
+        tooltip={pct}
+        lines={[{ key: 'accuracy', name: 'accuracy', style: 'raw' }, { key: 'accuracyEma', name: 'smoothed', style: 'smooth' }]}
+      />
 
       <div className="chart" data-testid="test-accuracy-chart" data-points={epochs.length}>
         <h3>

@@ -1,6 +1,6 @@
 // The training form (validated on the page), the run controls and the progress of the run.
 import { formatDuration } from '../format.ts';
-import { RunControls, Stat } from '../RunControls.tsx';
+import { Field, RunControls, Stat } from '../RunControls.tsx';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { ToWorker } from '../../engine/protocol.ts';
 import { defaultEpochs, formToConfig, loadSavedForm, saveForm, validateForm, type Cell, type FieldErrors, type MnistForm } from './config.ts';
@@ -15,34 +15,6 @@ export interface TrainFormProps {
 }
 
 
-function Field(props: { id: string; label: string; value: string; error?: string; hint?: string; disabled: boolean; onChange: (v: string) => void; testId: string }) {
-  const errId = `${props.id}-error`;
-  return (
-    <div className={`field${props.error ? ' invalid' : ''}`}>
-      <label htmlFor={props.id}>{props.label}</label>
-      <input
-        id={props.id}
-        type="text"
-        inputMode="decimal"
-        autoComplete="off"
-        spellCheck={false}
-        value={props.value}
-        disabled={props.disabled}
-        aria-invalid={props.error ? true : undefined}
-        aria-describedby={props.error ? errId : undefined}
-        onChange={(e) => props.onChange(e.target.value)}
-        data-testid={props.testId}
-      />
-      {props.error ? (
-        <span id={errId} className="field-error" data-testid={`${props.testId}-error`}>
-          {props.error}
-        </span>
-      ) : props.hint ? (
-        <span className="muted small">{props.hint}</span>
-      ) : null}
-    </div>
-  );
-}
 
 export function TrainForm({ run, dataLoaded, lastStep, send, onStart }: TrainFormProps) {
   const [form, setForm] = useState<MnistForm>(loadSavedForm);

@@ -2,6 +2,7 @@
 // epoch with the tutorial's published figures, and the learning rate per epoch against the planned schedule.
 import { useMemo } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CHART_COLORS, CHART_HEIGHT, SeriesChart } from '../SeriesChart.tsx';
 import { ptbLearningRate, type PtbConfig } from '../../engine/ptb.ts';
 import { thin } from '../fable/state.ts';
 import { formatPerplexity, type PtbEpochPoint, type PtbMetricPoint } from './state.ts';
@@ -17,11 +18,9 @@ export interface PtbChartsProps {
   reportEvery: number | null;
 }
 
-const RAW = '#9db7d6';
-const SMOOTH = '#1f5fa8';
-const VALID = '#b8461b';
-const REF = '#6b7785';
-const CHART_HEIGHT = 220;
+const SMOOTH = CHART_COLORS.smooth;
+const VALID = CHART_COLORS.accent;
+const REF = CHART_COLORS.reference;
 
 /** A log axis: domain and 1-2-5 ticks covering the values. */
 function logAxis(values: number[]): { domain: [number, number]; ticks: number[] } {
@@ -86,44 +85,25 @@ export function PtbCharts({ metrics, epochs, config, published, edited, reportEv
 
   return (
     <div className="panel charts ptb-charts">
-      <div className="chart" data-testid="ptb-train-chart" data-points={metrics.length}>
-        <h3>
-          Training perplexity{' '}
-          <span className="muted small">
+      <SeriesChart
+        testId="ptb-train-chart"
+        title="Training perplexity"
+        latest={
+          <>
             latest{' '}
             <span data-testid="ptb-latest-perplexity" data-value={last?.perplexity ?? ''} data-first={first?.perplexity ?? ''} data-recent={last?.recent ?? ''}>
               {last ? formatPerplexity(last.perplexity) : '–'}
             </span>
-          </span>
-        </h3>
-        <ResponsiveContainer width="100%" height={CHART_HEIGHT} initialDimension={{ width: 400, height: CHART_HEIGHT }}>
-          <LineChart data={data} margin={{ top: 6, right: 12, bottom: 6, left: 0 }}>
-            <CartesianGrid stroke="#eef0f3" />
-            <XAxis
-              dataKey="step"
-              type="number"
-              domain={['dataMin', 'dataMax']}
-              allowDecimals={false}
-              tickFormatter={(v: number) => v.toLocaleString('en-US')}
-              fontSize={11}
-              label={{ value: 'step', position: 'insideBottomRight', offset: -2, fontSize: 11, fill: REF }}
-            />
-            <YAxis scale="log" domain={trainAxis.domain} ticks={trainAxis.ticks} allowDataOverflow width={44} fontSize={11} tickFormatter={tickPerplexity} />
-            <Tooltip formatter={fmt} labelFormatter={(s) => `step ${Number(s).toLocaleString('en-US')}`} isAnimationActive={false} />
-            <Legend wrapperStyle={{ fontSize: 12 }} />
-            {published && (
-              <ReferenceLine
-                y={published.train}
-                stroke={REF}
-                strokeDasharray="5 4"
-                label={{ value: `published train ${published.train}${refSuffix}`, position: 'insideBottomLeft', fontSize: 11, fill: REF }}
-              />
-            )}
-            <Line type="linear" dataKey="recent" name="since last report" stroke={RAW} dot={metrics.length < 3} isAnimationActive={false} strokeWidth={1} />
-            <Line type="linear" dataKey="perplexity" name="epoch so far" stroke={SMOOTH} dot={false} isAnimationActive={false} strokeWidth={2} />
-          </LineChart>
-        </ResponsiveContainer>
-      </div>
+          </>
+        }
+        data={data}
+        points={metrics.length}
+        x={{ key: 'step', unit: 'step' }}
+        y={{ domain: trainAxis.domain, ticks: trainAxis.ticks, log: true, format: tickPerplexity }}
+        tooltip={formatPerplexity}
+        lines={[{ key: 'recent', name: 'since last report', style: 'raw' }, { key: 'perplexity', name: 'epoch so far', style: 'smooth' }]}
+        reference={published ? { y: published.train, label: `published train ${published.train}${refSuffix}`, position: 'insideBottomLeft' } : undefined}
+      />
 
       <div className="chart" data-testid="ptb-epoch-chart" data-points={epochs.length}>
         <h3>

@@ -1,10 +1,10 @@
 // Sampling text from the current model (also while it trains): a prompt, a temperature and a number of words.
+import { Temperature } from '../Temperature.tsx';
 import { Fragment, useId, useState, type FormEvent, type ReactNode } from 'react';
 import type { PtbState } from './state.ts';
 
 export const DEFAULT_SAMPLE_WORDS = 50;
 const MAX_SAMPLE_WORDS = 1000;
-const MAX_TEMPERATURE = 2;
 
 export function sampleCountError(text: string): string | null {
   const t = text.trim();
@@ -81,23 +81,7 @@ export function PtbSample({ hasModel, training, sample, error, onSample }: PtbSa
             data-testid="ptb-prompt"
           />
         </div>
-        <div className="field fable-temperature">
-          <label htmlFor={`${id}-temperature`}>
-            Temperature: <span data-testid="ptb-temperature-value">{temperature === 0 ? '0 (greedy)' : temperature.toFixed(2)}</span>
-          </label>
-          <input
-            id={`${id}-temperature`}
-            type="range"
-            min={0}
-            max={MAX_TEMPERATURE}
-            step={0.05}
-            value={temperature}
-            onChange={(e) => setTemperature(Number(e.target.value))}
-            aria-valuetext={temperature === 0 ? '0, greedy: always the most likely word' : temperature.toFixed(2)}
-            data-testid="ptb-temperature"
-          />
-          <span className="muted small">0 = most likely word; 1 = the model's distribution</span>
-        </div>
+        <Temperature value={temperature} onChange={setTemperature} testId="ptb-temperature" help="0 = most likely word; 1 = the model's distribution" />
         <div className={`field ptb-count${countError ? ' invalid' : ''}`}>
           <label htmlFor={`${id}-count`}>Words</label>
           <input

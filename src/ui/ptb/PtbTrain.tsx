@@ -1,45 +1,12 @@
 // Training the PTB model: the config (preset + every hyperparameter, editable and validated), the advanced run
 // options, the run controls, and the progress of the run (epoch, words per second, time left, projections).
-import { RunControls, Stat } from '../RunControls.tsx';
+import { Field, RunControls, Stat } from '../RunControls.tsx';
 import { useId, type FormEvent, type ReactNode } from 'react';
 import { ptbLearningRate, type PtbConfigName } from '../../engine/ptb.ts';
 import type { ToWorker } from '../../engine/protocol.ts';
 import { formatDuration } from '../format.ts';
 import { PTB_FIELDS, PTB_PRESETS, PTB_PUBLISHED, formFromPreset, isPresetUnchanged, type PtbForm, type PtbFormErrors, type PtbOptionField, type ValidForm } from './config.ts';
 import { ACTIVE_STATES, formatCount, formatPerplexity, type PtbMetricPoint, type PtbState } from './state.ts';
-
-function Field(props: { id: string; label: ReactNode; value: string; error?: string; hint?: string; disabled: boolean; onChange: (v: string) => void; testId: string; placeholder?: string }) {
-  const errId = `${props.id}-error`;
-  const hintId = `${props.id}-hint`;
-  return (
-    <div className={`field${props.error ? ' invalid' : ''}`}>
-      <label htmlFor={props.id}>{props.label}</label>
-      <input
-        id={props.id}
-        type="text"
-        inputMode="decimal"
-        autoComplete="off"
-        spellCheck={false}
-        value={props.value}
-        placeholder={props.placeholder}
-        disabled={props.disabled}
-        aria-invalid={props.error ? true : undefined}
-        aria-describedby={props.error ? errId : props.hint ? hintId : undefined}
-        onChange={(e) => props.onChange(e.target.value)}
-        data-testid={props.testId}
-      />
-      {props.error ? (
-        <span id={errId} className="field-error" data-testid={`${props.testId}-error`}>
-          {props.error}
-        </span>
-      ) : props.hint ? (
-        <span id={hintId} className="muted small">
-          {props.hint}
-        </span>
-      ) : null}
-    </div>
-  );
-}
 
 const OPTION_FIELDS: readonly { key: PtbOptionField; label: string; hint: string; testId: string; placeholder: string }[] = [
   { key: 'stepLimit', label: 'Steps per epoch (limit)', hint: 'empty = the full epoch', testId: 'ptb-step-limit', placeholder: 'full epoch' },
