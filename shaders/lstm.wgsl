@@ -3,13 +3,6 @@
 // Shapes (B batch, T time steps, H hidden units), all row-major, time-major:
 //   XW [T][B][4H]   input projection x_t·Wx + b for every step, computed before the loop by ONE matmul
 //   Wh [H][4H]      recurrent weights, gate-interleaved: Wh[k][j] read as vec4 = (i, f, g, o) of unit j
-//   WhF [H][4][H]   Wh gate-major for the forward steps: WhF[k][g][j] = Wh[k][j][g]      (relayout_wh, once per
-//   WhT [H][4][H]   Wh transposed, gate-major, for the backward steps: WhT[k][g][j] = Wh[j][k][g]   training step)
-//
-// Why the gate-major copies: neighbouring invocations (unit j, j+1, ...) then read neighbouring floats in the
-// recurrent product's inner loop, and the h (or dG) they multiply is the same address for all of them. GPUs
-// coalesce such loads; CPU implementations of Vulkan (SwiftShader, which runs four invocations in SIMD lanes) turn
-// them into one vector load or one broadcast load instead of four scalar loads per component.
 //   Hs [T+1][B][H]  hidden states, slot 0 = initial state;  Cs [T+1][B][H] cell states likewise
 //   G  [T][B][4H]   activated gates (i, f, g, o) saved for backward
 //   state [2][B][H] carried (h, c) between batches (truncated BPTT): read at t = 0, written at t = T-1
@@ -42,7 +35,6 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> Cs: array<f32>;
 @group(0) @binding(5) var<storage, read_write> G: array<vec4f>;
 @group(0) @binding(6) var<storage, read_write> state: array<f32>;
-@group(0) @binding(13) var<storage, read_write> WhF: array<f32>;
 
 override WG: u32 = 64;
 
@@ -77,10 +69,8 @@ fn forward_step(@builtin(global_invocation_id) gid: vec3u) {
   if (zeroState) {
     for (var r = 0u; r < rows; r++) { Hs[s0 + r * p.H + j] = 0.0; Cs[s0 + r * p.H + j] = 0.0; }
   } else {
-    let H = p.H;
-    for (var k = 0u; k < H; k++) {
-      let at = k * 4u * H + j;
-      let w = vec4f(WhF[at], WhF[at + H], WhF[at + 2u * H], WhF[at + 3u * H]);
+    for (var k = 0u; k < p.H; k++) {
+      let w = Wh[k * p.H + j];
       a0 += Hs[s0 + k] * w;
       a1 += Hs[s1 + k] * w;
       a2 += Hs[s2 + k] * w;
@@ -133,20 +123,16 @@ fn carry(@builtin(global_invocation_id) gid: vec3u) {
 @group(0) @binding(8) var<storage, read> dhT: array<f32>;   // [B][H] upstream gradient of h_T
 @group(0) @binding(9) var<storage, read_write> dG: array<vec4f>;  // [T][B][H] vec4: pre-activation gradients
 @group(0) @binding(10) var<storage, read_write> dC: array<f32>;   // [B][H] dc_{t+1} * f_{t+1}, carried
-@group(0) @binding(12) var<storage, read_write> WhT: array<f32>;   // [H][4][H]: WhT[k][g][j] = Wh[j][k][g]
+@group(0) @binding(12) var<storage, read_write> WhT: array<vec4f>; // [H][H] vec4: WhT[k][j] = Wh[j][k]
 
-// Lays Wh out gate-major for the forward steps (WhF) and transposed gate-major for the backward steps (WhT):
-// one invocation per vec4 Wh[k][j].
+// Lays Wh out for the backward steps' recurrent product (read by rows of the transposed matrix).
 @compute @workgroup_size(WG)
-fn relayout_wh(@builtin(global_invocation_id) gid: vec3u) {
+fn transpose_wh(@builtin(global_invocation_id) gid: vec3u) {
   let i = gid.x;
-  let H = p.H;
-  if (i >= H * H) { return; }
-  let k = i / H;
-  let j = i % H;
-  let w = Wh[i];
-  WhF[k * 4u * H + j] = w.x; WhF[(k * 4u + 1u) * H + j] = w.y; WhF[(k * 4u + 2u) * H + j] = w.z; WhF[(k * 4u + 3u) * H + j] = w.w;
-  WhT[j * 4u * H + k] = w.x; WhT[(j * 4u + 1u) * H + k] = w.y; WhT[(j * 4u + 2u) * H + k] = w.z; WhT[(j * 4u + 3u) * H + k] = w.w;
+  if (i >= p.H * p.H) { return; }
+  let k = i / p.H;
+  let j = i % p.H;
+  WhT[i] = Wh[j * p.H + k];
 }
 
 // Backward step: one invocation per unit j and four batch rows; each vec4 of Wh's row j serves four rows.
@@ -164,11 +150,9 @@ fn backward_step(@builtin(global_invocation_id) gid: vec3u) {
     let n1 = ((t + 1u) * p.B + min(b0 + 1u, p.B - 1u)) * p.H;
     let n2 = ((t + 1u) * p.B + min(b0 + 2u, p.B - 1u)) * p.H;
     let n3 = ((t + 1u) * p.B + min(b0 + 3u, p.B - 1u)) * p.H;
-    // WhT[k][g][j] = Wh[j][k][g] (relayout_wh): neighbouring invocations read neighbouring floats.
-    let H = p.H;
-    for (var k = 0u; k < H; k++) {
-      let at = k * 4u * H + j;
-      let w = vec4f(WhT[at], WhT[at + H], WhT[at + 2u * H], WhT[at + 3u * H]);
+    // WhT[k][j] = Wh[j][k] (transpose_wh, once per step): neighbouring invocations read neighbouring vec4s.
+    for (var k = 0u; k < p.H; k++) {
+      let w = WhT[k * p.H + j];
       dh += vec4f(dot(dG[n0 + k], w), dot(dG[n1 + k], w), dot(dG[n2 + k], w), dot(dG[n3 + k], w));
     }
   }

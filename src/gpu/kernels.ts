@@ -100,14 +100,14 @@ export const KERNELS = {
     source: lstmWgsl,
     entry: 'forward_step',
     uniforms: LSTM_UNIFORMS,
-    bindings: [['XW', 1, 'read'], ['WhF', 13, 'rw'], ['Hs', 3, 'rw'], ['Cs', 4, 'rw'], ['G', 5, 'rw'], ['state', 6, 'rw']],
+    bindings: [['XW', 1, 'read'], ['Wh', 2, 'read'], ['Hs', 3, 'rw'], ['Cs', 4, 'rw'], ['G', 5, 'rw'], ['state', 6, 'rw']],
     workgroup: [64],
   },
-  lstm_relayout_wh: {
+  lstm_transpose_wh: {
     source: lstmWgsl,
-    entry: 'relayout_wh',
+    entry: 'transpose_wh',
     uniforms: LSTM_UNIFORMS,
-    bindings: [['Wh', 2, 'read'], ['WhF', 13, 'rw'], ['WhT', 12, 'rw']],
+    bindings: [['Wh', 2, 'read'], ['WhT', 12, 'rw']],
     workgroup: [64],
   },
   lstm_init: {

@@ -100,14 +100,10 @@ function recurrentOp(cell: 'lstm' | 'rnn'): OpDef<RecurrentAttrs> {
       if (cell === 'lstm') {
         const Cs = p.transient([T + 1, B, H], 'lstm.Cs');
         const G = p.transient([N, 4 * H], 'lstm.G');
-        // Wh gate-major for the forward steps and transposed gate-major for the backward steps (one dispatch).
-        const WhF = p.transient([H, 4 * H], 'lstm.WhF');
-        const WhT = p.transient([H, 4 * H], 'lstm.WhT');
-        Object.assign(saved, { Cs, G, WhT });
-        p.dispatch('lstm_relayout_wh', lstmUniforms(a, 0, 0, 0), { Wh: Wh.tensor, WhF, WhT }, grid1d(H * H, 64));
+        Object.assign(saved, { Cs, G });
         if (a.state) p.dispatch('lstm_init', lstmUniforms(a, 0, 1, 0), { Hs, Cs, state }, grid);
         for (let t = 0; t < T; t++) {
-          p.dispatch('lstm_forward_step', lstmUniforms(a, t, useState, writeState), { XW, WhF, Hs, Cs, G, state }, stepGrid, `lstm fwd t=${t}`);
+          p.dispatch('lstm_forward_step', lstmUniforms(a, t, useState, writeState), { XW, Wh: Wh.tensor, Hs, Cs, G, state }, stepGrid, `lstm fwd t=${t}`);
         }
         if (a.state && T === 1) p.dispatch('lstm_carry', lstmUniforms(a, 0, 1, 1), { Hs, Cs, state }, grid);
       } else {
@@ -131,9 +127,11 @@ function recurrentOp(cell: 'lstm' | 'rnn'): OpDef<RecurrentAttrs> {
       const N = T * B;
       const dG = p.transient([N, gates * H], `${cell}.dG`);
       const flags = { hasDHs: dHs ? 1 : 0, hasDhT: dhT ? 1 : 0 };
-      const { Hs, Cs, G, WhT } = node.saved;
+      const { Hs, Cs, G } = node.saved;
       if (cell === 'lstm') {
         const dC = p.transient([B, H], 'lstm.dC');
+        const WhT = p.transient([H, 4 * H], 'lstm.WhT');
+        p.dispatch('lstm_transpose_wh', lstmUniforms(a, 0, 0, 0), { Wh: Wh.tensor, WhT }, grid1d(H * H, 64));
         for (let t = T - 1; t >= 0; t--) {
           p.dispatch(
             'lstm_backward_step',
