@@ -7,11 +7,11 @@
 //   G  [T][B][4H]   activated gates (i, f, g, o) saved for backward
 //   state [2][B][H] carried (h, c) between batches (truncated BPTT): read at t = 0, written at t = T-1
 //
-// Forward, one invocation per (unit j, batch row b), one dispatch per time step t:
+// Forward, one dispatch per time step t (an invocation computes a register tile of 2 units x 8 rows):
 //   a = XW[t] + h_{t-1}·Wh;  i = σ(a.i)  f = σ(a.f + forgetBias)  g = tanh(a.g)  o = σ(a.o)
 //   c_t = f*c_{t-1} + i*g;   h_t = o*tanh(c_t)
 //
-// Backward, one dispatch per time step, t = T-1 down to 0:
+// Backward, one dispatch per time step, t = T-1 down to 0 (a tile of 4 units x 8 rows per invocation):
 //   dh_t  = dHs[t] + [t = T-1] dhT + Σ_j' dG[t+1][b][j'] · Wh[j][j']     (the recurrent product, fused)
 //   dc_t  = dcNext + dh_t * o * (1 - tanh²c_t)        dcNext = dc_{t+1} * f_{t+1} (carried in dC)
 //   da_i = dc*g*i(1-i)   da_f = dc*c_{t-1}*f(1-f)   da_g = dc*i*(1-g²)   da_o = dh*tanh(c_t)*o(1-o)
@@ -42,62 +42,119 @@ fn sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
 // tanh without overflow for large |x| (exp of a non-positive number only)
 fn tanh_s(x: f32) -> f32 { let e = exp(-2.0 * abs(x)); return sign(x) * (1.0 - e) / (1.0 + e); }
 
-// Forward step: one invocation per unit j and four batch rows (b0..b0+3), so each vec4 of Wh loaded serves
-// four rows. Slot 0 of Hs/Cs holds the initial state: zeros written here at t = 0, or the carried state copied
-// in by `init` before the first step.
+// Forward step: one invocation per 2 hidden units x 8 batch rows (a register tile written out by hand:
+// WGSL arrays indexed in loops end up in memory on CPU implementations of Vulkan). Per k it loads
+// 2 vec4 of Wh and 8 floats of h for 64 multiply-adds. Rows past B and units past H are computed from
+// clamped indices and not stored.
 @compute @workgroup_size(WG)
 fn forward_step(@builtin(global_invocation_id) gid: vec3u) {
-  let j = gid.x;
-  let b0 = gid.y * 4u;
-  if (j >= p.H || b0 >= p.B) { return; }
+  let jBase = gid.x * 2u;
+  let bBase = gid.y * 8u;
+  if (jBase >= p.H || bBase >= p.B) { return; }
   let t = p.t;
-  let BH = p.B * p.H;
-  let rows = min(4u, p.B - b0);
-  // Four rows in named registers (a private array indexed in a loop can end up in memory).
-  let bb1 = min(b0 + 1u, p.B - 1u);
-  let bb2 = min(b0 + 2u, p.B - 1u);
-  let bb3 = min(b0 + 3u, p.B - 1u);
-  var a0 = XW[(t * p.B + b0) * p.H + j];
-  var a1 = XW[(t * p.B + bb1) * p.H + j];
-  var a2 = XW[(t * p.B + bb2) * p.H + j];
-  var a3 = XW[(t * p.B + bb3) * p.H + j];
-  let s0 = t * BH + b0 * p.H;
-  let s1 = t * BH + bb1 * p.H;
-  let s2 = t * BH + bb2 * p.H;
-  let s3 = t * BH + bb3 * p.H;
+  let H = p.H;
+  let B = p.B;
+  let BH = B * H;
   let zeroState = t == 0u && p.useState == 0u;
-  if (zeroState) {
-    for (var r = 0u; r < rows; r++) { Hs[s0 + r * p.H + j] = 0.0; Cs[s0 + r * p.H + j] = 0.0; }
-  } else {
-    for (var k = 0u; k < p.H; k++) {
-      let w = Wh[k * p.H + j];
-      a0 += Hs[s0 + k] * w;
-      a1 += Hs[s1 + k] * w;
-      a2 += Hs[s2 + k] * w;
-      a3 += Hs[s3 + k] * w;
+  let j0 = min(jBase + 0u, H - 1u);
+  let j1 = min(jBase + 1u, H - 1u);
+  let b0 = min(bBase + 0u, B - 1u);
+  let s0 = t * BH + b0 * H;
+  let b1 = min(bBase + 1u, B - 1u);
+  let s1 = t * BH + b1 * H;
+  let b2 = min(bBase + 2u, B - 1u);
+  let s2 = t * BH + b2 * H;
+  let b3 = min(bBase + 3u, B - 1u);
+  let s3 = t * BH + b3 * H;
+  let b4 = min(bBase + 4u, B - 1u);
+  let s4 = t * BH + b4 * H;
+  let b5 = min(bBase + 5u, B - 1u);
+  let s5 = t * BH + b5 * H;
+  let b6 = min(bBase + 6u, B - 1u);
+  let s6 = t * BH + b6 * H;
+  let b7 = min(bBase + 7u, B - 1u);
+  let s7 = t * BH + b7 * H;
+  var a0_0 = XW[(t * B + b0) * H + j0];
+  var a0_1 = XW[(t * B + b0) * H + j1];
+  var a1_0 = XW[(t * B + b1) * H + j0];
+  var a1_1 = XW[(t * B + b1) * H + j1];
+  var a2_0 = XW[(t * B + b2) * H + j0];
+  var a2_1 = XW[(t * B + b2) * H + j1];
+  var a3_0 = XW[(t * B + b3) * H + j0];
+  var a3_1 = XW[(t * B + b3) * H + j1];
+  var a4_0 = XW[(t * B + b4) * H + j0];
+  var a4_1 = XW[(t * B + b4) * H + j1];
+  var a5_0 = XW[(t * B + b5) * H + j0];
+  var a5_1 = XW[(t * B + b5) * H + j1];
+  var a6_0 = XW[(t * B + b6) * H + j0];
+  var a6_1 = XW[(t * B + b6) * H + j1];
+  var a7_0 = XW[(t * B + b7) * H + j0];
+  var a7_1 = XW[(t * B + b7) * H + j1];
+  if (!zeroState) {
+    for (var k = 0u; k < H; k++) {
+      let w0 = Wh[k * H + j0];
+      let w1 = Wh[k * H + j1];
+      let h0 = Hs[s0 + k];
+      let h1 = Hs[s1 + k];
+      let h2 = Hs[s2 + k];
+      let h3 = Hs[s3 + k];
+      let h4 = Hs[s4 + k];
+      let h5 = Hs[s5 + k];
+      let h6 = Hs[s6 + k];
+      let h7 = Hs[s7 + k];
+      a0_0 += h0 * w0; a0_1 += h0 * w1;
+      a1_0 += h1 * w0; a1_1 += h1 * w1;
+      a2_0 += h2 * w0; a2_1 += h2 * w1;
+      a3_0 += h3 * w0; a3_1 += h3 * w1;
+      a4_0 += h4 * w0; a4_1 += h4 * w1;
+      a5_0 += h5 * w0; a5_1 += h5 * w1;
+      a6_0 += h6 * w0; a6_1 += h6 * w1;
+      a7_0 += h7 * w0; a7_1 += h7 * w1;
     }
   }
-  let pre = array<vec4f, 4>(a0, a1, a2, a3);
-  for (var r = 0u; r < rows; r++) {
-    let b = b0 + r;
-    let ar = pre[r];
-    let ig = sigmoid(ar.x);
-    let fg = sigmoid(ar.y + p.forgetBias);
-    let gg = tanh_s(ar.z);
-    let og = sigmoid(ar.w);
-    let prevAt = s0 + r * p.H;   // rows b0..b0+rows-1 are consecutive
-    var cPrev = 0.0;
-    if (!zeroState) { cPrev = Cs[prevAt + j]; }
-    let c = fg * cPrev + ig * gg;
-    let h = og * tanh_s(c);
-    let next = prevAt + BH;
-    Cs[next + j] = c;
-    Hs[next + j] = h;
-    G[(t * p.B + b) * p.H + j] = vec4f(ig, fg, gg, og);
-    if (t + 1u == p.T && p.writeState == 1u) {
-      state[b * p.H + j] = h;
-      state[BH + b * p.H + j] = c;
-    }
+  forward_cell(a0_0, bBase + 0u, jBase + 0u, zeroState);
+  forward_cell(a0_1, bBase + 0u, jBase + 1u, zeroState);
+  forward_cell(a1_0, bBase + 1u, jBase + 0u, zeroState);
+  forward_cell(a1_1, bBase + 1u, jBase + 1u, zeroState);
+  forward_cell(a2_0, bBase + 2u, jBase + 0u, zeroState);
+  forward_cell(a2_1, bBase + 2u, jBase + 1u, zeroState);
+  forward_cell(a3_0, bBase + 3u, jBase + 0u, zeroState);
+  forward_cell(a3_1, bBase + 3u, jBase + 1u, zeroState);
+  forward_cell(a4_0, bBase + 4u, jBase + 0u, zeroState);
+  forward_cell(a4_1, bBase + 4u, jBase + 1u, zeroState);
+  forward_cell(a5_0, bBase + 5u, jBase + 0u, zeroState);
+  forward_cell(a5_1, bBase + 5u, jBase + 1u, zeroState);
+  forward_cell(a6_0, bBase + 6u, jBase + 0u, zeroState);
+  forward_cell(a6_1, bBase + 6u, jBase + 1u, zeroState);
+  forward_cell(a7_0, bBase + 7u, jBase + 0u, zeroState);
+  forward_cell(a7_1, bBase + 7u, jBase + 1u, zeroState);
+}
+
+// The gate math of one (row, unit) of forward_step, stored only when inside [B, H].
+fn forward_cell(a: vec4f, b: u32, j: u32, zeroState: bool) {
+  if (b >= p.B || j >= p.H) { return; }
+  let t = p.t;
+  let BH = p.B * p.H;
+  let ig = sigmoid(a.x);
+  let fg = sigmoid(a.y + p.forgetBias);
+  let gg = tanh_s(a.z);
+  let og = sigmoid(a.w);
+  let at = t * BH + b * p.H + j;
+  var cPrev = 0.0;
+  if (zeroState) {
+    Hs[at] = 0.0;
+    Cs[at] = 0.0;
+  } else {
+    cPrev = Cs[at];
+  }
+  let c = fg * cPrev + ig * gg;
+  let h = og * tanh_s(c);
+  Cs[at + BH] = c;
+  Hs[at + BH] = h;
+  G[(t * p.B + b) * p.H + j] = vec4f(ig, fg, gg, og);
+  if (t + 1u == p.T && p.writeState == 1u) {
+    state[b * p.H + j] = h;
+    state[BH + b * p.H + j] = c;
   }
 }
 
@@ -135,47 +192,142 @@ fn transpose_wh(@builtin(global_invocation_id) gid: vec3u) {
   WhT[i] = Wh[j * p.H + k];
 }
 
-// Backward step: one invocation per unit j and four batch rows; each vec4 of Wh's row j serves four rows.
+// Backward step: one invocation per 4 hidden units x 8 batch rows (a register tile written out by hand).
+// Per k it loads 4 vec4 of WhT and 8 vec4 of dG for 128 multiply-adds.
 @compute @workgroup_size(WG)
 fn backward_step(@builtin(global_invocation_id) gid: vec3u) {
-  let j = gid.x;
-  let b0 = gid.y * 4u;
-  if (j >= p.H || b0 >= p.B) { return; }
+  let jBase = gid.x * 4u;
+  let bBase = gid.y * 8u;
+  if (jBase >= p.H || bBase >= p.B) { return; }
   let t = p.t;
-  let BH = p.B * p.H;
-  let last = t + 1u == p.T;
-  var dh = vec4f(0.0);
-  if (!last) {
-    let n0 = ((t + 1u) * p.B + b0) * p.H;
-    let n1 = ((t + 1u) * p.B + min(b0 + 1u, p.B - 1u)) * p.H;
-    let n2 = ((t + 1u) * p.B + min(b0 + 2u, p.B - 1u)) * p.H;
-    let n3 = ((t + 1u) * p.B + min(b0 + 3u, p.B - 1u)) * p.H;
-    // WhT[k][j] = Wh[j][k] (transpose_wh, once per step): neighbouring invocations read neighbouring vec4s.
-    for (var k = 0u; k < p.H; k++) {
-      let w = WhT[k * p.H + j];
-      dh += vec4f(dot(dG[n0 + k], w), dot(dG[n1 + k], w), dot(dG[n2 + k], w), dot(dG[n3 + k], w));
+  let H = p.H;
+  let B = p.B;
+  var d0_0 = 0.0;
+  var d0_1 = 0.0;
+  var d0_2 = 0.0;
+  var d0_3 = 0.0;
+  var d1_0 = 0.0;
+  var d1_1 = 0.0;
+  var d1_2 = 0.0;
+  var d1_3 = 0.0;
+  var d2_0 = 0.0;
+  var d2_1 = 0.0;
+  var d2_2 = 0.0;
+  var d2_3 = 0.0;
+  var d3_0 = 0.0;
+  var d3_1 = 0.0;
+  var d3_2 = 0.0;
+  var d3_3 = 0.0;
+  var d4_0 = 0.0;
+  var d4_1 = 0.0;
+  var d4_2 = 0.0;
+  var d4_3 = 0.0;
+  var d5_0 = 0.0;
+  var d5_1 = 0.0;
+  var d5_2 = 0.0;
+  var d5_3 = 0.0;
+  var d6_0 = 0.0;
+  var d6_1 = 0.0;
+  var d6_2 = 0.0;
+  var d6_3 = 0.0;
+  var d7_0 = 0.0;
+  var d7_1 = 0.0;
+  var d7_2 = 0.0;
+  var d7_3 = 0.0;
+  if (t + 1u < p.T) {
+    let j0 = min(jBase + 0u, H - 1u);
+    let j1 = min(jBase + 1u, H - 1u);
+    let j2 = min(jBase + 2u, H - 1u);
+    let j3 = min(jBase + 3u, H - 1u);
+    let n0 = ((t + 1u) * B + min(bBase + 0u, B - 1u)) * H;
+    let n1 = ((t + 1u) * B + min(bBase + 1u, B - 1u)) * H;
+    let n2 = ((t + 1u) * B + min(bBase + 2u, B - 1u)) * H;
+    let n3 = ((t + 1u) * B + min(bBase + 3u, B - 1u)) * H;
+    let n4 = ((t + 1u) * B + min(bBase + 4u, B - 1u)) * H;
+    let n5 = ((t + 1u) * B + min(bBase + 5u, B - 1u)) * H;
+    let n6 = ((t + 1u) * B + min(bBase + 6u, B - 1u)) * H;
+    let n7 = ((t + 1u) * B + min(bBase + 7u, B - 1u)) * H;
+    // WhT[k][j] = Wh[j][k] (transpose_wh, once per step).
+    for (var k = 0u; k < H; k++) {
+      let w0 = WhT[k * H + j0];
+      let w1 = WhT[k * H + j1];
+      let w2 = WhT[k * H + j2];
+      let w3 = WhT[k * H + j3];
+      let g0 = dG[n0 + k];
+      let g1 = dG[n1 + k];
+      let g2 = dG[n2 + k];
+      let g3 = dG[n3 + k];
+      let g4 = dG[n4 + k];
+      let g5 = dG[n5 + k];
+      let g6 = dG[n6 + k];
+      let g7 = dG[n7 + k];
+      d0_0 += dot(g0, w0); d0_1 += dot(g0, w1); d0_2 += dot(g0, w2); d0_3 += dot(g0, w3);
+      d1_0 += dot(g1, w0); d1_1 += dot(g1, w1); d1_2 += dot(g1, w2); d1_3 += dot(g1, w3);
+      d2_0 += dot(g2, w0); d2_1 += dot(g2, w1); d2_2 += dot(g2, w2); d2_3 += dot(g2, w3);
+      d3_0 += dot(g3, w0); d3_1 += dot(g3, w1); d3_2 += dot(g3, w2); d3_3 += dot(g3, w3);
+      d4_0 += dot(g4, w0); d4_1 += dot(g4, w1); d4_2 += dot(g4, w2); d4_3 += dot(g4, w3);
+      d5_0 += dot(g5, w0); d5_1 += dot(g5, w1); d5_2 += dot(g5, w2); d5_3 += dot(g5, w3);
+      d6_0 += dot(g6, w0); d6_1 += dot(g6, w1); d6_2 += dot(g6, w2); d6_3 += dot(g6, w3);
+      d7_0 += dot(g7, w0); d7_1 += dot(g7, w1); d7_2 += dot(g7, w2); d7_3 += dot(g7, w3);
     }
   }
-  let rows = min(4u, p.B - b0);
-  for (var r = 0u; r < rows; r++) {
-    let b = b0 + r;
-    var d = dh[r];
-    if (p.hasDHs == 1u) { d += dHs[t * BH + b * p.H + j]; }
-    if (last && p.hasDhT == 1u) { d += dhT[b * p.H + j]; }
-    let gates = G[(t * p.B + b) * p.H + j];
-    let c = Cs[(t + 1u) * BH + b * p.H + j];
-    let cPrev = Cs[t * BH + b * p.H + j];
-    let tc = tanh_s(c);
-    var dc = d * gates.w * (1.0 - tc * tc);
-    if (!last) { dc += dC[b * p.H + j]; }
-    dG[(t * p.B + b) * p.H + j] = vec4f(
-      dc * gates.z * gates.x * (1.0 - gates.x),
-      dc * cPrev * gates.y * (1.0 - gates.y),
-      dc * gates.x * (1.0 - gates.z * gates.z),
-      d * tc * gates.w * (1.0 - gates.w),
-    );
-    dC[b * p.H + j] = dc * gates.y;
-  }
+  backward_cell(d0_0, bBase + 0u, jBase + 0u);
+  backward_cell(d0_1, bBase + 0u, jBase + 1u);
+  backward_cell(d0_2, bBase + 0u, jBase + 2u);
+  backward_cell(d0_3, bBase + 0u, jBase + 3u);
+  backward_cell(d1_0, bBase + 1u, jBase + 0u);
+  backward_cell(d1_1, bBase + 1u, jBase + 1u);
+  backward_cell(d1_2, bBase + 1u, jBase + 2u);
+  backward_cell(d1_3, bBase + 1u, jBase + 3u);
+  backward_cell(d2_0, bBase + 2u, jBase + 0u);
+  backward_cell(d2_1, bBase + 2u, jBase + 1u);
+  backward_cell(d2_2, bBase + 2u, jBase + 2u);
+  backward_cell(d2_3, bBase + 2u, jBase + 3u);
+  backward_cell(d3_0, bBase + 3u, jBase + 0u);
+  backward_cell(d3_1, bBase + 3u, jBase + 1u);
+  backward_cell(d3_2, bBase + 3u, jBase + 2u);
+  backward_cell(d3_3, bBase + 3u, jBase + 3u);
+  backward_cell(d4_0, bBase + 4u, jBase + 0u);
+  backward_cell(d4_1, bBase + 4u, jBase + 1u);
+  backward_cell(d4_2, bBase + 4u, jBase + 2u);
+  backward_cell(d4_3, bBase + 4u, jBase + 3u);
+  backward_cell(d5_0, bBase + 5u, jBase + 0u);
+  backward_cell(d5_1, bBase + 5u, jBase + 1u);
+  backward_cell(d5_2, bBase + 5u, jBase + 2u);
+  backward_cell(d5_3, bBase + 5u, jBase + 3u);
+  backward_cell(d6_0, bBase + 6u, jBase + 0u);
+  backward_cell(d6_1, bBase + 6u, jBase + 1u);
+  backward_cell(d6_2, bBase + 6u, jBase + 2u);
+  backward_cell(d6_3, bBase + 6u, jBase + 3u);
+  backward_cell(d7_0, bBase + 7u, jBase + 0u);
+  backward_cell(d7_1, bBase + 7u, jBase + 1u);
+  backward_cell(d7_2, bBase + 7u, jBase + 2u);
+  backward_cell(d7_3, bBase + 7u, jBase + 3u);
+}
+
+// The pointwise half of backward_step for one (row, unit), given the recurrent part of dh; stored only inside [B, H].
+fn backward_cell(dRec: f32, b: u32, j: u32) {
+  if (b >= p.B || j >= p.H) { return; }
+  let t = p.t;
+  let H = p.H;
+  let BH = p.B * H;
+  let last = t + 1u == p.T;
+  var d = dRec;
+  if (p.hasDHs == 1u) { d += dHs[t * BH + b * H + j]; }
+  if (last && p.hasDhT == 1u) { d += dhT[b * H + j]; }
+  let gates = G[(t * p.B + b) * H + j];
+  let c = Cs[(t + 1u) * BH + b * H + j];
+  let cPrev = Cs[t * BH + b * H + j];
+  let tc = tanh_s(c);
+  var dc = d * gates.w * (1.0 - tc * tc);
+  if (!last) { dc += dC[b * H + j]; }
+  dG[(t * p.B + b) * H + j] = vec4f(
+    dc * gates.z * gates.x * (1.0 - gates.x),
+    dc * cPrev * gates.y * (1.0 - gates.y),
+    dc * gates.x * (1.0 - gates.z * gates.z),
+    d * tc * gates.w * (1.0 - gates.w),
+  );
+  dC[b * H + j] = dc * gates.y;
 }
 
 // pointwise: the elementwise half of forward_step on its own, so the fused step can be checked against the

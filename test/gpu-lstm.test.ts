@@ -25,7 +25,8 @@ interface Case {
   dHs: boolean;
   dhT: boolean;
   forgetBias: number;
-  /** batch and hidden size when not B0 = 3, H0 = 7 (B > 4 spans several groups of batch rows) */
+  /** batch and hidden size when not B0 = 3, H0 = 7 (the LSTM step kernels tile 8 rows x 2 or 4 units per invocation and
+   *  64 invocations per workgroup: B > 8 and H > 128 or 256 span several tiles and workgroups, partly filled) */
   B?: number;
   H?: number;
 }
@@ -38,6 +39,8 @@ const CASES: Case[] = [
   { cell: 'lstm', T: 1, state: true, dHs: true, dhT: false, forgetBias: 1 },
   { cell: 'lstm', T: 1, state: true, dHs: false, dhT: true, forgetBias: 1 },
   { cell: 'lstm', T: 3, state: true, dHs: true, dhT: true, forgetBias: 1, B: 6, H: 9 },
+  { cell: 'lstm', T: 3, state: false, dHs: true, dhT: true, forgetBias: 1, B: 11, H: 9 },
+  { cell: 'lstm', T: 2, state: true, dHs: true, dhT: true, forgetBias: 0, B: 9, H: 259 },
   { cell: 'rnn', T: 5, state: false, dHs: true, dhT: false, forgetBias: 0 },
   { cell: 'rnn', T: 5, state: false, dHs: false, dhT: true, forgetBias: 0 },
   { cell: 'rnn', T: 5, state: true, dHs: true, dhT: true, forgetBias: 0 },
