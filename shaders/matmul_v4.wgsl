@@ -2,7 +2,7 @@
 // has no bounds checks. Same products and uniforms as matmul.wgsl (C[M][N] (+)= op(A)·op(B) (+ bias)); the
 // op layer picks these when the shapes allow (all as vec4 indices, offsets in elements, multiples of 4):
 //   nn: N % 4 = 0, K % 4 = 0   A [M][K], B [K][N]      4 rows x 8 columns per invocation, k by 4
-//   tn: M % 4 = 0, N % 4 = 0   A [K][M], B [K][N]      (dW = Xᵀ·dY: the weight gradients), 4x8 per invocation
+//   tn: M % 4 = 0, N % 4 = 0   A [K][M], B [K][N]      (dW = Xᵀ·dY: the weight gradients), 8x8 per invocation
 //   nt: K % 4 = 0              A [M][K], B [N][K]      (dX = dY·Wᵀ), 4x4 dot products
 // Rows past M (and for nt columns past N) are computed from clamped indices and not stored.
 
@@ -72,33 +72,47 @@ fn nn(@builtin(global_invocation_id) gid: vec3u) {
   }
 }
 
-// tn: 4 rows x 8 columns per invocation (one A load serves two B vec4s); N % 8 = 0 is not required: the
-// second column block is skipped past N.
+// tn: 8 rows x 8 columns per invocation (two A vec4s and two B vec4s per k serve 64 products: on CPU Vulkan
+// implementations loads cost far more than arithmetic); blocks past M or N are computed from clamped indices
+// and not stored.
 @compute @workgroup_size(WG_X, WG_Y)
 fn tn(@builtin(global_invocation_id) gid: vec3u) {
-  let row0 = gid.y * 4u;
+  let row0 = gid.y * 8u;
   let col0 = gid.x * 8u;
   if (row0 >= p.M || col0 >= p.N) { return; }
   let M4 = p.M / 4u;
   let N4 = p.N / 4u;
-  let second = col0 + 4u < p.N;
-  var ai = p.offA / 4u + gid.y;
+  let secondRow = row0 + 4u < p.M;
+  let secondCol = col0 + 4u < p.N;
+  var ai = p.offA / 4u + gid.y * 2u;
   var bi = p.offB / 4u + gid.x * 2u;
-  let bStep = select(0u, 1u, second);
+  let aStep = select(0u, 1u, secondRow);
+  let bStep = select(0u, 1u, secondCol);
   var c0 = vec4f(0.0); var c1 = vec4f(0.0); var c2 = vec4f(0.0); var c3 = vec4f(0.0);
+  var c4 = vec4f(0.0); var c5 = vec4f(0.0); var c6 = vec4f(0.0); var c7 = vec4f(0.0);
   var d0 = vec4f(0.0); var d1 = vec4f(0.0); var d2 = vec4f(0.0); var d3 = vec4f(0.0);
+  var d4 = vec4f(0.0); var d5 = vec4f(0.0); var d6 = vec4f(0.0); var d7 = vec4f(0.0);
   for (var k = 0u; k < p.K; k++) {
     let a = A[ai];
+    let f = A[ai + aStep];
     let b = B[bi];
     let e = B[bi + bStep];
     ai += M4;
     bi += N4;
     c0 += a.x * b; c1 += a.y * b; c2 += a.z * b; c3 += a.w * b;
+    c4 += f.x * b; c5 += f.y * b; c6 += f.z * b; c7 += f.w * b;
     d0 += a.x * e; d1 += a.y * e; d2 += a.z * e; d3 += a.w * e;
+    d4 += f.x * e; d5 += f.y * e; d6 += f.z * e; d7 += f.w * e;
   }
   store4(row0, col0, c0); store4(row0 + 1u, col0, c1); store4(row0 + 2u, col0, c2); store4(row0 + 3u, col0, c3);
-  if (second) {
+  if (secondCol) {
     store4(row0, col0 + 4u, d0); store4(row0 + 1u, col0 + 4u, d1); store4(row0 + 2u, col0 + 4u, d2); store4(row0 + 3u, col0 + 4u, d3);
+  }
+  if (secondRow) {
+    store4(row0 + 4u, col0, c4); store4(row0 + 5u, col0, c5); store4(row0 + 6u, col0, c6); store4(row0 + 7u, col0, c7);
+    if (secondCol) {
+      store4(row0 + 4u, col0 + 4u, d4); store4(row0 + 5u, col0 + 4u, d5); store4(row0 + 6u, col0 + 4u, d6); store4(row0 + 7u, col0 + 4u, d7);
+    }
   }
 }
 

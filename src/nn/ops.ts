@@ -22,7 +22,7 @@ export function matmul(
     fast ? `matmul_${kind}_v4` : `matmul_${kind}`,
     { M, N, K, offA: a.offset, offB: b.offset, offC: c.offset ?? 0, accumulate: Number(c.accumulate ?? false), hasBias: Number(!!bias) },
     { A: a.tensor, B: b.tensor, bias: bias ?? g.dummy, C: c.tensor },
-    [Math.ceil(N / (fast && kind !== 'nt' ? 2 * MM_GROUP : MM_GROUP)), Math.ceil(M / MM_GROUP)],
+    [Math.ceil(N / (fast && kind !== 'nt' ? 2 * MM_GROUP : MM_GROUP)), Math.ceil(M / (fast && kind === 'tn' ? 2 * MM_GROUP : MM_GROUP))],
   );
 }
 
