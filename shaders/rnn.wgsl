@@ -26,45 +26,88 @@ override WG: u32 = 64;
 
 fn tanh_s(x: f32) -> f32 { let e = exp(-2.0 * abs(x)); return sign(x) * (1.0 - e) / (1.0 + e); }
 
-// One invocation per unit j and four batch rows, so each weight loaded serves four rows (as in lstm.wgsl).
-// Slot 0 of Hs is the initial state: zeros written here at t = 0, or the carried state copied in by `init`.
+// Forward step: one invocation per 4 hidden units x 8 batch rows, a register tile written out by hand (as in
+// lstm.wgsl): per k it loads 4 weights and 8 floats of h for 32 multiply-adds. Rows past B and units past H
+// are computed from clamped indices and not stored. Slot 0 of Hs is the initial state: zeros written here at
+// t = 0, or the carried state copied in by `init`.
 @compute @workgroup_size(WG)
 fn forward_step(@builtin(global_invocation_id) gid: vec3u) {
-  let j = gid.x;
-  let b0 = gid.y * 4u;
-  if (j >= p.H || b0 >= p.B) { return; }
+  let jBase = gid.x * 4u;
+  let bBase = gid.y * 8u;
+  if (jBase >= p.H || bBase >= p.B) { return; }
   let t = p.t;
-  let BH = p.B * p.H;
-  let rows = min(4u, p.B - b0);
-  let bb1 = min(b0 + 1u, p.B - 1u);
-  let bb2 = min(b0 + 2u, p.B - 1u);
-  let bb3 = min(b0 + 3u, p.B - 1u);
-  var a0 = XW[(t * p.B + b0) * p.H + j];
-  var a1 = XW[(t * p.B + bb1) * p.H + j];
-  var a2 = XW[(t * p.B + bb2) * p.H + j];
-  var a3 = XW[(t * p.B + bb3) * p.H + j];
-  let s0 = t * BH + b0 * p.H;
-  let s1 = t * BH + bb1 * p.H;
-  let s2 = t * BH + bb2 * p.H;
-  let s3 = t * BH + bb3 * p.H;
+  let H = p.H;
+  let B = p.B;
+  let BH = B * H;
   let zeroState = t == 0u && p.useState == 0u;
-  if (zeroState) {
-    for (var r = 0u; r < rows; r++) { Hs[s0 + r * p.H + j] = 0.0; }
-  } else {
-    for (var k = 0u; k < p.H; k++) {
-      let w = Wh[k * p.H + j];
-      a0 += Hs[s0 + k] * w;
-      a1 += Hs[s1 + k] * w;
-      a2 += Hs[s2 + k] * w;
-      a3 += Hs[s3 + k] * w;
+  let j0 = min(jBase + 0u, H - 1u);
+  let j1 = min(jBase + 1u, H - 1u);
+  let j2 = min(jBase + 2u, H - 1u);
+  let j3 = min(jBase + 3u, H - 1u);
+  let b0 = min(bBase + 0u, B - 1u);
+  let s0 = t * BH + b0 * H;
+  let b1 = min(bBase + 1u, B - 1u);
+  let s1 = t * BH + b1 * H;
+  let b2 = min(bBase + 2u, B - 1u);
+  let s2 = t * BH + b2 * H;
+  let b3 = min(bBase + 3u, B - 1u);
+  let s3 = t * BH + b3 * H;
+  let b4 = min(bBase + 4u, B - 1u);
+  let s4 = t * BH + b4 * H;
+  let b5 = min(bBase + 5u, B - 1u);
+  let s5 = t * BH + b5 * H;
+  let b6 = min(bBase + 6u, B - 1u);
+  let s6 = t * BH + b6 * H;
+  let b7 = min(bBase + 7u, B - 1u);
+  let s7 = t * BH + b7 * H;
+  var a0_0 = XW[(t * B + b0) * H + j0]; var a0_1 = XW[(t * B + b0) * H + j1]; var a0_2 = XW[(t * B + b0) * H + j2]; var a0_3 = XW[(t * B + b0) * H + j3];
+  var a1_0 = XW[(t * B + b1) * H + j0]; var a1_1 = XW[(t * B + b1) * H + j1]; var a1_2 = XW[(t * B + b1) * H + j2]; var a1_3 = XW[(t * B + b1) * H + j3];
+  var a2_0 = XW[(t * B + b2) * H + j0]; var a2_1 = XW[(t * B + b2) * H + j1]; var a2_2 = XW[(t * B + b2) * H + j2]; var a2_3 = XW[(t * B + b2) * H + j3];
+  var a3_0 = XW[(t * B + b3) * H + j0]; var a3_1 = XW[(t * B + b3) * H + j1]; var a3_2 = XW[(t * B + b3) * H + j2]; var a3_3 = XW[(t * B + b3) * H + j3];
+  var a4_0 = XW[(t * B + b4) * H + j0]; var a4_1 = XW[(t * B + b4) * H + j1]; var a4_2 = XW[(t * B + b4) * H + j2]; var a4_3 = XW[(t * B + b4) * H + j3];
+  var a5_0 = XW[(t * B + b5) * H + j0]; var a5_1 = XW[(t * B + b5) * H + j1]; var a5_2 = XW[(t * B + b5) * H + j2]; var a5_3 = XW[(t * B + b5) * H + j3];
+  var a6_0 = XW[(t * B + b6) * H + j0]; var a6_1 = XW[(t * B + b6) * H + j1]; var a6_2 = XW[(t * B + b6) * H + j2]; var a6_3 = XW[(t * B + b6) * H + j3];
+  var a7_0 = XW[(t * B + b7) * H + j0]; var a7_1 = XW[(t * B + b7) * H + j1]; var a7_2 = XW[(t * B + b7) * H + j2]; var a7_3 = XW[(t * B + b7) * H + j3];
+  if (!zeroState) {
+    for (var k = 0u; k < H; k++) {
+      let w0 = Wh[k * H + j0]; let w1 = Wh[k * H + j1]; let w2 = Wh[k * H + j2]; let w3 = Wh[k * H + j3];
+      let h0 = Hs[s0 + k];
+      let h1 = Hs[s1 + k];
+      let h2 = Hs[s2 + k];
+      let h3 = Hs[s3 + k];
+      let h4 = Hs[s4 + k];
+      let h5 = Hs[s5 + k];
+      let h6 = Hs[s6 + k];
+      let h7 = Hs[s7 + k];
+      a0_0 += h0 * w0; a0_1 += h0 * w1; a0_2 += h0 * w2; a0_3 += h0 * w3;
+      a1_0 += h1 * w0; a1_1 += h1 * w1; a1_2 += h1 * w2; a1_3 += h1 * w3;
+      a2_0 += h2 * w0; a2_1 += h2 * w1; a2_2 += h2 * w2; a2_3 += h2 * w3;
+      a3_0 += h3 * w0; a3_1 += h3 * w1; a3_2 += h3 * w2; a3_3 += h3 * w3;
+      a4_0 += h4 * w0; a4_1 += h4 * w1; a4_2 += h4 * w2; a4_3 += h4 * w3;
+      a5_0 += h5 * w0; a5_1 += h5 * w1; a5_2 += h5 * w2; a5_3 += h5 * w3;
+      a6_0 += h6 * w0; a6_1 += h6 * w1; a6_2 += h6 * w2; a6_3 += h6 * w3;
+      a7_0 += h7 * w0; a7_1 += h7 * w1; a7_2 += h7 * w2; a7_3 += h7 * w3;
     }
   }
-  let pre = array<f32, 4>(a0, a1, a2, a3);
-  for (var r = 0u; r < rows; r++) {
-    let h = tanh_s(pre[r]);
-    Hs[s0 + r * p.H + BH + j] = h;   // rows b0..b0+rows-1 are consecutive
-    if (t + 1u == p.T && p.writeState == 1u) { state[(b0 + r) * p.H + j] = h; }
-  }
+  forward_cell(a0_0, bBase + 0u, jBase + 0u, zeroState); forward_cell(a0_1, bBase + 0u, jBase + 1u, zeroState); forward_cell(a0_2, bBase + 0u, jBase + 2u, zeroState); forward_cell(a0_3, bBase + 0u, jBase + 3u, zeroState);
+  forward_cell(a1_0, bBase + 1u, jBase + 0u, zeroState); forward_cell(a1_1, bBase + 1u, jBase + 1u, zeroState); forward_cell(a1_2, bBase + 1u, jBase + 2u, zeroState); forward_cell(a1_3, bBase + 1u, jBase + 3u, zeroState);
+  forward_cell(a2_0, bBase + 2u, jBase + 0u, zeroState); forward_cell(a2_1, bBase + 2u, jBase + 1u, zeroState); forward_cell(a2_2, bBase + 2u, jBase + 2u, zeroState); forward_cell(a2_3, bBase + 2u, jBase + 3u, zeroState);
+  forward_cell(a3_0, bBase + 3u, jBase + 0u, zeroState); forward_cell(a3_1, bBase + 3u, jBase + 1u, zeroState); forward_cell(a3_2, bBase + 3u, jBase + 2u, zeroState); forward_cell(a3_3, bBase + 3u, jBase + 3u, zeroState);
+  forward_cell(a4_0, bBase + 4u, jBase + 0u, zeroState); forward_cell(a4_1, bBase + 4u, jBase + 1u, zeroState); forward_cell(a4_2, bBase + 4u, jBase + 2u, zeroState); forward_cell(a4_3, bBase + 4u, jBase + 3u, zeroState);
+  forward_cell(a5_0, bBase + 5u, jBase + 0u, zeroState); forward_cell(a5_1, bBase + 5u, jBase + 1u, zeroState); forward_cell(a5_2, bBase + 5u, jBase + 2u, zeroState); forward_cell(a5_3, bBase + 5u, jBase + 3u, zeroState);
+  forward_cell(a6_0, bBase + 6u, jBase + 0u, zeroState); forward_cell(a6_1, bBase + 6u, jBase + 1u, zeroState); forward_cell(a6_2, bBase + 6u, jBase + 2u, zeroState); forward_cell(a6_3, bBase + 6u, jBase + 3u, zeroState);
+  forward_cell(a7_0, bBase + 7u, jBase + 0u, zeroState); forward_cell(a7_1, bBase + 7u, jBase + 1u, zeroState); forward_cell(a7_2, bBase + 7u, jBase + 2u, zeroState); forward_cell(a7_3, bBase + 7u, jBase + 3u, zeroState);
+}
+
+// h = tanh(a) for one (row, unit) of forward_step, stored only inside [B, H].
+fn forward_cell(a: f32, b: u32, j: u32, zeroState: bool) {
+  if (b >= p.B || j >= p.H) { return; }
+  let BH = p.B * p.H;
+  let at = p.t * BH + b * p.H + j;
+  if (zeroState) { Hs[at] = 0.0; }
+  let h = tanh_s(a);
+  Hs[at + BH] = h;
+  if (p.t + 1u == p.T && p.writeState == 1u) { state[b * p.H + j] = h; }
 }
 
 // Copies the carried h into slot 0 of Hs before the first step (when useState).
@@ -85,32 +128,75 @@ fn carry(@builtin(global_invocation_id) gid: vec3u) {
 @group(0) @binding(8) var<storage, read> dhT: array<f32>;
 @group(0) @binding(9) var<storage, read_write> dA: array<f32>;
 
+// Backward step: one invocation per 4 hidden units x 8 batch rows (a register tile, as forward_step): per k it
+// loads 4 weights of the rows j of Wh and 8 floats of dA[t+1] for 32 multiply-adds.
 @compute @workgroup_size(WG)
 fn backward_step(@builtin(global_invocation_id) gid: vec3u) {
-  let j = gid.x;
-  let b0 = gid.y * 4u;
-  if (j >= p.H || b0 >= p.B) { return; }
+  let jBase = gid.x * 4u;
+  let bBase = gid.y * 8u;
+  if (jBase >= p.H || bBase >= p.B) { return; }
   let t = p.t;
-  let BH = p.B * p.H;
-  let last = t + 1u == p.T;
-  var dh = vec4f(0.0);
-  if (!last) {
-    let n0 = ((t + 1u) * p.B + b0) * p.H;
-    let n1 = ((t + 1u) * p.B + min(b0 + 1u, p.B - 1u)) * p.H;
-    let n2 = ((t + 1u) * p.B + min(b0 + 2u, p.B - 1u)) * p.H;
-    let n3 = ((t + 1u) * p.B + min(b0 + 3u, p.B - 1u)) * p.H;
-    for (var k = 0u; k < p.H; k++) {
-      let w = Wh[j * p.H + k];
-      dh += vec4f(dA[n0 + k], dA[n1 + k], dA[n2 + k], dA[n3 + k]) * w;
+  let H = p.H;
+  let B = p.B;
+  var d0_0 = 0.0; var d0_1 = 0.0; var d0_2 = 0.0; var d0_3 = 0.0;
+  var d1_0 = 0.0; var d1_1 = 0.0; var d1_2 = 0.0; var d1_3 = 0.0;
+  var d2_0 = 0.0; var d2_1 = 0.0; var d2_2 = 0.0; var d2_3 = 0.0;
+  var d3_0 = 0.0; var d3_1 = 0.0; var d3_2 = 0.0; var d3_3 = 0.0;
+  var d4_0 = 0.0; var d4_1 = 0.0; var d4_2 = 0.0; var d4_3 = 0.0;
+  var d5_0 = 0.0; var d5_1 = 0.0; var d5_2 = 0.0; var d5_3 = 0.0;
+  var d6_0 = 0.0; var d6_1 = 0.0; var d6_2 = 0.0; var d6_3 = 0.0;
+  var d7_0 = 0.0; var d7_1 = 0.0; var d7_2 = 0.0; var d7_3 = 0.0;
+  if (t + 1u < p.T) {
+    let w0Row = min(jBase + 0u, H - 1u) * H;
+    let w1Row = min(jBase + 1u, H - 1u) * H;
+    let w2Row = min(jBase + 2u, H - 1u) * H;
+    let w3Row = min(jBase + 3u, H - 1u) * H;
+    let n0 = ((t + 1u) * B + min(bBase + 0u, B - 1u)) * H;
+    let n1 = ((t + 1u) * B + min(bBase + 1u, B - 1u)) * H;
+    let n2 = ((t + 1u) * B + min(bBase + 2u, B - 1u)) * H;
+    let n3 = ((t + 1u) * B + min(bBase + 3u, B - 1u)) * H;
+    let n4 = ((t + 1u) * B + min(bBase + 4u, B - 1u)) * H;
+    let n5 = ((t + 1u) * B + min(bBase + 5u, B - 1u)) * H;
+    let n6 = ((t + 1u) * B + min(bBase + 6u, B - 1u)) * H;
+    let n7 = ((t + 1u) * B + min(bBase + 7u, B - 1u)) * H;
+    for (var k = 0u; k < H; k++) {
+      let w0 = Wh[w0Row + k]; let w1 = Wh[w1Row + k]; let w2 = Wh[w2Row + k]; let w3 = Wh[w3Row + k];
+      let g0 = dA[n0 + k];
+      let g1 = dA[n1 + k];
+      let g2 = dA[n2 + k];
+      let g3 = dA[n3 + k];
+      let g4 = dA[n4 + k];
+      let g5 = dA[n5 + k];
+      let g6 = dA[n6 + k];
+      let g7 = dA[n7 + k];
+      d0_0 += g0 * w0; d0_1 += g0 * w1; d0_2 += g0 * w2; d0_3 += g0 * w3;
+      d1_0 += g1 * w0; d1_1 += g1 * w1; d1_2 += g1 * w2; d1_3 += g1 * w3;
+      d2_0 += g2 * w0; d2_1 += g2 * w1; d2_2 += g2 * w2; d2_3 += g2 * w3;
+      d3_0 += g3 * w0; d3_1 += g3 * w1; d3_2 += g3 * w2; d3_3 += g3 * w3;
+      d4_0 += g4 * w0; d4_1 += g4 * w1; d4_2 += g4 * w2; d4_3 += g4 * w3;
+      d5_0 += g5 * w0; d5_1 += g5 * w1; d5_2 += g5 * w2; d5_3 += g5 * w3;
+      d6_0 += g6 * w0; d6_1 += g6 * w1; d6_2 += g6 * w2; d6_3 += g6 * w3;
+      d7_0 += g7 * w0; d7_1 += g7 * w1; d7_2 += g7 * w2; d7_3 += g7 * w3;
     }
   }
-  let rows = min(4u, p.B - b0);
-  for (var r = 0u; r < rows; r++) {
-    let b = b0 + r;
-    var d = dh[r];
-    if (p.hasDHs == 1u) { d += dHs[t * BH + b * p.H + j]; }
-    if (last && p.hasDhT == 1u) { d += dhT[b * p.H + j]; }
-    let h = Hs[(t + 1u) * BH + b * p.H + j];
-    dA[t * BH + b * p.H + j] = d * (1.0 - h * h);
-  }
+  backward_cell(d0_0, bBase + 0u, jBase + 0u); backward_cell(d0_1, bBase + 0u, jBase + 1u); backward_cell(d0_2, bBase + 0u, jBase + 2u); backward_cell(d0_3, bBase + 0u, jBase + 3u);
+  backward_cell(d1_0, bBase + 1u, jBase + 0u); backward_cell(d1_1, bBase + 1u, jBase + 1u); backward_cell(d1_2, bBase + 1u, jBase + 2u); backward_cell(d1_3, bBase + 1u, jBase + 3u);
+  backward_cell(d2_0, bBase + 2u, jBase + 0u); backward_cell(d2_1, bBase + 2u, jBase + 1u); backward_cell(d2_2, bBase + 2u, jBase + 2u); backward_cell(d2_3, bBase + 2u, jBase + 3u);
+  backward_cell(d3_0, bBase + 3u, jBase + 0u); backward_cell(d3_1, bBase + 3u, jBase + 1u); backward_cell(d3_2, bBase + 3u, jBase + 2u); backward_cell(d3_3, bBase + 3u, jBase + 3u);
+  backward_cell(d4_0, bBase + 4u, jBase + 0u); backward_cell(d4_1, bBase + 4u, jBase + 1u); backward_cell(d4_2, bBase + 4u, jBase + 2u); backward_cell(d4_3, bBase + 4u, jBase + 3u);
+  backward_cell(d5_0, bBase + 5u, jBase + 0u); backward_cell(d5_1, bBase + 5u, jBase + 1u); backward_cell(d5_2, bBase + 5u, jBase + 2u); backward_cell(d5_3, bBase + 5u, jBase + 3u);
+  backward_cell(d6_0, bBase + 6u, jBase + 0u); backward_cell(d6_1, bBase + 6u, jBase + 1u); backward_cell(d6_2, bBase + 6u, jBase + 2u); backward_cell(d6_3, bBase + 6u, jBase + 3u);
+  backward_cell(d7_0, bBase + 7u, jBase + 0u); backward_cell(d7_1, bBase + 7u, jBase + 1u); backward_cell(d7_2, bBase + 7u, jBase + 2u); backward_cell(d7_3, bBase + 7u, jBase + 3u);
+}
+
+// dA = dh * (1 - h²) for one (row, unit) of backward_step, stored only inside [B, H].
+fn backward_cell(dRec: f32, b: u32, j: u32) {
+  if (b >= p.B || j >= p.H) { return; }
+  let t = p.t;
+  let BH = p.B * p.H;
+  var d = dRec;
+  if (p.hasDHs == 1u) { d += dHs[t * BH + b * p.H + j]; }
+  if (t + 1u == p.T && p.hasDhT == 1u) { d += dhT[b * p.H + j]; }
+  let h = Hs[(t + 1u) * BH + b * p.H + j];
+  dA[t * BH + b * p.H + j] = d * (1.0 - h * h);
 }

@@ -25,7 +25,7 @@ interface Case {
   dHs: boolean;
   dhT: boolean;
   forgetBias: number;
-  /** batch and hidden size when not B0 = 3, H0 = 7 (the LSTM step kernels tile 8 rows x 2 or 4 units per invocation and
+  /** batch and hidden size when not B0 = 3, H0 = 7 (the step kernels tile 8 rows x 2 or 4 units per invocation and
    *  64 invocations per workgroup: B > 8 and H > 128 or 256 span several tiles and workgroups, partly filled) */
   B?: number;
   H?: number;
@@ -46,6 +46,8 @@ const CASES: Case[] = [
   { cell: 'rnn', T: 5, state: true, dHs: true, dhT: true, forgetBias: 0 },
   { cell: 'rnn', T: 1, state: true, dHs: false, dhT: true, forgetBias: 0 },
   { cell: 'rnn', T: 3, state: true, dHs: true, dhT: true, forgetBias: 0, B: 6, H: 9 },
+  { cell: 'rnn', T: 3, state: false, dHs: true, dhT: true, forgetBias: 0, B: 11, H: 9 },
+  { cell: 'rnn', T: 2, state: true, dHs: true, dhT: true, forgetBias: 0, B: 17, H: 259 },
 ];
 
 const caseName = (c: Case) =>

@@ -80,11 +80,12 @@ export interface RecurrentAttrs {
   state?: Tensor;
 }
 
-/** The register tiles of the LSTM step kernels (units x batch rows per invocation, 64 invocations per workgroup):
+/** The register tiles of the recurrent step kernels (units x batch rows per invocation, 64 invocations per workgroup):
  *  on CPU implementations of Vulkan every load costs tens of cycles, so each invocation reuses what it loads. */
 const tile = (units: number, rows: number) => ({ grid: (H: number, B: number) => [Math.ceil(H / (64 * units)), Math.ceil(B / rows)] as const });
 const LSTM_FORWARD_TILE = tile(2, 8);
 const LSTM_BACKWARD_TILE = tile(4, 8);
+const RNN_TILE = tile(4, 8);
 
 function recurrentOp(cell: 'lstm' | 'rnn'): OpDef<RecurrentAttrs> {
   const gates = cell === 'lstm' ? 4 : 1;
@@ -103,7 +104,7 @@ function recurrentOp(cell: 'lstm' | 'rnn'): OpDef<RecurrentAttrs> {
       const state = a.state ?? g.dummy;
       const grid = grid1d(B * H, 64);
       // Step kernels: 64 invocations per workgroup, each a register tile (shaders/lstm.wgsl, rnn.wgsl).
-      const stepGrid = cell === 'lstm' ? LSTM_FORWARD_TILE.grid(H, B) : ([Math.ceil(H / 64), Math.ceil(B / 4)] as const);
+      const stepGrid = (cell === 'lstm' ? LSTM_FORWARD_TILE : RNN_TILE).grid(H, B);
       if (cell === 'lstm') {
         const Cs = p.transient([T + 1, B, H], 'lstm.Cs');
         const G = p.transient([N, 4 * H], 'lstm.G');
@@ -154,7 +155,7 @@ function recurrentOp(cell: 'lstm' | 'rnn'): OpDef<RecurrentAttrs> {
             'rnn_backward_step',
             { ...rnnUniforms(a, t, 0, 0), ...flags },
             { Wh: Wh.tensor, Hs, dHs: dHs?.tensor ?? g.dummy, dhT: dhT?.tensor ?? g.dummy, dA: dG },
-            [Math.ceil(H / 64), Math.ceil(B / 4)],
+            RNN_TILE.grid(H, B),
             `rnn bwd t=${t}`,
           );
         }
