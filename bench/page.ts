@@ -11,7 +11,7 @@ export interface MeasureRequest {
   workload: WorkloadId;
   /** Use the tiny shapes (tests of the bench itself). */
   tiny?: boolean;
-  /** Steps per timed repetition (0: chosen from a timed probe step so that a repetition takes about 4 s, 3 to 20
+  /** Steps per timed repetition (0: chosen from a timed probe step so that a repetition takes about 4 s, 1 to 20
    *  steps), and repetitions (the median is reported; fewer when the budget runs out, at least one). */
   steps: number;
   reps: number;
@@ -78,7 +78,7 @@ async function measure(req: MeasureRequest): Promise<MeasureResult> {
       const s = performance.now();
       await runner.run(1);
       await runner.lastLoss();
-      stepsPerRep = Math.max(3, Math.min(20, Math.round(4000 / Math.max(performance.now() - s, 1))));
+      stepsPerRep = Math.max(1, Math.min(20, Math.round(4000 / Math.max(performance.now() - s, 1))));
     }
     const c0 = { ...counters };
     for (let r = 0; r < req.reps; r++) {

@@ -91,7 +91,7 @@ async function main() {
   });
   const version = browser.version();
   const reps = opts.quick ? 3 : 5;
-  const budgetMs = opts.quick ? 120_000 : 300_000;
+  const budgetMs = opts.quick ? 180_000 : 300_000;
 
   async function inPage<T>(fn: (page: import('playwright').Page) => Promise<T>, timeoutMs: number): Promise<T> {
     const page = await browser.newPage();
