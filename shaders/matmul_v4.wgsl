@@ -1,7 +1,7 @@
 // matmul_v4.wgsl — the fast paths of matmul.wgsl for aligned shapes: every load is a vec4 and the inner loop
 // has no bounds checks. Same products and uniforms as matmul.wgsl (C[M][N] (+)= op(A)·op(B) (+ bias)); the
 // op layer picks these when the shapes allow (all as vec4 indices, offsets in elements, multiples of 4):
-//   nn: N % 4 = 0, K % 4 = 0   A [M][K], B [K][N]      4 rows x 8 columns per invocation, k by 4
+//   nn: N % 4 = 0, K % 4 = 0   A [M][K], B [K][N]      8 rows x 8 columns per invocation, k by 4
 //   tn: M % 4 = 0, N % 4 = 0   A [K][M], B [K][N]      (dW = Xᵀ·dY: the weight gradients), 8x8 per invocation
 //   nt: K % 4 = 0              A [M][K], B [N][K]      (dX = dY·Wᵀ), 4x4 dot products
 // Rows past M (and for nt columns past N) are computed from clamped indices and not stored.
@@ -35,40 +35,65 @@ fn store4(m: u32, n: u32, v: vec4f) {
   }
 }
 
-// nn: 4 rows x 8 columns per invocation, k by 4.
+// nn: 8 rows x 8 columns per invocation, k by 4 (8 A vec4s and 8 B vec4s serve 256 products).
 @compute @workgroup_size(WG_X, WG_Y)
 fn nn(@builtin(global_invocation_id) gid: vec3u) {
-  let row0 = gid.y * 4u;
+  let row0 = gid.y * 8u;
   let col0 = gid.x * 8u;
   if (row0 >= p.M || col0 >= p.N) { return; }
   let K4 = p.K / 4u;
   let N4 = p.N / 4u;
   let second = col0 + 4u < p.N;
   let e = select(0u, 1u, second);
-  let r0 = (p.offA / 4u) + row0 * K4;
+  let r0 = (p.offA / 4u) + min(row0 + 0u, p.M - 1u) * K4;
   let r1 = (p.offA / 4u) + min(row0 + 1u, p.M - 1u) * K4;
   let r2 = (p.offA / 4u) + min(row0 + 2u, p.M - 1u) * K4;
   let r3 = (p.offA / 4u) + min(row0 + 3u, p.M - 1u) * K4;
+  let r4 = (p.offA / 4u) + min(row0 + 4u, p.M - 1u) * K4;
+  let r5 = (p.offA / 4u) + min(row0 + 5u, p.M - 1u) * K4;
+  let r6 = (p.offA / 4u) + min(row0 + 6u, p.M - 1u) * K4;
+  let r7 = (p.offA / 4u) + min(row0 + 7u, p.M - 1u) * K4;
   var bi = p.offB / 4u + gid.x * 2u;
-  var c0 = vec4f(0.0); var c1 = vec4f(0.0); var c2 = vec4f(0.0); var c3 = vec4f(0.0);
-  var d0 = vec4f(0.0); var d1 = vec4f(0.0); var d2 = vec4f(0.0); var d3 = vec4f(0.0);
+  var c0 = vec4f(0.0); var d0 = vec4f(0.0);
+  var c1 = vec4f(0.0); var d1 = vec4f(0.0);
+  var c2 = vec4f(0.0); var d2 = vec4f(0.0);
+  var c3 = vec4f(0.0); var d3 = vec4f(0.0);
+  var c4 = vec4f(0.0); var d4 = vec4f(0.0);
+  var c5 = vec4f(0.0); var d5 = vec4f(0.0);
+  var c6 = vec4f(0.0); var d6 = vec4f(0.0);
+  var c7 = vec4f(0.0); var d7 = vec4f(0.0);
   for (var k4 = 0u; k4 < K4; k4++) {
     let b0 = B[bi]; let b1 = B[bi + N4]; let b2 = B[bi + 2u * N4]; let b3 = B[bi + 3u * N4];
     let f0 = B[bi + e]; let f1 = B[bi + N4 + e]; let f2 = B[bi + 2u * N4 + e]; let f3 = B[bi + 3u * N4 + e];
     bi += 4u * N4;
-    let a0 = A[r0 + k4]; let a1 = A[r1 + k4]; let a2 = A[r2 + k4]; let a3 = A[r3 + k4];
+    let a0 = A[r0 + k4];
+    let a1 = A[r1 + k4];
+    let a2 = A[r2 + k4];
+    let a3 = A[r3 + k4];
+    let a4 = A[r4 + k4];
+    let a5 = A[r5 + k4];
+    let a6 = A[r6 + k4];
+    let a7 = A[r7 + k4];
     c0 += a0.x * b0 + a0.y * b1 + a0.z * b2 + a0.w * b3;
-    c1 += a1.x * b0 + a1.y * b1 + a1.z * b2 + a1.w * b3;
-    c2 += a2.x * b0 + a2.y * b1 + a2.z * b2 + a2.w * b3;
-    c3 += a3.x * b0 + a3.y * b1 + a3.z * b2 + a3.w * b3;
     d0 += a0.x * f0 + a0.y * f1 + a0.z * f2 + a0.w * f3;
+    c1 += a1.x * b0 + a1.y * b1 + a1.z * b2 + a1.w * b3;
     d1 += a1.x * f0 + a1.y * f1 + a1.z * f2 + a1.w * f3;
+    c2 += a2.x * b0 + a2.y * b1 + a2.z * b2 + a2.w * b3;
     d2 += a2.x * f0 + a2.y * f1 + a2.z * f2 + a2.w * f3;
+    c3 += a3.x * b0 + a3.y * b1 + a3.z * b2 + a3.w * b3;
     d3 += a3.x * f0 + a3.y * f1 + a3.z * f2 + a3.w * f3;
+    c4 += a4.x * b0 + a4.y * b1 + a4.z * b2 + a4.w * b3;
+    d4 += a4.x * f0 + a4.y * f1 + a4.z * f2 + a4.w * f3;
+    c5 += a5.x * b0 + a5.y * b1 + a5.z * b2 + a5.w * b3;
+    d5 += a5.x * f0 + a5.y * f1 + a5.z * f2 + a5.w * f3;
+    c6 += a6.x * b0 + a6.y * b1 + a6.z * b2 + a6.w * b3;
+    d6 += a6.x * f0 + a6.y * f1 + a6.z * f2 + a6.w * f3;
+    c7 += a7.x * b0 + a7.y * b1 + a7.z * b2 + a7.w * b3;
+    d7 += a7.x * f0 + a7.y * f1 + a7.z * f2 + a7.w * f3;
   }
-  store4(row0, col0, c0); store4(row0 + 1u, col0, c1); store4(row0 + 2u, col0, c2); store4(row0 + 3u, col0, c3);
+  store4(row0 + 0u, col0, c0); store4(row0 + 1u, col0, c1); store4(row0 + 2u, col0, c2); store4(row0 + 3u, col0, c3); store4(row0 + 4u, col0, c4); store4(row0 + 5u, col0, c5); store4(row0 + 6u, col0, c6); store4(row0 + 7u, col0, c7);
   if (second) {
-    store4(row0, col0 + 4u, d0); store4(row0 + 1u, col0 + 4u, d1); store4(row0 + 2u, col0 + 4u, d2); store4(row0 + 3u, col0 + 4u, d3);
+    store4(row0 + 0u, col0 + 4u, d0); store4(row0 + 1u, col0 + 4u, d1); store4(row0 + 2u, col0 + 4u, d2); store4(row0 + 3u, col0 + 4u, d3); store4(row0 + 4u, col0 + 4u, d4); store4(row0 + 5u, col0 + 4u, d5); store4(row0 + 6u, col0 + 4u, d6); store4(row0 + 7u, col0 + 4u, d7);
   }
 }
 

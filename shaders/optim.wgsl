@@ -10,9 +10,9 @@
 //     rmsprop: m = decay m + (1-decay) g'²;  w -= lr * g' / sqrt(m + eps)   (TF RMSPropOptimizer, momentum 0)
 //   hyper (written by the host before each step's submit): [lr, clip (0 = off), b1, b2, eps, decay, 1-b1 (RMSProp:
 //   1-decay), 1-b2] — the complements are computed in f64 on the host (1 - f32(0.999) would be 1.3e-5 off)
-//   stats[0] = the global norm before clipping (read back with the metrics)
+//   stats[0] = the global norm before clipping when clipping is on (0 otherwise: then sumsq is not dispatched)
 
-struct Params { n4: u32, parts: u32 }   // parts: how many sumsq workgroups wrote partial sums (<= NPART)
+struct Params { n4: u32, parts: u32 }   // parts: how many sumsq workgroups wrote partial sums (<= NPART; 0: no clipping)
 
 @group(0) @binding(0) var<uniform> p: Params;
 // The flat buffers are whole multiples of 64 floats, so they are read and written as vec4: n4 = n / 4.

@@ -502,6 +502,14 @@ export class PtbSession {
     return download(this.device, this.trainStates[l]!);
   }
 
+  /** Frees the biggest GPU buffers (the three splits, the carried states and the parameters) when a new session
+   *  replaces this one. The session is unusable afterwards. */
+  destroy(): void {
+    for (const split of Object.values(this.splits)) split.data.buffer?.destroy();
+    for (const t of [...this.trainStates, ...this.validStates, ...this.testStates, ...this.genStates]) t.buffer?.destroy();
+    this.params.destroy();
+  }
+
   async exportWeights(): Promise<Record<string, Float32Array>> {
     return this.params.export();
   }

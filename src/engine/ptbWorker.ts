@@ -138,7 +138,7 @@ export class PtbWorker {
     const session = await PtbSession.create(this.device(), { train: prepared.train, valid: prepared.valid, test: prepared.test }, c, options.seed >>> 0 || 1);
     const old = this.model;
     this.model = { session, vocab: prepared.vocab };
-    if (old && this.sampling === 0) old.session.params.destroy();
+    if (old && this.sampling === 0) old.session.destroy();
     if (control.isStopped) {
       this.post({ type: 'train-state', task: 'ptb', state: 'stopped' });
       return;

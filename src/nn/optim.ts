@@ -45,8 +45,9 @@ export class Optimizer {
     // Few workgroups for small models: each one costs a reduction (cheap on GPUs, not on a CPU adapter).
     if (n % 4 !== 0) throw new Error('flat buffers are multiples of 64 floats');
     const n4 = n / 4;
-    const parts = Math.min(NPART, Math.ceil(n4 / (256 * 4)));
-    program.dispatch('grad_sumsq', { n4, parts }, { g, partial }, [parts]);
+    // The global norm costs a pass over every gradient: only clipping needs it (stats[0] stays 0 without).
+    const parts = this.config.clipNorm ? Math.min(NPART, Math.ceil(n4 / (256 * 4))) : 0;
+    if (parts > 0) program.dispatch('grad_sumsq', { n4, parts }, { g, partial }, [parts]);
     const common = { g, partial, w: this.params.weights.whole, hyper: this.hyper, stats: this.stats };
     const grid = [Math.min(Math.ceil(n4 / (256 * 4)), MAX_UPDATE_GROUPS)] as const;
     const u = { n4, parts };
