@@ -84,34 +84,47 @@ async function main() {
   await server.listen();
   const base = `http://localhost:${opts.port}/bench/index.html`;
   const software = process.env.RNNLAB_ADAPTER !== 'native';
-  const browser: Browser = await chromium.launch({
-    executablePath: chromePath,
-    // WebGL through ANGLE's SwiftShader when there is no GPU (TF.js's webgl backend); never on a real GPU.
-    args: [...CHROMIUM_WEBGPU_ARGS, ...(software ? ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'] : [])],
-  });
+  const launch = () =>
+    chromium.launch({
+      executablePath: chromePath,
+      // WebGL through ANGLE's SwiftShader when there is no GPU (TF.js's webgl backend); never on a real GPU.
+      args: [...CHROMIUM_WEBGPU_ARGS, ...(software ? ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'] : [])],
+    });
+  let browser: Browser = await launch();
+  let restarts = 0;
   const version = browser.version();
+  const withTimeout = <T,>(p: Promise<T>, ms: number, what: string) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    return Promise.race([p, new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(what)), ms)))]).finally(() => clearTimeout(timer));
+  };
+  /** A page that does not close (its GPU process wedged by what ran in it) takes the browser down with it: the
+   *  next measurements get a fresh browser, and the output says so. */
+  async function closePage(page: import('playwright').Page) {
+    try {
+      await withTimeout(page.close({ runBeforeUnload: false }), 15_000, 'page did not close');
+    } catch {
+      restarts++;
+      console.log('  (the page did not close: restarting the browser for the next measurements)');
+      await withTimeout(browser.close(), 15_000, 'browser did not close').catch(() => {});
+      browser = await launch();
+    }
+  }
   const reps = opts.quick ? 3 : 5;
   const budgetMs = opts.quick ? 180_000 : 300_000;
 
   async function inPage<T>(fn: (page: import('playwright').Page) => Promise<T>, timeoutMs: number): Promise<T> {
-    const page = await browser.newPage();
+    const page = await withTimeout(browser.newPage(), 30_000, 'the browser did not open a page');
     const logs: string[] = [];
     page.on('console', (m) => m.type() === 'error' && logs.push(m.text()));
     page.on('pageerror', (e) => logs.push(String(e)));
     try {
-      await page.goto(base);
+      await withTimeout(page.goto(base), 60_000, 'the bench page did not load within 60 s');
       await page.waitForFunction(() => 'rnnlabBench' in window, undefined, { timeout: 120_000 });
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`no answer within ${(timeoutMs / 1000).toFixed(0)} s (exceeded its time budget)`)), timeoutMs)));
-      try {
-        return await Promise.race([fn(page), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+      return await withTimeout(fn(page), timeoutMs, `no answer within ${(timeoutMs / 1000).toFixed(0)} s (exceeded its time budget)`);
     } catch (e) {
       throw new Error(`${(e as Error).message.split('\n')[0]}${logs.length ? ` [page: ${logs.slice(-2).join(' | ').slice(0, 300)}]` : ''}`);
     } finally {
-      await page.close().catch(() => {});
+      await closePage(page);
     }
   }
 
@@ -172,7 +185,7 @@ async function main() {
 
   // Tables.
   const md: string[] = [
-    `rnnlab bench, ${date}, Chromium ${version}, WebGPU adapter: ${adapter}.`,
+    `rnnlab bench, ${date}, Chromium ${version}, WebGPU adapter: ${adapter}${restarts ? ` (the browser was restarted ${restarts} time(s) after a page that would not close)` : ''}.`,
     roof ? `Matmul roof ${roofN}^3: ${Object.entries(roofs).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')} GFLOP/s (roof = best = ${roof.toFixed(2)}).` : '',
     '',
   ];
