@@ -1,12 +1,12 @@
 // Headless training: `npm run train -- mnist --cell lstm --epochs 3` (Node + Dawn; SwiftShader without a GPU).
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { assembleMnist, MNIST_FILE_NAMES, MNIST_ROLES, type MnistFiles } from '../src/data/idx.ts';
 import { prepareFable } from '../src/data/fable.ts';
 import { preparePtb, type PtbData } from '../src/data/ptb.ts';
 import { encodeSafetensors } from '../src/data/safetensors.ts';
 import { RunControl } from '../src/engine/control.ts';
-import { FABLE_PRESETS, FableSession, type FablePresetName } from '../src/engine/fable.ts';
+import { decodeFableCheckpoint, encodeFableCheckpoint, FABLE_PRESETS, FableSession, type FablePresetName } from '../src/engine/fable.ts';
 import { defaultMnistConfig, MnistSession } from '../src/engine/mnist.ts';
 import { PTB_CONFIGS, PtbSession, type PtbConfigName } from '../src/engine/ptb.ts';
 import { acquireNodeGpu } from '../src/gpu/node.ts';
@@ -71,20 +71,59 @@ async function trainFable(opts: Record<string, string>) {
   if (!base) throw new Error('--preset must be original or fast');
   const preset = { ...base, iterations: opts.iterations ? Number(opts.iterations) : base.iterations };
   if (opts['metrics-every']) preset.metricsEvery = Number(opts['metrics-every']);
+  const seed = Number(opts.seed ?? 1);
+  // A long run in pieces: the state is written every `every` iterations and a rerun goes on from it.
+  const checkpointFile = opts.checkpoint;
+  const every = Number(opts['checkpoint-every'] ?? Math.ceil(1000 / preset.metricsEvery) * preset.metricsEvery);
+  if (checkpointFile && (!Number.isInteger(every) || every < 1 || every % preset.metricsEvery !== 0)) {
+    throw new Error(`--checkpoint-every must be a multiple of the metrics interval (${preset.metricsEvery})`);
+  }
   const data = prepareFable(readFileSync(join(process.cwd(), 'public/data/fable/belling-the-cat.txt'), 'utf8'), 'belling-the-cat.txt');
   const { device, adapterInfo } = await acquireNodeGpu();
-  console.log(`adapter: ${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`.trim());
-  const session = await FableSession.create(device, data, preset, Number(opts.seed ?? 1));
+  const adapter = `${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`.trim();
+  console.log(`adapter: ${adapter}`);
+  const session = await FableSession.create(device, data, preset, seed);
   console.log(`fable ${presetName}: ${data.tokens.length} tokens, ${data.vocab.words.length} symbols, 2-layer LSTM-512, batch ${preset.batch}, ${preset.iterations} iterations, ${session.dispatchesPerStep} dispatches/step`);
-  const start = performance.now();
+  let log: string[] = [];
+  let secondsBefore = 0;
   let reached: number | null = null;
-  await session.train(preset.iterations, new RunControl(), (m) => {
-    const secs = (performance.now() - start) / 1000;
-    if (reached === null && m.accuracy >= 0.952) reached = secs;
-    console.log(`Iter= ${m.iteration}, Average Loss= ${m.loss.toFixed(6)}, Average Accuracy= ${(m.accuracy * 100).toFixed(2)}%  (${secs.toFixed(1)} s)`);
-  });
-  const total = (performance.now() - start) / 1000;
-  console.log(`trained ${preset.iterations} iterations in ${total.toFixed(1)} s; first average accuracy >= 95.2% at ${reached === null ? 'never' : `${(reached as number).toFixed(1)} s`}`);
+  let pieces = 1;
+  const adapters = new Set<string>();
+  if (checkpointFile && existsSync(checkpointFile)) {
+    const c = decodeFableCheckpoint(new Uint8Array(readFileSync(checkpointFile)), checkpointFile);
+    if (c.seed !== seed) throw new Error(`${checkpointFile} is a run with seed ${c.seed}; pass --seed ${c.seed} to go on with it`);
+    session.restore(c);
+    log = c.notes.log ? c.notes.log.split('\n') : [];
+    secondsBefore = Number(c.notes.seconds ?? 0);
+    reached = c.notes.reached ? Number(c.notes.reached) : null;
+    pieces = Number(c.notes.pieces ?? 1) + 1;
+    for (const a of (c.notes.adapters ?? '').split('; ')) if (a) adapters.add(a);
+    console.log(`resumed from ${checkpointFile} at iteration ${c.iteration} (${secondsBefore.toFixed(1)} s of training so far, piece ${pieces}; earlier adapters: ${c.notes.adapters ?? '?'}); the log so far:`);
+    for (const line of log) console.log(line);
+  }
+  adapters.add(adapter);
+  const start = performance.now();
+  const seconds = () => secondsBefore + (performance.now() - start) / 1000;
+  const control = new RunControl();
+  while (session.iteration < preset.iterations) {
+    const left = preset.iterations - session.iteration;
+    const n = checkpointFile ? Math.min(every - (session.iteration % every), left) : left;
+    await session.train(n, control, (m) => {
+      const secs = seconds();
+      if (reached === null && m.accuracy >= 0.952) reached = secs;
+      const line = `Iter= ${m.iteration}, Average Loss= ${m.loss.toFixed(6)}, Average Accuracy= ${(m.accuracy * 100).toFixed(2)}%  (${secs.toFixed(1)} s)`;
+      log.push(line);
+      console.log(line);
+    });
+    if (checkpointFile) {
+      const notes: Record<string, string> = { log: log.join('\n'), seconds: String(seconds()), pieces: String(pieces), adapters: [...adapters].join('; ') };
+      if (reached !== null) notes.reached = String(reached);
+      writeFileSync(`${checkpointFile}.tmp`, encodeFableCheckpoint(await session.checkpoint(notes)));
+      renameSync(`${checkpointFile}.tmp`, checkpointFile);
+    }
+  }
+  const total = seconds();
+  console.log(`trained ${preset.iterations} iterations in ${total.toFixed(1)} s${pieces > 1 ? ` (in ${pieces} pieces, checkpoint writes included)` : ''}; first average accuracy >= 95.2% at ${reached === null ? 'never' : `${(reached as number).toFixed(1)} s`}`);
   const prompt = ['long', 'ago', ','].map((w) => data.vocab.index.get(w)!);
   const next = await session.generate(prompt, 32);
   console.log(`long ago , ${next.map((i) => data.vocab.words[i]).join(' ')}`);
@@ -189,7 +228,7 @@ const { task, opts } = parseArgs(process.argv.slice(2));
 const run = { mnist: trainMnist, fable: trainFable, ptb: trainPtb }[task as 'mnist'];
 if (!run) {
   console.error('usage: npm run train -- mnist [--cell lstm|rnn] [--epochs N] [--batch B] [--hidden H] [--lr X] [--steps N]');
-  console.error('       npm run train -- fable [--preset original|fast] [--iterations N] [--save weights.safetensors]');
+  console.error('       npm run train -- fable [--preset original|fast] [--iterations N] [--seed S] [--save weights.safetensors] [--checkpoint FILE [--checkpoint-every N]]');
   console.error('       npm run train -- ptb [--config test|small|medium|large] [--data DIR] [--epochs N] [--steps-per-epoch N] [--eval-steps N] [--sample N] [--seed S] [--save weights.safetensors]');
   process.exit(2);
 }

@@ -27,6 +27,18 @@ describe('mulberry32', () => {
     for (const x of xs) buckets[Math.floor(x * 10)]++;
     for (const n of buckets) expect(Math.abs(n - 1000)).toBeLessThan(150);
   });
+
+  it('resumes exactly from its saved state', () => {
+    const a = mulberry32(42);
+    for (let i = 0; i < 17; i++) a();
+    const saved = a.state;
+    const rest = Array.from({ length: 100 }, () => a());
+    const b = mulberry32(0);
+    b.state = saved;
+    expect(Array.from({ length: 100 }, () => b())).toEqual(rest);
+    // the state is a 32-bit unsigned integer (what a checkpoint stores as text)
+    expect(Number.isInteger(saved) && saved >= 0 && saved < 2 ** 32).toBe(true);
+  });
 });
 
 describe('permutation', () => {

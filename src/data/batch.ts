@@ -3,16 +3,24 @@
  * (data stands apart), hence its own small PRNG.
  */
 
+/** A seeded generator of floats uniform in [0, 1) whose whole state is one 32-bit number (`state`), so a
+ *  run can be saved and resumed exactly. */
+export interface SeededRng {
+  (): number;
+  state: number;
+}
+
 /** mulberry32: a small seeded PRNG with 32-bit state; returns floats uniform in [0, 1) (multiples of 2^-32). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
+export function mulberry32(seed: number): SeededRng {
+  const next = (() => {
+    next.state = (next.state + 0x6d2b79f5) >>> 0;
+    let t = next.state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  }) as SeededRng;
+  next.state = seed >>> 0;
+  return next;
 }
 
 /** Uniform integer in [0, n) from a [0,1) generator. */

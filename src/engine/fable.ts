@@ -1,7 +1,9 @@
 // The fable next-word model: training (two presets) and generation. Runs in the worker or in Node.
 // Recipe and published numbers: ../shared/docs/reference-results.md section 2.
-import { mulberry32 } from '../data/batch.ts';
+import { mulberry32, type SeededRng } from '../data/batch.ts';
+import { DataError } from '../data/errors.ts';
 import { FableWalker, type FableData } from '../data/fable.ts';
+import { decodeSafetensors, encodeSafetensors } from '../data/safetensors.ts';
 import { Program, type CompiledProgram } from '../gpu/program.ts';
 import { AsyncReader, download, downloadU32, submitPrograms, upload } from '../gpu/runner.ts';
 import type { Tensor } from '../gpu/tensor.ts';
@@ -53,6 +55,79 @@ export interface FableMetrics {
   accuracy: number;
 }
 
+/** Everything a training run needs to go on exactly where it stopped (a long run in pieces). */
+export interface FableCheckpoint {
+  preset: FablePresetName;
+  seed: number;
+  iteration: number;
+  optimizerStep: number;
+  rngState: number;
+  walkerOffset: number;
+  /** The vocabulary, space-separated: a checkpoint only resumes on the same text. */
+  vocab: string;
+  weights: Record<string, Float32Array>;
+  moments: { m?: Float32Array; v?: Float32Array };
+  /** The run's own record kept with the state (e.g. its log so far and the wall time spent). */
+  notes: Record<string, string>;
+}
+
+const CHECKPOINT_KIND = 'rnnlab fable training checkpoint';
+const MOMENT_NAMES = { m: 'optimizer.m', v: 'optimizer.v' } as const;
+
+export function encodeFableCheckpoint(c: FableCheckpoint): Uint8Array {
+  const tensors: Record<string, Float32Array> = { ...c.weights };
+  for (const k of ['m', 'v'] as const) if (c.moments[k]) tensors[MOMENT_NAMES[k]] = c.moments[k]!;
+  const meta: Record<string, string> = {
+    kind: CHECKPOINT_KIND,
+    preset: c.preset,
+    seed: String(c.seed),
+    iteration: String(c.iteration),
+    optimizerStep: String(c.optimizerStep),
+    rngState: String(c.rngState),
+    walkerOffset: String(c.walkerOffset),
+    vocab: c.vocab,
+    notes: JSON.stringify(c.notes),
+  };
+  return encodeSafetensors(tensors, meta);
+}
+
+export function decodeFableCheckpoint(bytes: Uint8Array, name = 'checkpoint'): FableCheckpoint {
+  const st = decodeSafetensors(bytes, name);
+  const meta = st.metadata;
+  if (meta.kind !== CHECKPOINT_KIND) throw new DataError(name, `not a fable training checkpoint (kind: ${meta.kind ?? 'none'})`);
+  const int = (key: string): number => {
+    const v = Number(meta[key]);
+    if (!Number.isInteger(v) || v < 0) throw new DataError(name, `${key} is ${meta[key] ?? 'missing'}`);
+    return v;
+  };
+  if (meta.preset !== 'original' && meta.preset !== 'fast') throw new DataError(name, `unknown preset ${meta.preset}`);
+  const weights: Record<string, Float32Array> = {};
+  const moments: FableCheckpoint['moments'] = {};
+  for (const [key, t] of Object.entries(st.tensors)) {
+    if (key === MOMENT_NAMES.m) moments.m = t.data;
+    else if (key === MOMENT_NAMES.v) moments.v = t.data;
+    else weights[key] = t.data;
+  }
+  let notes: Record<string, string> = {};
+  try {
+    notes = JSON.parse(meta.notes ?? '{}');
+  } catch {
+    throw new DataError(name, 'its notes are not valid JSON');
+  }
+  return {
+    preset: meta.preset,
+    seed: int('seed'),
+    iteration: int('iteration'),
+    optimizerStep: int('optimizerStep'),
+    rngState: int('rngState'),
+    walkerOffset: int('walkerOffset'),
+    vocab: meta.vocab ?? '',
+    weights,
+    moments,
+    notes,
+  };
+}
+
 export class FableSession {
   readonly params: ParamSet;
   readonly model: LmConfig;
@@ -63,11 +138,11 @@ export class FableSession {
   private trainStep!: CompiledProgram;
   private gen!: { program: CompiledProgram; input: Tensor; next: Tensor; u: Tensor };
   private readonly walker: FableWalker;
-  private readonly rng: () => number;
+  private readonly rng: SeededRng;
   iteration = 0;
   dispatchesPerStep = 0;
 
-  private constructor(readonly device: GPUDevice, readonly data: FableData, readonly preset: FablePreset, seed: number) {
+  private constructor(readonly device: GPUDevice, readonly data: FableData, readonly preset: FablePreset, readonly seed: number) {
     this.model = { ...preset.model, vocab: data.vocab.words.length };
     const setup = new Program(device, 'fable setup');
     this.params = new ParamSet(device, lmParams(this.model), 'fable');
@@ -202,6 +277,34 @@ export class FableSession {
 
   importWeights(w: Record<string, Float32Array>): void {
     this.params.import(w);
+  }
+
+  /** The whole training state (call between `train` calls, when nothing is in flight). */
+  async checkpoint(notes: Record<string, string> = {}): Promise<FableCheckpoint> {
+    return {
+      preset: this.preset.name,
+      seed: this.seed,
+      iteration: this.iteration,
+      optimizerStep: this.optimizer.step,
+      rngState: this.rng.state,
+      walkerOffset: this.walker.offset,
+      vocab: this.data.vocab.words.join(' '),
+      weights: await this.params.export(),
+      moments: await this.params.exportMoments(),
+      notes,
+    };
+  }
+
+  /** Goes on from a checkpoint of the same preset and text: training continues exactly as it would have. */
+  restore(c: FableCheckpoint): void {
+    if (c.preset !== this.preset.name) throw new Error(`the checkpoint is of the ${c.preset} preset, this run is ${this.preset.name}`);
+    if (c.vocab !== this.data.vocab.words.join(' ')) throw new Error('the checkpoint was trained on another text (its vocabulary differs)');
+    this.params.import(c.weights);
+    this.params.importMoments(c.moments);
+    this.optimizer.step = c.optimizerStep;
+    this.rng.state = c.rngState;
+    this.walker.offset = c.walkerOffset;
+    this.iteration = c.iteration;
   }
 
   async lastMetrics(): Promise<Float32Array> {

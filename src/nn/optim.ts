@@ -68,8 +68,14 @@ export class Optimizer {
     upload(this.params.device, this.hyper, new Float32Array([lrT, c.clipNorm ?? 0, b1, b2, eps, decay, complement1, 1 - b2]));
   }
 
+  /** Steps taken (Adam's bias correction counts them); settable to resume a saved run. */
   get step(): number {
     return this.t;
+  }
+
+  set step(t: number) {
+    if (!Number.isInteger(t) || t < 0) throw new RangeError(`optimizer step must be a whole number >= 0, got ${t}`);
+    this.t = t;
   }
 
   reset(): void {

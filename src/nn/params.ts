@@ -134,6 +134,27 @@ export class ParamSet {
     return out;
   }
 
+  /** The optimizer's moment buffers, whole (with `export()`, the state a resumed run needs). */
+  async exportMoments(): Promise<{ m?: Float32Array; v?: Float32Array }> {
+    return {
+      m: this.m ? await download(this.device, this.m.whole) : undefined,
+      v: this.v ? await download(this.device, this.v.whole) : undefined,
+    };
+  }
+
+  importMoments(moments: { m?: Float32Array; v?: Float32Array }): void {
+    for (const key of ['m', 'v'] as const) {
+      const buf = this[key];
+      const data = moments[key];
+      if (!buf) {
+        if (data) throw new Error(`moments: this optimizer keeps no ${key}`);
+        continue;
+      }
+      if (!data || data.length !== buf.whole.size) throw new Error(`moments: ${key} missing or of the wrong size (${data?.length ?? 0} != ${buf.whole.size})`);
+      upload(this.device, buf.whole, data);
+    }
+  }
+
   import(weights: Record<string, Float32Array>): void {
     for (const s of this.specs) {
       const w = weights[s.name];
