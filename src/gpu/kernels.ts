@@ -55,7 +55,7 @@ const optimizer = (entry: string, moments: 0 | 1 | 2): KernelSpec => ({
   entry,
   uniforms: [['n4', 'u32'], ['parts', 'u32']],
   bindings: [
-    ['g', 1, 'read'], ['partial', 2, 'rw'], ['w', 3, 'rw'],
+    ['g', 1, 'read'], ['w', 3, 'rw'],
     ...([['m', 4, 'rw'], ['v', 5, 'rw']] as const).slice(0, moments),
     ['hyper', 6, 'read'], ['stats', 7, 'rw'],
   ],
@@ -237,6 +237,13 @@ export const KERNELS = {
     entry: 'sumsq',
     uniforms: [['n4', 'u32'], ['parts', 'u32']],
     bindings: [['g', 1, 'read'], ['partial', 2, 'rw']],
+    workgroup: [256],
+  },
+  clip_scale: {
+    source: optimWgsl,
+    entry: 'clip_scale',
+    uniforms: [['n4', 'u32'], ['parts', 'u32']],
+    bindings: [['partial', 2, 'rw'], ['hyper', 6, 'read'], ['stats', 7, 'rw']],
     workgroup: [256],
   },
   sgd: optimizer('sgd', 0),

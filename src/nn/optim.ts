@@ -47,8 +47,11 @@ export class Optimizer {
     const n4 = n / 4;
     // The global norm costs a pass over every gradient: only clipping needs it (stats[0] stays 0 without).
     const parts = this.config.clipNorm ? Math.min(NPART, Math.ceil(n4 / (256 * 4))) : 0;
-    if (parts > 0) program.dispatch('grad_sumsq', { n4, parts }, { g, partial }, [parts]);
-    const common = { g, partial, w: this.params.weights.whole, hyper: this.hyper, stats: this.stats };
+    if (parts > 0) {
+      program.dispatch('grad_sumsq', { n4, parts }, { g, partial }, [parts]);
+      program.dispatch('clip_scale', { n4, parts }, { partial, hyper: this.hyper, stats: this.stats }, [1]);
+    }
+    const common = { g, w: this.params.weights.whole, hyper: this.hyper, stats: this.stats };
     const grid = [Math.min(Math.ceil(n4 / (256 * 4)), MAX_UPDATE_GROUPS)] as const;
     const u = { n4, parts };
     if (this.config.kind === 'sgd') program.dispatch('sgd', u, common, grid);
