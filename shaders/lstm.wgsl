@@ -7,11 +7,13 @@
 //   G  [T][B][4H]   activated gates (i, f, g, o) saved for backward
 //   state [2][B][H] carried (h, c) between batches (truncated BPTT): read at t = 0, written at t = T-1
 //
-// Forward, one dispatch per time step t (an invocation computes a register tile of 2 units x 8 rows):
+// Forward, one dispatch per time step t (an invocation computes a register tile of 2 units x 8 rows; for
+// batches under 4, forward_step_row: 4 units x 1 row):
 //   a = XW[t] + h_{t-1}·Wh;  i = σ(a.i)  f = σ(a.f + forgetBias)  g = tanh(a.g)  o = σ(a.o)
 //   c_t = f*c_{t-1} + i*g;   h_t = o*tanh(c_t)
 //
-// Backward, one dispatch per time step, t = T-1 down to 0 (a tile of 4 units x 8 rows per invocation):
+// Backward, one dispatch per time step, t = T-1 down to 0 (a tile of 4 units x 8 rows per invocation; for
+// batches under 4, backward_step_row: 4 units x 1 row, reading Wh itself instead of a transposed copy):
 //   dh_t  = dHs[t] + [t = T-1] dhT + Σ_j' dG[t+1][b][j'] · Wh[j][j']     (the recurrent product, fused)
 //   dc_t  = dcNext + dh_t * o * (1 - tanh²c_t)        dcNext = dc_{t+1} * f_{t+1} (carried in dC)
 //   da_i = dc*g*i(1-i)   da_f = dc*c_{t-1}*f(1-f)   da_g = dc*i*(1-g²)   da_o = dh*tanh(c_t)*o(1-o)
@@ -128,6 +130,41 @@ fn forward_step(@builtin(global_invocation_id) gid: vec3u) {
   forward_cell(a6_1, bBase + 6u, jBase + 1u, zeroState);
   forward_cell(a7_0, bBase + 7u, jBase + 0u, zeroState);
   forward_cell(a7_1, bBase + 7u, jBase + 1u, zeroState);
+}
+
+// Forward step for small batches (B < 4, e.g. the fable's batch 1): one invocation per 4 units x 1 row, so
+// no load is spent on rows that do not exist. Per k: 4 vec4 of Wh and 1 float of h for 16 multiply-adds.
+@compute @workgroup_size(WG)
+fn forward_step_row(@builtin(global_invocation_id) gid: vec3u) {
+  let jBase = gid.x * 4u;
+  let b = gid.y;
+  if (jBase >= p.H || b >= p.B) { return; }
+  let t = p.t;
+  let H = p.H;
+  let zeroState = t == 0u && p.useState == 0u;
+  let j0 = min(jBase + 0u, H - 1u);
+  let j1 = min(jBase + 1u, H - 1u);
+  let j2 = min(jBase + 2u, H - 1u);
+  let j3 = min(jBase + 3u, H - 1u);
+  let row = (t * p.B + b) * H;
+  var a0 = XW[row + j0];
+  var a1 = XW[row + j1];
+  var a2 = XW[row + j2];
+  var a3 = XW[row + j3];
+  if (!zeroState) {
+    let s = t * p.B * H + b * H;
+    for (var k = 0u; k < H; k++) {
+      let h = Hs[s + k];
+      a0 += h * Wh[k * H + j0];
+      a1 += h * Wh[k * H + j1];
+      a2 += h * Wh[k * H + j2];
+      a3 += h * Wh[k * H + j3];
+    }
+  }
+  forward_cell(a0, b, jBase + 0u, zeroState);
+  forward_cell(a1, b, jBase + 1u, zeroState);
+  forward_cell(a2, b, jBase + 2u, zeroState);
+  forward_cell(a3, b, jBase + 3u, zeroState);
 }
 
 // The gate math of one (row, unit) of forward_step, stored only when inside [B, H].
@@ -303,6 +340,40 @@ fn backward_step(@builtin(global_invocation_id) gid: vec3u) {
   backward_cell(d7_1, bBase + 7u, jBase + 1u);
   backward_cell(d7_2, bBase + 7u, jBase + 2u);
   backward_cell(d7_3, bBase + 7u, jBase + 3u);
+}
+
+// Backward step for small batches (B < 4): one invocation per 4 units x 1 row, reading Wh in place (row j of
+// Wh holds unit j's weights into every gate of every unit k), so no transposed copy is needed.
+// Per k: 4 vec4 of Wh and 1 vec4 of dG for 16 multiply-adds.
+@compute @workgroup_size(WG)
+fn backward_step_row(@builtin(global_invocation_id) gid: vec3u) {
+  let jBase = gid.x * 4u;
+  let b = gid.y;
+  if (jBase >= p.H || b >= p.B) { return; }
+  let t = p.t;
+  let H = p.H;
+  var d0 = 0.0;
+  var d1 = 0.0;
+  var d2 = 0.0;
+  var d3 = 0.0;
+  if (t + 1u < p.T) {
+    let r0 = min(jBase + 0u, H - 1u) * H;
+    let r1 = min(jBase + 1u, H - 1u) * H;
+    let r2 = min(jBase + 2u, H - 1u) * H;
+    let r3 = min(jBase + 3u, H - 1u) * H;
+    let n = ((t + 1u) * p.B + b) * H;
+    for (var k = 0u; k < H; k++) {
+      let g = dG[n + k];
+      d0 += dot(g, Wh[r0 + k]);
+      d1 += dot(g, Wh[r1 + k]);
+      d2 += dot(g, Wh[r2 + k]);
+      d3 += dot(g, Wh[r3 + k]);
+    }
+  }
+  backward_cell(d0, b, jBase + 0u);
+  backward_cell(d1, b, jBase + 1u);
+  backward_cell(d2, b, jBase + 2u);
+  backward_cell(d3, b, jBase + 3u);
 }
 
 // The pointwise half of backward_step for one (row, unit), given the recurrent part of dh; stored only inside [B, H].

@@ -1,8 +1,8 @@
 // matmul_v4.wgsl — the fast paths of matmul.wgsl for aligned shapes: every load is a vec4 and the inner loop
 // has no bounds checks. Same products and uniforms as matmul.wgsl (C[M][N] (+)= op(A)·op(B) (+ bias)); the
 // op layer picks these when the shapes allow (all as vec4 indices, offsets in elements, multiples of 4):
-//   nn: N % 4 = 0, K % 4 = 0   A [M][K], B [K][N]      8 rows x 8 columns per invocation, k by 4
-//   tn: M % 4 = 0, N % 4 = 0   A [K][M], B [K][N]      (dW = Xᵀ·dY: the weight gradients), 8x8 per invocation
+//   nn: N % 4 = 0, K % 4 = 0, offC % 4 = 0   A [M][K], B [K][N]   8 rows x 8 columns per invocation, k by 4
+//   tn: M % 4 = 0, N % 4 = 0, offC % 4 = 0   A [K][M], B [K][N]   (dW = Xᵀ·dY: the weight gradients), 8x8 per invocation
 //   nt: K % 4 = 0              A [M][K], B [N][K]      (dX = dY·Wᵀ), 4x4 dot products
 // Rows past M (and for nt columns past N) are computed from clamped indices and not stored.
 
@@ -16,10 +16,20 @@ struct Params {
 @group(0) @binding(1) var<storage, read> A: array<vec4f>;
 @group(0) @binding(2) var<storage, read> B: array<vec4f>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> C: array<f32>;
+@group(0) @binding(4) var<storage, read_write> C: array<f32>;    // nt (N may not be a multiple of 4)
+@group(0) @binding(5) var<storage, read_write> C4: array<vec4f>; // nn, tn: rows of C are whole vec4s (offC % 4 = 0)
 
 override WG_X: u32 = 8;
 override WG_Y: u32 = 8;
+
+// nn and tn store whole vec4s: a store costs like a load on CPU adapters, so one instead of four.
+fn store4v(m: u32, n: u32, v: vec4f) {
+  if (m >= p.M) { return; }
+  var r = v;
+  if (p.hasBias == 1u) { r += vec4f(bias[n], bias[n + 1u], bias[n + 2u], bias[n + 3u]); }
+  let idx = (p.offC + m * p.N + n) / 4u;
+  if (p.accumulate == 1u) { C4[idx] += r; } else { C4[idx] = r; }
+}
 
 fn store4(m: u32, n: u32, v: vec4f) {
   if (m >= p.M) { return; }
@@ -91,9 +101,9 @@ fn nn(@builtin(global_invocation_id) gid: vec3u) {
     c7 += a7.x * b0 + a7.y * b1 + a7.z * b2 + a7.w * b3;
     d7 += a7.x * f0 + a7.y * f1 + a7.z * f2 + a7.w * f3;
   }
-  store4(row0 + 0u, col0, c0); store4(row0 + 1u, col0, c1); store4(row0 + 2u, col0, c2); store4(row0 + 3u, col0, c3); store4(row0 + 4u, col0, c4); store4(row0 + 5u, col0, c5); store4(row0 + 6u, col0, c6); store4(row0 + 7u, col0, c7);
+  store4v(row0 + 0u, col0, c0); store4v(row0 + 1u, col0, c1); store4v(row0 + 2u, col0, c2); store4v(row0 + 3u, col0, c3); store4v(row0 + 4u, col0, c4); store4v(row0 + 5u, col0, c5); store4v(row0 + 6u, col0, c6); store4v(row0 + 7u, col0, c7);
   if (second) {
-    store4(row0 + 0u, col0 + 4u, d0); store4(row0 + 1u, col0 + 4u, d1); store4(row0 + 2u, col0 + 4u, d2); store4(row0 + 3u, col0 + 4u, d3); store4(row0 + 4u, col0 + 4u, d4); store4(row0 + 5u, col0 + 4u, d5); store4(row0 + 6u, col0 + 4u, d6); store4(row0 + 7u, col0 + 4u, d7);
+    store4v(row0 + 0u, col0 + 4u, d0); store4v(row0 + 1u, col0 + 4u, d1); store4v(row0 + 2u, col0 + 4u, d2); store4v(row0 + 3u, col0 + 4u, d3); store4v(row0 + 4u, col0 + 4u, d4); store4v(row0 + 5u, col0 + 4u, d5); store4v(row0 + 6u, col0 + 4u, d6); store4v(row0 + 7u, col0 + 4u, d7);
   }
 }
 
@@ -129,14 +139,14 @@ fn tn(@builtin(global_invocation_id) gid: vec3u) {
     d0 += a.x * e; d1 += a.y * e; d2 += a.z * e; d3 += a.w * e;
     d4 += f.x * e; d5 += f.y * e; d6 += f.z * e; d7 += f.w * e;
   }
-  store4(row0, col0, c0); store4(row0 + 1u, col0, c1); store4(row0 + 2u, col0, c2); store4(row0 + 3u, col0, c3);
+  store4v(row0, col0, c0); store4v(row0 + 1u, col0, c1); store4v(row0 + 2u, col0, c2); store4v(row0 + 3u, col0, c3);
   if (secondCol) {
-    store4(row0, col0 + 4u, d0); store4(row0 + 1u, col0 + 4u, d1); store4(row0 + 2u, col0 + 4u, d2); store4(row0 + 3u, col0 + 4u, d3);
+    store4v(row0, col0 + 4u, d0); store4v(row0 + 1u, col0 + 4u, d1); store4v(row0 + 2u, col0 + 4u, d2); store4v(row0 + 3u, col0 + 4u, d3);
   }
   if (secondRow) {
-    store4(row0 + 4u, col0, c4); store4(row0 + 5u, col0, c5); store4(row0 + 6u, col0, c6); store4(row0 + 7u, col0, c7);
+    store4v(row0 + 4u, col0, c4); store4v(row0 + 5u, col0, c5); store4v(row0 + 6u, col0, c6); store4v(row0 + 7u, col0, c7);
     if (secondCol) {
-      store4(row0 + 4u, col0 + 4u, d4); store4(row0 + 5u, col0 + 4u, d5); store4(row0 + 6u, col0 + 4u, d6); store4(row0 + 7u, col0 + 4u, d7);
+      store4v(row0 + 4u, col0 + 4u, d4); store4v(row0 + 5u, col0 + 4u, d5); store4v(row0 + 6u, col0 + 4u, d6); store4v(row0 + 7u, col0 + 4u, d7);
     }
   }
 }

@@ -26,7 +26,8 @@ interface Case {
   dhT: boolean;
   forgetBias: number;
   /** batch and hidden size when not B0 = 3, H0 = 7 (the step kernels tile 8 rows x 2 or 4 units per invocation and
-   *  64 invocations per workgroup: B > 8 and H > 128 or 256 span several tiles and workgroups, partly filled) */
+   *  64 invocations per workgroup: B > 8 and H > 128 or 256 span several tiles and workgroups, partly filled;
+   *  LSTM batches under 4, B0 included, take the one-row kernels) */
   B?: number;
   H?: number;
 }
@@ -41,6 +42,9 @@ const CASES: Case[] = [
   { cell: 'lstm', T: 3, state: true, dHs: true, dhT: true, forgetBias: 1, B: 6, H: 9 },
   { cell: 'lstm', T: 3, state: false, dHs: true, dhT: true, forgetBias: 1, B: 11, H: 9 },
   { cell: 'lstm', T: 2, state: true, dHs: true, dhT: true, forgetBias: 0, B: 9, H: 259 },
+  // batches under 4 take the one-row kernels (4 units x 1 row): H = 259 spans 2 workgroups, the last partly filled
+  { cell: 'lstm', T: 3, state: true, dHs: true, dhT: true, forgetBias: 1, B: 1, H: 259 },
+  { cell: 'lstm', T: 2, state: false, dHs: true, dhT: false, forgetBias: 1, B: 2, H: 9 },
   { cell: 'rnn', T: 5, state: false, dHs: true, dhT: false, forgetBias: 0 },
   { cell: 'rnn', T: 5, state: false, dHs: false, dhT: true, forgetBias: 0 },
   { cell: 'rnn', T: 5, state: true, dHs: true, dhT: true, forgetBias: 0 },

@@ -59,26 +59,27 @@ async function checkMatmul(kind: Kind, c: Case, seed: number, viaOp = false) {
 
 // Shapes and offsets that satisfy the vec4 fast paths of shaders/matmul_v4.wgsl for some kinds: rows not a
 // multiple of 4 (nn/nt clamp), N a multiple of 4 but not of 8 (the second column block skipped), K not a
-// multiple of 4 (tn only), offsets that are multiples of 4.
+// multiple of 4 (tn only), offsets that are multiples of 4 (nn and tn also need offC % 4 = 0: they store vec4s).
 const V4_CASES: Case[] = [
-  { M: 37, N: 36, K: 20, offA: 8, offB: 4, offC: 7, accumulate: false, bias: true },
+  { M: 37, N: 36, K: 20, offA: 8, offB: 4, offC: 8, accumulate: false, bias: true },
   { M: 36, N: 44, K: 13, offA: 4, offB: 12, offC: 3, accumulate: true, bias: false },
-  { M: 68, N: 132, K: 64, offA: 0, offB: 16, offC: 5, accumulate: true, bias: true },
+  { M: 68, N: 132, K: 64, offA: 0, offB: 16, offC: 4, accumulate: true, bias: true },
   { M: 4, N: 8, K: 4, offA: 4, offB: 0, offC: 0, accumulate: false, bias: false },
-  { M: 133, N: 260, K: 36, offA: 12, offB: 8, offC: 2, accumulate: false, bias: true },
+  { M: 133, N: 260, K: 36, offA: 12, offB: 8, offC: 12, accumulate: false, bias: true },
+  { M: 36, N: 40, K: 3, offA: 4, offB: 8, offC: 16, accumulate: true, bias: false },
 ];
 
 describe('matmul through the op layer (vec4 fast paths where aligned) vs reference', () => {
   for (const kind of ['nn', 'tn', 'nt'] as const) {
     V4_CASES.forEach((c, i) => {
-      const fast = vec4Aligned(kind, c.M, c.N, c.K, c.offA, c.offB);
+      const fast = vec4Aligned(kind, c.M, c.N, c.K, c.offA, c.offB, c.offC);
       it(`${fast ? 'matmul_' + kind + '_v4' : 'matmul_' + kind} ${c.M}x${c.N}x${c.K} acc=${+c.accumulate} bias=${+c.bias}`, () =>
         checkMatmul(kind, c, 700 + 10 * i + kind.charCodeAt(1), true));
     });
   }
   it('the fast path is taken for every kind on some of these shapes', () => {
     for (const kind of ['nn', 'tn', 'nt'] as const) {
-      expect(V4_CASES.filter((c) => vec4Aligned(kind, c.M, c.N, c.K, c.offA, c.offB)).length).toBeGreaterThanOrEqual(3);
+      expect(V4_CASES.filter((c) => vec4Aligned(kind, c.M, c.N, c.K, c.offA, c.offB, c.offC)).length).toBeGreaterThanOrEqual(3);
     }
   });
 });

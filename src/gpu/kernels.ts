@@ -75,7 +75,8 @@ const matmulV4 = (entry: 'nn' | 'tn' | 'nt'): KernelSpec => ({
   source: matmulV4Wgsl,
   entry,
   uniforms: MATMUL_UNIFORMS,
-  bindings: MATMUL_BINDINGS,
+  // nn and tn write C as vec4s (binding 5), nt as floats (binding 4)
+  bindings: entry === 'nt' ? MATMUL_BINDINGS : [['A', 1, 'read'], ['B', 2, 'read'], ['bias', 3, 'read'], ['C', 5, 'rw']],
   constants: { WG_X: 8, WG_Y: 8 },
   workgroup: [8, 8],
 });
@@ -99,6 +100,13 @@ export const KERNELS = {
   lstm_forward_step: {
     source: lstmWgsl,
     entry: 'forward_step',
+    uniforms: LSTM_UNIFORMS,
+    bindings: [['XW', 1, 'read'], ['Wh', 2, 'read'], ['Hs', 3, 'rw'], ['Cs', 4, 'rw'], ['G', 5, 'rw'], ['state', 6, 'rw']],
+    workgroup: [64],
+  },
+  lstm_forward_step_row: {
+    source: lstmWgsl,
+    entry: 'forward_step_row',
     uniforms: LSTM_UNIFORMS,
     bindings: [['XW', 1, 'read'], ['Wh', 2, 'read'], ['Hs', 3, 'rw'], ['Cs', 4, 'rw'], ['G', 5, 'rw'], ['state', 6, 'rw']],
     workgroup: [64],
@@ -129,6 +137,13 @@ export const KERNELS = {
     entry: 'backward_step',
     uniforms: LSTM_UNIFORMS,
     bindings: [['WhT', 12, 'rw'], ['Cs', 4, 'rw'], ['G', 5, 'rw'], ['dHs', 7, 'read'], ['dhT', 8, 'read'], ['dG', 9, 'rw'], ['dC', 10, 'rw']],
+    workgroup: [64],
+  },
+  lstm_backward_step_row: {
+    source: lstmWgsl,
+    entry: 'backward_step_row',
+    uniforms: LSTM_UNIFORMS,
+    bindings: [['Wh', 2, 'read'], ['Cs', 4, 'rw'], ['G', 5, 'rw'], ['dHs', 7, 'read'], ['dhT', 8, 'read'], ['dG', 9, 'rw'], ['dC', 10, 'rw']],
     workgroup: [64],
   },
 

@@ -17,7 +17,7 @@ export function matmul(
   M: number, N: number, K: number,
   bias?: Tensor,
 ): void {
-  const fast = vec4Aligned(kind, M, N, K, a.offset, b.offset);
+  const fast = vec4Aligned(kind, M, N, K, a.offset, b.offset, c.offset ?? 0);
   g.program.dispatch(
     fast ? `matmul_${kind}_v4` : `matmul_${kind}`,
     { M, N, K, offA: a.offset, offB: b.offset, offC: c.offset ?? 0, accumulate: Number(c.accumulate ?? false), hasBias: Number(!!bias) },
@@ -27,10 +27,10 @@ export function matmul(
 }
 
 /** Whether the vec4 fast path of shaders/matmul_v4.wgsl applies (its header lists the conditions). */
-export function vec4Aligned(kind: 'nn' | 'tn' | 'nt', M: number, N: number, K: number, offA: number, offB: number): boolean {
+export function vec4Aligned(kind: 'nn' | 'tn' | 'nt', M: number, N: number, K: number, offA: number, offB: number, offC: number): boolean {
   if (offA % 4 !== 0 || offB % 4 !== 0) return false;
-  if (kind === 'nn') return N % 4 === 0 && K % 4 === 0;
-  if (kind === 'tn') return M % 4 === 0 && N % 4 === 0;
+  if (kind === 'nn') return N % 4 === 0 && K % 4 === 0 && offC % 4 === 0;
+  if (kind === 'tn') return M % 4 === 0 && N % 4 === 0 && offC % 4 === 0;
   return K % 4 === 0;
 }
 
@@ -85,6 +85,9 @@ export interface RecurrentAttrs {
 const tile = (units: number, rows: number) => ({ grid: (H: number, B: number) => [Math.ceil(H / (64 * units)), Math.ceil(B / rows)] as const });
 const LSTM_FORWARD_TILE = tile(2, 8);
 const LSTM_BACKWARD_TILE = tile(4, 8);
+/** Batches under 4 use the one-row LSTM kernels (4 units x 1 row): 8-row tiles would load rows that do not exist. */
+const LSTM_ROW_TILE = tile(4, 1);
+const SMALL_BATCH = 4;
 const RNN_TILE = tile(4, 8);
 
 function recurrentOp(cell: 'lstm' | 'rnn'): OpDef<RecurrentAttrs> {
@@ -104,14 +107,15 @@ function recurrentOp(cell: 'lstm' | 'rnn'): OpDef<RecurrentAttrs> {
       const state = a.state ?? g.dummy;
       const grid = grid1d(B * H, 64);
       // Step kernels: 64 invocations per workgroup, each a register tile (shaders/lstm.wgsl, rnn.wgsl).
-      const stepGrid = (cell === 'lstm' ? LSTM_FORWARD_TILE : RNN_TILE).grid(H, B);
+      const rowKernels = cell === 'lstm' && B < SMALL_BATCH;
+      const stepGrid = (cell === 'lstm' ? (rowKernels ? LSTM_ROW_TILE : LSTM_FORWARD_TILE) : RNN_TILE).grid(H, B);
       if (cell === 'lstm') {
         const Cs = p.transient([T + 1, B, H], 'lstm.Cs');
         const G = p.transient([N, 4 * H], 'lstm.G');
         Object.assign(saved, { Cs, G });
         if (a.state) p.dispatch('lstm_init', lstmUniforms(a, 0, 1, 0), { Hs, Cs, state }, grid);
         for (let t = 0; t < T; t++) {
-          p.dispatch('lstm_forward_step', lstmUniforms(a, t, useState, writeState), { XW, Wh: Wh.tensor, Hs, Cs, G, state }, stepGrid, `lstm fwd t=${t}`);
+          p.dispatch(rowKernels ? 'lstm_forward_step_row' : 'lstm_forward_step', lstmUniforms(a, t, useState, writeState), { XW, Wh: Wh.tensor, Hs, Cs, G, state }, stepGrid, `lstm fwd t=${t}`);
         }
         if (a.state && T === 1) p.dispatch('lstm_carry', lstmUniforms(a, 0, 1, 1), { Hs, Cs, state }, grid);
       } else {
@@ -138,13 +142,19 @@ function recurrentOp(cell: 'lstm' | 'rnn'): OpDef<RecurrentAttrs> {
       const { Hs, Cs, G } = node.saved;
       if (cell === 'lstm') {
         const dC = p.transient([B, H], 'lstm.dC');
-        const WhT = p.transient([H, 4 * H], 'lstm.WhT');
-        p.dispatch('lstm_transpose_wh', lstmUniforms(a, 0, 0, 0), { Wh: Wh.tensor, WhT }, grid1d(H * H, 64));
-        for (let t = T - 1; t >= 0; t--) {
+        const common = { Cs, G, dHs: dHs?.tensor ?? g.dummy, dhT: dhT?.tensor ?? g.dummy, dG, dC };
+        if (B < SMALL_BATCH) {
+          for (let t = T - 1; t >= 0; t--) {
+            p.dispatch('lstm_backward_step_row', { ...lstmUniforms(a, t, 0, 0), ...flags }, { Wh: Wh.tensor, ...common }, LSTM_ROW_TILE.grid(H, B), `lstm bwd t=${t}`);
+          }
+        }
+        const WhT = B < SMALL_BATCH ? null : p.transient([H, 4 * H], 'lstm.WhT');
+        if (WhT) p.dispatch('lstm_transpose_wh', lstmUniforms(a, 0, 0, 0), { Wh: Wh.tensor, WhT }, grid1d(H * H, 64));
+        for (let t = T - 1; WhT && t >= 0; t--) {
           p.dispatch(
             'lstm_backward_step',
             { ...lstmUniforms(a, t, 0, 0), ...flags },
-            { WhT, Cs, G, dHs: dHs?.tensor ?? g.dummy, dhT: dhT?.tensor ?? g.dummy, dG, dC },
+            { WhT, ...common },
             LSTM_BACKWARD_TILE.grid(H, B),
             `lstm bwd t=${t}`,
           );
