@@ -114,22 +114,22 @@ fn forward_step(@builtin(global_invocation_id) gid: vec3u) {
       a7_0 += h7 * w0; a7_1 += h7 * w1;
     }
   }
-  forward_cell(a0_0, bBase + 0u, jBase + 0u, zeroState);
-  forward_cell(a0_1, bBase + 0u, jBase + 1u, zeroState);
-  forward_cell(a1_0, bBase + 1u, jBase + 0u, zeroState);
-  forward_cell(a1_1, bBase + 1u, jBase + 1u, zeroState);
-  forward_cell(a2_0, bBase + 2u, jBase + 0u, zeroState);
-  forward_cell(a2_1, bBase + 2u, jBase + 1u, zeroState);
-  forward_cell(a3_0, bBase + 3u, jBase + 0u, zeroState);
-  forward_cell(a3_1, bBase + 3u, jBase + 1u, zeroState);
-  forward_cell(a4_0, bBase + 4u, jBase + 0u, zeroState);
-  forward_cell(a4_1, bBase + 4u, jBase + 1u, zeroState);
-  forward_cell(a5_0, bBase + 5u, jBase + 0u, zeroState);
-  forward_cell(a5_1, bBase + 5u, jBase + 1u, zeroState);
-  forward_cell(a6_0, bBase + 6u, jBase + 0u, zeroState);
-  forward_cell(a6_1, bBase + 6u, jBase + 1u, zeroState);
-  forward_cell(a7_0, bBase + 7u, jBase + 0u, zeroState);
-  forward_cell(a7_1, bBase + 7u, jBase + 1u, zeroState);
+  store_h(forward_cell(a0_0, bBase + 0u, jBase + 0u, zeroState), bBase + 0u, jBase + 0u, zeroState);
+  store_h(forward_cell(a0_1, bBase + 0u, jBase + 1u, zeroState), bBase + 0u, jBase + 1u, zeroState);
+  store_h(forward_cell(a1_0, bBase + 1u, jBase + 0u, zeroState), bBase + 1u, jBase + 0u, zeroState);
+  store_h(forward_cell(a1_1, bBase + 1u, jBase + 1u, zeroState), bBase + 1u, jBase + 1u, zeroState);
+  store_h(forward_cell(a2_0, bBase + 2u, jBase + 0u, zeroState), bBase + 2u, jBase + 0u, zeroState);
+  store_h(forward_cell(a2_1, bBase + 2u, jBase + 1u, zeroState), bBase + 2u, jBase + 1u, zeroState);
+  store_h(forward_cell(a3_0, bBase + 3u, jBase + 0u, zeroState), bBase + 3u, jBase + 0u, zeroState);
+  store_h(forward_cell(a3_1, bBase + 3u, jBase + 1u, zeroState), bBase + 3u, jBase + 1u, zeroState);
+  store_h(forward_cell(a4_0, bBase + 4u, jBase + 0u, zeroState), bBase + 4u, jBase + 0u, zeroState);
+  store_h(forward_cell(a4_1, bBase + 4u, jBase + 1u, zeroState), bBase + 4u, jBase + 1u, zeroState);
+  store_h(forward_cell(a5_0, bBase + 5u, jBase + 0u, zeroState), bBase + 5u, jBase + 0u, zeroState);
+  store_h(forward_cell(a5_1, bBase + 5u, jBase + 1u, zeroState), bBase + 5u, jBase + 1u, zeroState);
+  store_h(forward_cell(a6_0, bBase + 6u, jBase + 0u, zeroState), bBase + 6u, jBase + 0u, zeroState);
+  store_h(forward_cell(a6_1, bBase + 6u, jBase + 1u, zeroState), bBase + 6u, jBase + 1u, zeroState);
+  store_h(forward_cell(a7_0, bBase + 7u, jBase + 0u, zeroState), bBase + 7u, jBase + 0u, zeroState);
+  store_h(forward_cell(a7_1, bBase + 7u, jBase + 1u, zeroState), bBase + 7u, jBase + 1u, zeroState);
 }
 
 // Forward step for small batches (B < 4, e.g. the fable's batch 1): one invocation per 4 units x 1 row, so
@@ -161,15 +161,138 @@ fn forward_step_row(@builtin(global_invocation_id) gid: vec3u) {
       a3 += h * Wh[k * H + j3];
     }
   }
-  forward_cell(a0, b, jBase + 0u, zeroState);
-  forward_cell(a1, b, jBase + 1u, zeroState);
-  forward_cell(a2, b, jBase + 2u, zeroState);
-  forward_cell(a3, b, jBase + 3u, zeroState);
+  store_h(forward_cell(a0, b, jBase + 0u, zeroState), b, jBase + 0u, zeroState);
+  store_h(forward_cell(a1, b, jBase + 1u, zeroState), b, jBase + 1u, zeroState);
+  store_h(forward_cell(a2, b, jBase + 2u, zeroState), b, jBase + 2u, zeroState);
+  store_h(forward_cell(a3, b, jBase + 3u, zeroState), b, jBase + 3u, zeroState);
 }
 
-// The gate math of one (row, unit) of forward_step, stored only when inside [B, H].
-fn forward_cell(a: vec4f, b: u32, j: u32, zeroState: bool) {
+// Forward step when H % 4 = 0: as forward_step (2 units x 8 rows), but h is read 4 steps of k at a time as a
+// vec4 through Hs4 (Hs seen as vec4s: rows of Hs start at multiples of 4). Per 4 k: 8 vec4 of Wh and 8 vec4
+// of h for 256 multiply-adds (forward_step: 40 loads for the same). h_t is written through Hs4 as well
+// (binding Hs and Hs4 to one buffer in one dispatch would alias a writable binding).
+@group(0) @binding(13) var<storage, read_write> Hs4: array<vec4f>;
+
+@compute @workgroup_size(WG)
+fn forward_step_v4(@builtin(global_invocation_id) gid: vec3u) {
+  let jBase = gid.x * 2u;
+  let bBase = gid.y * 8u;
+  if (jBase >= p.H || bBase >= p.B) { return; }
+  let t = p.t;
+  let H = p.H;
+  let B = p.B;
+  let H4 = H / 4u;
+  let zeroState = t == 0u && p.useState == 0u;
+  let j0 = min(jBase + 0u, H - 1u);
+  let j1 = min(jBase + 1u, H - 1u);
+  let b0 = min(bBase + 0u, B - 1u);
+  let s0 = (t * B + b0) * H4;
+  let b1 = min(bBase + 1u, B - 1u);
+  let s1 = (t * B + b1) * H4;
+  let b2 = min(bBase + 2u, B - 1u);
+  let s2 = (t * B + b2) * H4;
+  let b3 = min(bBase + 3u, B - 1u);
+  let s3 = (t * B + b3) * H4;
+  let b4 = min(bBase + 4u, B - 1u);
+  let s4 = (t * B + b4) * H4;
+  let b5 = min(bBase + 5u, B - 1u);
+  let s5 = (t * B + b5) * H4;
+  let b6 = min(bBase + 6u, B - 1u);
+  let s6 = (t * B + b6) * H4;
+  let b7 = min(bBase + 7u, B - 1u);
+  let s7 = (t * B + b7) * H4;
+  var a0_0 = XW[(t * B + b0) * H + j0];
+  var a0_1 = XW[(t * B + b0) * H + j1];
+  var a1_0 = XW[(t * B + b1) * H + j0];
+  var a1_1 = XW[(t * B + b1) * H + j1];
+  var a2_0 = XW[(t * B + b2) * H + j0];
+  var a2_1 = XW[(t * B + b2) * H + j1];
+  var a3_0 = XW[(t * B + b3) * H + j0];
+  var a3_1 = XW[(t * B + b3) * H + j1];
+  var a4_0 = XW[(t * B + b4) * H + j0];
+  var a4_1 = XW[(t * B + b4) * H + j1];
+  var a5_0 = XW[(t * B + b5) * H + j0];
+  var a5_1 = XW[(t * B + b5) * H + j1];
+  var a6_0 = XW[(t * B + b6) * H + j0];
+  var a6_1 = XW[(t * B + b6) * H + j1];
+  var a7_0 = XW[(t * B + b7) * H + j0];
+  var a7_1 = XW[(t * B + b7) * H + j1];
+  if (!zeroState) {
+    for (var k4 = 0u; k4 < H4; k4++) {
+      let w = k4 * 4u * H;
+      let w0_0 = Wh[w + 0u * H + j0];
+      let w1_0 = Wh[w + 0u * H + j1];
+      let w0_1 = Wh[w + 1u * H + j0];
+      let w1_1 = Wh[w + 1u * H + j1];
+      let w0_2 = Wh[w + 2u * H + j0];
+      let w1_2 = Wh[w + 2u * H + j1];
+      let w0_3 = Wh[w + 3u * H + j0];
+      let w1_3 = Wh[w + 3u * H + j1];
+      let h0 = Hs4[s0 + k4];
+      a0_0 += h0.x * w0_0 + h0.y * w0_1 + h0.z * w0_2 + h0.w * w0_3;
+      a0_1 += h0.x * w1_0 + h0.y * w1_1 + h0.z * w1_2 + h0.w * w1_3;
+      let h1 = Hs4[s1 + k4];
+      a1_0 += h1.x * w0_0 + h1.y * w0_1 + h1.z * w0_2 + h1.w * w0_3;
+      a1_1 += h1.x * w1_0 + h1.y * w1_1 + h1.z * w1_2 + h1.w * w1_3;
+      let h2 = Hs4[s2 + k4];
+      a2_0 += h2.x * w0_0 + h2.y * w0_1 + h2.z * w0_2 + h2.w * w0_3;
+      a2_1 += h2.x * w1_0 + h2.y * w1_1 + h2.z * w1_2 + h2.w * w1_3;
+      let h3 = Hs4[s3 + k4];
+      a3_0 += h3.x * w0_0 + h3.y * w0_1 + h3.z * w0_2 + h3.w * w0_3;
+      a3_1 += h3.x * w1_0 + h3.y * w1_1 + h3.z * w1_2 + h3.w * w1_3;
+      let h4 = Hs4[s4 + k4];
+      a4_0 += h4.x * w0_0 + h4.y * w0_1 + h4.z * w0_2 + h4.w * w0_3;
+      a4_1 += h4.x * w1_0 + h4.y * w1_1 + h4.z * w1_2 + h4.w * w1_3;
+      let h5 = Hs4[s5 + k4];
+      a5_0 += h5.x * w0_0 + h5.y * w0_1 + h5.z * w0_2 + h5.w * w0_3;
+      a5_1 += h5.x * w1_0 + h5.y * w1_1 + h5.z * w1_2 + h5.w * w1_3;
+      let h6 = Hs4[s6 + k4];
+      a6_0 += h6.x * w0_0 + h6.y * w0_1 + h6.z * w0_2 + h6.w * w0_3;
+      a6_1 += h6.x * w1_0 + h6.y * w1_1 + h6.z * w1_2 + h6.w * w1_3;
+      let h7 = Hs4[s7 + k4];
+      a7_0 += h7.x * w0_0 + h7.y * w0_1 + h7.z * w0_2 + h7.w * w0_3;
+      a7_1 += h7.x * w1_0 + h7.y * w1_1 + h7.z * w1_2 + h7.w * w1_3;
+    }
+  }
+  store_h4(forward_cell(a0_0, bBase + 0u, jBase + 0u, zeroState), bBase + 0u, jBase + 0u, zeroState);
+  store_h4(forward_cell(a0_1, bBase + 0u, jBase + 1u, zeroState), bBase + 0u, jBase + 1u, zeroState);
+  store_h4(forward_cell(a1_0, bBase + 1u, jBase + 0u, zeroState), bBase + 1u, jBase + 0u, zeroState);
+  store_h4(forward_cell(a1_1, bBase + 1u, jBase + 1u, zeroState), bBase + 1u, jBase + 1u, zeroState);
+  store_h4(forward_cell(a2_0, bBase + 2u, jBase + 0u, zeroState), bBase + 2u, jBase + 0u, zeroState);
+  store_h4(forward_cell(a2_1, bBase + 2u, jBase + 1u, zeroState), bBase + 2u, jBase + 1u, zeroState);
+  store_h4(forward_cell(a3_0, bBase + 3u, jBase + 0u, zeroState), bBase + 3u, jBase + 0u, zeroState);
+  store_h4(forward_cell(a3_1, bBase + 3u, jBase + 1u, zeroState), bBase + 3u, jBase + 1u, zeroState);
+  store_h4(forward_cell(a4_0, bBase + 4u, jBase + 0u, zeroState), bBase + 4u, jBase + 0u, zeroState);
+  store_h4(forward_cell(a4_1, bBase + 4u, jBase + 1u, zeroState), bBase + 4u, jBase + 1u, zeroState);
+  store_h4(forward_cell(a5_0, bBase + 5u, jBase + 0u, zeroState), bBase + 5u, jBase + 0u, zeroState);
+  store_h4(forward_cell(a5_1, bBase + 5u, jBase + 1u, zeroState), bBase + 5u, jBase + 1u, zeroState);
+  store_h4(forward_cell(a6_0, bBase + 6u, jBase + 0u, zeroState), bBase + 6u, jBase + 0u, zeroState);
+  store_h4(forward_cell(a6_1, bBase + 6u, jBase + 1u, zeroState), bBase + 6u, jBase + 1u, zeroState);
+  store_h4(forward_cell(a7_0, bBase + 7u, jBase + 0u, zeroState), bBase + 7u, jBase + 0u, zeroState);
+  store_h4(forward_cell(a7_1, bBase + 7u, jBase + 1u, zeroState), bBase + 7u, jBase + 1u, zeroState);
+}
+
+// Writes h_t (and, for a zero initial state, h_0 = 0) of one (row, unit) through the vec4 view.
+fn store_h4(h: f32, b: u32, j: u32, zeroState: bool) {
   if (b >= p.B || j >= p.H) { return; }
+  let at = p.t * p.B * p.H + b * p.H + j;
+  if (zeroState) { Hs4[at / 4u][at % 4u] = 0.0; }
+  let next = at + p.B * p.H;
+  Hs4[next / 4u][next % 4u] = h;
+}
+
+// Writes h_t (and h_0 = 0 for a zero initial state) of one (row, unit).
+fn store_h(h: f32, b: u32, j: u32, zeroState: bool) {
+  if (b >= p.B || j >= p.H) { return; }
+  let at = p.t * p.B * p.H + b * p.H + j;
+  if (zeroState) { Hs[at] = 0.0; }
+  Hs[at + p.B * p.H] = h;
+}
+
+// The gate math of one (row, unit) of a forward step: stores c_t, the gates and the carried state (only inside
+// [B, H]) and returns h_t for the caller to store (store_h, store_h4).
+fn forward_cell(a: vec4f, b: u32, j: u32, zeroState: bool) -> f32 {
+  if (b >= p.B || j >= p.H) { return 0.0; }
   let t = p.t;
   let BH = p.B * p.H;
   let ig = sigmoid(a.x);
@@ -179,7 +302,6 @@ fn forward_cell(a: vec4f, b: u32, j: u32, zeroState: bool) {
   let at = t * BH + b * p.H + j;
   var cPrev = 0.0;
   if (zeroState) {
-    Hs[at] = 0.0;
     Cs[at] = 0.0;
   } else {
     cPrev = Cs[at];
@@ -187,12 +309,12 @@ fn forward_cell(a: vec4f, b: u32, j: u32, zeroState: bool) {
   let c = fg * cPrev + ig * gg;
   let h = og * tanh_s(c);
   Cs[at + BH] = c;
-  Hs[at + BH] = h;
   G[(t * p.B + b) * p.H + j] = vec4f(ig, fg, gg, og);
   if (t + 1u == p.T && p.writeState == 1u) {
     state[b * p.H + j] = h;
     state[BH + b * p.H + j] = c;
   }
+  return h;
 }
 
 // Copies the carried (h, c) into slot 0 of Hs/Cs before the first step (when useState).

@@ -42,6 +42,9 @@ const CASES: Case[] = [
   { cell: 'lstm', T: 3, state: true, dHs: true, dhT: true, forgetBias: 1, B: 6, H: 9 },
   { cell: 'lstm', T: 3, state: false, dHs: true, dhT: true, forgetBias: 1, B: 11, H: 9 },
   { cell: 'lstm', T: 2, state: true, dHs: true, dhT: true, forgetBias: 0, B: 9, H: 259 },
+  // H % 4 = 0 takes forward_step_v4 (h read as vec4s); H = 260: 3 workgroups of 2-unit tiles, the last partly filled
+  { cell: 'lstm', T: 3, state: true, dHs: true, dhT: true, forgetBias: 1, B: 6, H: 12 },
+  { cell: 'lstm', T: 2, state: false, dHs: true, dhT: true, forgetBias: 0, B: 11, H: 260 },
   // batches under 4 take the one-row kernels (4 units x 1 row): H = 259 spans 2 workgroups, the last partly filled
   { cell: 'lstm', T: 3, state: true, dHs: true, dhT: true, forgetBias: 1, B: 1, H: 259 },
   { cell: 'lstm', T: 2, state: false, dHs: true, dhT: false, forgetBias: 1, B: 2, H: 9 },

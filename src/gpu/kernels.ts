@@ -104,6 +104,13 @@ export const KERNELS = {
     bindings: [['XW', 1, 'read'], ['Wh', 2, 'read'], ['Hs', 3, 'rw'], ['Cs', 4, 'rw'], ['G', 5, 'rw'], ['state', 6, 'rw']],
     workgroup: [64],
   },
+  lstm_forward_step_v4: {
+    source: lstmWgsl,
+    entry: 'forward_step_v4',
+    uniforms: LSTM_UNIFORMS,
+    bindings: [['XW', 1, 'read'], ['Wh', 2, 'read'], ['Hs', 13, 'rw'], ['Cs', 4, 'rw'], ['G', 5, 'rw'], ['state', 6, 'rw']],
+    workgroup: [64],
+  },
   lstm_forward_step_row: {
     source: lstmWgsl,
     entry: 'forward_step_row',

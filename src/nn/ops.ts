@@ -115,7 +115,7 @@ function recurrentOp(cell: 'lstm' | 'rnn'): OpDef<RecurrentAttrs> {
         Object.assign(saved, { Cs, G });
         if (a.state) p.dispatch('lstm_init', lstmUniforms(a, 0, 1, 0), { Hs, Cs, state }, grid);
         for (let t = 0; t < T; t++) {
-          p.dispatch(rowKernels ? 'lstm_forward_step_row' : 'lstm_forward_step', lstmUniforms(a, t, useState, writeState), { XW, Wh: Wh.tensor, Hs, Cs, G, state }, stepGrid, `lstm fwd t=${t}`);
+          p.dispatch(rowKernels ? 'lstm_forward_step_row' : H % 4 === 0 ? 'lstm_forward_step_v4' : 'lstm_forward_step', lstmUniforms(a, t, useState, writeState), { XW, Wh: Wh.tensor, Hs, Cs, G, state }, stepGrid, `lstm fwd t=${t}`);
         }
         if (a.state && T === 1) p.dispatch('lstm_carry', lstmUniforms(a, 0, 1, 1), { Hs, Cs, state }, grid);
       } else {
