@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { preparePtb, ptbBatches, ptbWindow } from '../src/data/ptb.ts';
 import { RunControl } from '../src/engine/control.ts';
-import { PTB_CONFIGS, PtbSession, ptbDropoutSeed, ptbLearningRate, type PtbConfig, type PtbIdsData, type PtbMetrics } from '../src/engine/ptb.ts';
+import { decodePtbCheckpoint, encodePtbCheckpoint, PTB_CONFIGS, PtbSession, ptbDropoutSeed, ptbLearningRate, type PtbConfig, type PtbIdsData, type PtbMetrics } from '../src/engine/ptb.ts';
 import { embeddingForward } from '../src/reference/embedding.ts';
 import { lstmForward } from '../src/reference/lstm.ts';
 import { addBias, matmul } from '../src/reference/matmul.ts';
@@ -241,4 +241,56 @@ describe('PTB engine: generation and learning', () => {
     expect(after).toBeLessThan(before * 0.7);
     expect(session.epoch).toBe(1);
   });
+});
+
+describe('PTB runs in pieces (npm run train -- ptb --checkpoint FILE)', () => {
+  const dropout = { ...PTB_CONFIGS.test, name: 'test-2x5-drop', numLayers: 2, hiddenSize: 5, keepProb: 0.5, maxGradNorm: 0.2 };
+  // two layers with dropout: the per-step seeds (from the global step) and every layer's carried state must resume
+  for (const c of [dropout]) {
+    it(`${c.name}: an epoch stopped after 20 steps, checkpointed, and resumed in a new session == the epoch in one go`, async () => {
+      const device = await testDevice();
+      const straight = await PtbSession.create(device, data, c, 5);
+      const whole = await straight.trainEpoch(new RunControl(), () => {});
+      const want = await straight.exportWeights();
+
+      const first = await PtbSession.create(device, data, c, 5);
+      const a = await first.trainEpoch(new RunControl(), () => {}, undefined, undefined, { from: { step: 0, lossSum: 0, rows: 0, seconds: 0 }, until: 20 });
+      expect(a.progress.step).toBe(20);
+      expect(first.epoch).toBe(0); // not done yet
+      const ck = decodePtbCheckpoint(encodePtbCheckpoint(await first.checkpoint(a.progress, { log: 'x' })));
+      expect(ck.notes).toEqual({ log: 'x' });
+      expect(ck.states).toHaveLength(c.numLayers);
+
+      const second = await PtbSession.create(device, data, c, 5);
+      const from = second.restore(ck);
+      expect(from.step).toBe(20);
+      const b = await second.trainEpoch(new RunControl(), () => {}, undefined, undefined, { from, until: second.stepsPerEpoch });
+      expect(b.completed).toBe(true);
+      expect(b.steps).toBe(whole.steps);
+      expect(second.epoch).toBe(1);
+      expect(second.globalStep).toBe(straight.globalStep);
+      const got = await second.exportWeights();
+      for (const k of Object.keys(want)) expect(Array.from(got[k]!), k).toEqual(Array.from(want[k]!));
+      expect(Math.abs(b.perplexity / whole.perplexity - 1)).toBeLessThan(1e-5);
+
+      // the carried state is part of it: the same weights from a zero state end elsewhere
+      const third = await PtbSession.create(device, data, c, 5);
+      third.importWeights(ck.weights);
+      third.globalStep = ck.globalStep;
+      await third.trainEpoch(new RunControl(), () => {}, undefined, undefined, { from: { ...from, step: 20 }, until: third.stepsPerEpoch });
+      const other = await third.exportWeights();
+      expect(Object.keys(want).some((k) => other[k]!.some((x, i) => x !== want[k]![i]))).toBe(true);
+      for (const s of [straight, first, second, third]) s.destroy();
+    }, 120_000);
+  }
+
+  it('refuses a checkpoint of another config or seed, and other files', async () => {
+    const device = await testDevice();
+    const s = await PtbSession.create(device, data, PTB_CONFIGS.test, 1);
+    const ck = await s.checkpoint({ step: 0, lossSum: 0, rows: 0, seconds: 0 });
+    expect(() => s.restore({ ...ck, config: { ...ck.config, hiddenSize: 3 } })).toThrow(/another configuration/);
+    expect(() => s.restore({ ...ck, seed: 2 })).toThrow(/seed 2/);
+    expect(() => decodePtbCheckpoint(new Uint8Array(16), 'x.ckpt')).toThrow(/x.ckpt/);
+    s.destroy();
+  }, 60_000);
 });

@@ -11,7 +11,9 @@
 //   - the loss sums (Σ xent, rows) accumulate on the GPU and are read asynchronously every few steps (AsyncReader):
 //     no step ever waits for a readback. The host adds the partial sums in f64.
 import { mulberry32 } from '../data/batch.ts';
+import { DataError } from '../data/errors.ts';
 import { ptbBatches, type PtbBatches } from '../data/ptb.ts';
+import { decodeSafetensors, encodeSafetensors } from '../data/safetensors.ts';
 import { Program, type CompiledProgram } from '../gpu/program.ts';
 import { AsyncReader, download, downloadU32, submitPrograms, upload } from '../gpu/runner.ts';
 import type { Tensor } from '../gpu/tensor.ts';
@@ -142,6 +144,74 @@ export interface PtbEpochResult {
   lr: number;
 }
 
+/** Where a training epoch stands: the first `step` windows done, with the sums of their loss and rows and the
+ *  seconds they took (so a run can stop inside an epoch and go on later; see PtbSession.checkpoint). */
+export interface PtbEpochProgress {
+  step: number;
+  lossSum: number;
+  rows: number;
+  seconds: number;
+}
+
+/** The whole training state of a PTB run between two steps. */
+export interface PtbCheckpoint {
+  config: PtbConfig;
+  seed: number;
+  /** 0-based epoch being trained, and where inside it. */
+  epoch: number;
+  progress: PtbEpochProgress;
+  globalStep: number;
+  weights: Record<string, Float32Array>;
+  /** The carried LSTM state of every layer ([2][B][H] each). */
+  states: Float32Array[];
+  notes: Record<string, string>;
+}
+
+const CHECKPOINT_KIND = 'rnnlab ptb training checkpoint';
+
+export function encodePtbCheckpoint(c: PtbCheckpoint): Uint8Array {
+  const tensors: Record<string, Float32Array> = { ...c.weights };
+  c.states.forEach((st, l) => (tensors[`state.l${l}`] = st));
+  return encodeSafetensors(tensors, {
+    kind: CHECKPOINT_KIND,
+    config: JSON.stringify(c.config),
+    seed: String(c.seed),
+    epoch: String(c.epoch),
+    globalStep: String(c.globalStep),
+    progress: JSON.stringify(c.progress),
+    notes: JSON.stringify(c.notes),
+  });
+}
+
+export function decodePtbCheckpoint(bytes: Uint8Array, name = 'checkpoint'): PtbCheckpoint {
+  const st = decodeSafetensors(bytes, name);
+  const m = st.metadata;
+  if (m.kind !== CHECKPOINT_KIND) throw new DataError(name, `not a PTB training checkpoint (kind: ${m.kind ?? 'none'})`);
+  const json = <T,>(key: string): T => {
+    try {
+      return JSON.parse(m[key] ?? '');
+    } catch {
+      throw new DataError(name, `${key} is not valid JSON`);
+    }
+  };
+  const int = (key: string): number => {
+    const v = Number(m[key]);
+    if (!Number.isInteger(v) || v < 0) throw new DataError(name, `${key} is ${m[key] ?? 'missing'}`);
+    return v;
+  };
+  const weights: Record<string, Float32Array> = {};
+  const states: Float32Array[] = [];
+  for (const [key, t] of Object.entries(st.tensors)) {
+    const layer = /^state\.l(\d+)$/.exec(key);
+    if (layer) states[Number(layer[1])] = t.data;
+    else weights[key] = t.data;
+  }
+  if (states.some((x) => x === undefined)) throw new DataError(name, 'a layer state is missing');
+  const progress = json<PtbEpochProgress>('progress');
+  if (!(Number.isInteger(progress.step) && progress.step >= 0 && progress.rows >= 0)) throw new DataError(name, 'progress is not a position in an epoch');
+  return { config: json<PtbConfig>('config'), seed: int('seed'), epoch: int('epoch'), globalStep: int('globalStep'), progress, weights, states, notes: json('notes') };
+}
+
 interface GpuSplit {
   batches: Omit<PtbBatches, 'data'>;
   data: Tensor;
@@ -150,6 +220,8 @@ interface GpuSplit {
 interface StepLoop {
   program: CompiledProgram;
   metrics: Tensor;
+  /** Runs steps first..steps-1 (first: 0 unless going on inside an epoch). */
+  first?: number;
   steps: number;
   /** Host writes of step s (0-based), before its submit. */
   prepare(s: number): void;
@@ -311,9 +383,9 @@ export class PtbSession {
       if (d[2]! > 0) l.onRead?.(upTo, d[0]!, d[2]!);
     });
     const inflight = new InFlight(device);
-    let done = 0;
+    let done = l.first ?? 0;
     let completed = true;
-    for (let s = 0; s < l.steps; s++) {
+    for (let s = l.first ?? 0; s < l.steps; s++) {
       if (l.control && (!(await l.control.checkpoint()) || l.control.isStopped)) {
         completed = false;
         break;
@@ -339,36 +411,42 @@ export class PtbSession {
       rows += rest[2]!;
       l.onRead?.(done, rest[0]!, rest[2]!);
     }
-    return { loss, rows, steps: done, completed };
+    return { loss, rows, steps: done - (l.first ?? 0), completed };
   }
 
   /**
    * Trains one epoch (or its first `limit` steps) from a zero state, with the learning rate of this epoch.
    * `onMetrics` arrives asynchronously (by default at the tutorial's ~10% points); nothing waits for it inside a
    * step. Returns the epoch's training perplexity; `completed` false when stopped (the epoch counter then stays).
+   * `piece`: only steps [from.step, until) of the epoch, going on from `from` (the carried state as it is): the
+   * epoch counts as done when `until` reaches its end. `progress` in the result is where the next piece starts.
    */
   async trainEpoch(
     control: RunControl,
     onMetrics: (m: PtbMetrics) => void,
     onStep?: (step: number) => void,
     limit = this.stepsPerEpoch,
-  ): Promise<PtbEpochResult> {
+    piece?: { from: PtbEpochProgress; until: number },
+  ): Promise<PtbEpochResult & { progress: PtbEpochProgress }> {
     const device = this.device;
     const c = this.config;
     const epoch = this.epoch;
     const lr = this.learningRate(epoch);
     const steps = Math.max(0, Math.min(limit, this.stepsPerEpoch));
+    const from = piece?.from ?? { step: 0, lossSum: 0, rows: 0, seconds: 0 };
+    const until = Math.min(piece?.until ?? steps, steps);
     const words = c.numSteps * c.batchSize;
-    this.zero(this.trainStates);
+    if (from.step === 0) this.zero(this.trainStates);
     const stepBuf = new Uint32Array(4);
     const seedBuf = new Uint32Array(1);
-    let sumLoss = 0;
-    let sumRows = 0;
-    const t0 = performance.now();
+    let sumLoss = from.lossSum;
+    let sumRows = from.rows;
+    const t0 = performance.now() - from.seconds * 1000;
     const r = await this.loop({
       program: this.trainStep,
       metrics: this.trainMetrics,
-      steps,
+      first: from.step,
+      steps: until,
       control,
       prepare: (s) => {
         stepBuf[0] = s * c.numSteps;
@@ -394,11 +472,47 @@ export class PtbSession {
       onStep,
     });
     const seconds = (performance.now() - t0) / 1000;
-    if (r.completed) this.epoch++; // a stopped epoch is run again (from a zero state, at the same learning rate)
+    const done = from.step + r.steps;
+    // a stopped epoch is run again (from a zero state, at the same learning rate)
+    if (r.completed && until === steps) this.epoch++;
+    const lossSum = from.lossSum + r.loss;
+    const rows = from.rows + r.rows;
     return {
-      completed: r.completed, epoch, steps: r.steps, perplexity: Math.exp(r.loss / r.rows), seconds,
-      wps: (r.steps * words) / Math.max(seconds, 1e-9), lr,
+      completed: r.completed, epoch, steps: done, perplexity: Math.exp(lossSum / rows), seconds,
+      wps: (done * words) / Math.max(seconds, 1e-9), lr,
+      progress: { step: done, lossSum, rows, seconds },
     };
+  }
+
+  /** The training state between steps (nothing in flight: call between trainEpoch calls). */
+  async checkpoint(progress: PtbEpochProgress, notes: Record<string, string> = {}): Promise<PtbCheckpoint> {
+    return {
+      config: { ...this.config },
+      seed: this.seed,
+      epoch: this.epoch,
+      progress: { ...progress },
+      globalStep: this.globalStep,
+      weights: await this.params.export(),
+      states: await Promise.all(this.trainStates.map((t) => download(this.device, t))),
+      notes,
+    };
+  }
+
+  /** Goes on from a checkpoint of the same config and seed; returns where to resume the epoch. */
+  restore(c: PtbCheckpoint): PtbEpochProgress {
+    const mine = JSON.stringify(this.config);
+    if (JSON.stringify(c.config) !== mine) throw new Error(`the checkpoint is of another configuration (${c.config.name})`);
+    if (c.seed !== this.seed) throw new Error(`the checkpoint is of seed ${c.seed}, this run has seed ${this.seed}`);
+    if (c.states.length !== this.trainStates.length) throw new Error(`the checkpoint has ${c.states.length} layer states, the model ${this.trainStates.length}`);
+    this.params.import(c.weights);
+    c.states.forEach((st, l) => {
+      const t = this.trainStates[l]!;
+      if (st.length !== t.size) throw new Error(`layer ${l} state: ${st.length} values, ${t.size} expected`);
+      upload(this.device, t, st);
+    });
+    this.epoch = c.epoch;
+    this.globalStep = c.globalStep;
+    return { ...c.progress };
   }
 
   /**
