@@ -8,7 +8,7 @@ import { encodeSafetensors } from '../src/data/safetensors.ts';
 import { RunControl } from '../src/engine/control.ts';
 import { decodeFableCheckpoint, encodeFableCheckpoint, FABLE_PRESETS, FableSession, type FablePresetName } from '../src/engine/fable.ts';
 import { defaultMnistConfig, MnistSession } from '../src/engine/mnist.ts';
-import { PTB_CONFIGS, PtbSession, type PtbConfigName } from '../src/engine/ptb.ts';
+import { decodePtbCheckpoint, encodePtbCheckpoint, PTB_CONFIGS, PtbSession, type PtbCheckpoint, type PtbConfigName } from '../src/engine/ptb.ts';
 import { acquireNodeGpu } from '../src/gpu/node.ts';
 import { mnistDataDir } from './vite-mnist-plugin.ts';
 
@@ -189,29 +189,71 @@ async function trainPtb(opts: Record<string, string>) {
   const control = new RunControl();
   const evalNote = (split: 'valid' | 'test', r: { steps: number; seconds: number }) =>
     `  (${split}: ${r.steps}${r.steps < session.evalSteps(split) ? ` of ${session.evalSteps(split)}` : ''} windows in ${r.seconds.toFixed(1)} s)`;
+  // A long run in pieces (--checkpoint FILE): the state is written every `every` steps and after each epoch's
+  // validation; the same command run again goes on from it, its log so far printed first.
+  const checkpointFile = opts.checkpoint;
+  const every = num('checkpoint-every', 1) ?? 200;
+  const log: string[] = [];
+  const say = (line: string) => {
+    log.push(line);
+    console.log(line);
+  };
+  let progress = { step: 0, lossSum: 0, rows: 0, seconds: 0 };
+  let secondsBefore = 0;
+  let pieces = 1;
+  if (checkpointFile && existsSync(checkpointFile)) {
+    let c: PtbCheckpoint;
+    try {
+      c = decodePtbCheckpoint(new Uint8Array(readFileSync(checkpointFile)), checkpointFile);
+      progress = session.restore(c);
+    } catch (e) {
+      return fail((e as Error).message);
+    }
+    log.push(...(c.notes.log ? c.notes.log.split('\n') : []));
+    secondsBefore = Number(c.notes.seconds ?? 0);
+    pieces = Number(c.notes.pieces ?? 1) + 1;
+    console.log(`resumed from ${checkpointFile}: epoch ${c.epoch + 1}, step ${progress.step} (${secondsBefore.toFixed(1)} s so far, piece ${pieces}); the log so far:`);
+    for (const line of log) console.log(line);
+  }
   const start = performance.now();
-  for (let i = 0; i < config.maxMaxEpoch; i++) {
-    console.log(`Epoch: ${i + 1} Learning rate: ${session.learningRate(i).toFixed(3)}`);
-    const r = await session.trainEpoch(
-      control,
-      (m) => {
-        if ((m.step - 1) % session.metricsEvery === session.metricsPhase) {
-          console.log(`${m.fraction.toFixed(3)} perplexity: ${m.perplexity.toFixed(3)} speed: ${m.wps.toFixed(0)} wps`);
-        }
-      },
-      undefined,
-      steps,
-    );
-    console.log(`Epoch: ${i + 1} Train Perplexity: ${r.perplexity.toFixed(3)}`);
-    console.log(`  (${r.steps} steps in ${r.seconds.toFixed(1)} s, ${r.wps.toFixed(0)} wps; a full epoch of ${session.stepsPerEpoch} steps at this speed: ${((session.stepsPerEpoch * config.numSteps * config.batchSize) / r.wps / 60).toFixed(1)} min)`);
+  const seconds = () => secondsBefore + (performance.now() - start) / 1000;
+  const save = async () => {
+    if (!checkpointFile) return;
+    const notes = { log: log.join('\n'), seconds: String(seconds()), pieces: String(pieces) };
+    writeFileSync(`${checkpointFile}.tmp`, encodePtbCheckpoint(await session.checkpoint(progress, notes)));
+    renameSync(`${checkpointFile}.tmp`, checkpointFile);
+  };
+  for (let i = session.epoch; i < config.maxMaxEpoch; i++) {
+    if (progress.step === 0) say(`Epoch: ${i + 1} Learning rate: ${session.learningRate(i).toFixed(3)}`);
+    let r: Awaited<ReturnType<PtbSession['trainEpoch']>>;
+    do {
+      const until = checkpointFile ? Math.min(progress.step + every, steps) : steps;
+      r = await session.trainEpoch(
+        control,
+        (m) => {
+          if ((m.step - 1) % session.metricsEvery === session.metricsPhase) {
+            say(`${m.fraction.toFixed(3)} perplexity: ${m.perplexity.toFixed(3)} speed: ${m.wps.toFixed(0)} wps`);
+          }
+        },
+        undefined,
+        steps,
+        { from: progress, until },
+      );
+      progress = r.progress;
+      if (progress.step < steps) await save();
+    } while (progress.step < steps);
+    say(`Epoch: ${i + 1} Train Perplexity: ${r.perplexity.toFixed(3)}`);
+    say(`  (${r.steps} steps in ${r.seconds.toFixed(1)} s, ${r.wps.toFixed(0)} wps; a full epoch of ${session.stepsPerEpoch} steps at this speed: ${((session.stepsPerEpoch * config.numSteps * config.batchSize) / r.wps / 60).toFixed(1)} min)`);
     const v = await session.evaluateDetailed('valid', evalSteps);
-    console.log(`Epoch: ${i + 1} Valid Perplexity: ${v.perplexity.toFixed(3)}`);
-    console.log(evalNote('valid', v));
+    say(`Epoch: ${i + 1} Valid Perplexity: ${v.perplexity.toFixed(3)}`);
+    say(evalNote('valid', v));
+    progress = { step: 0, lossSum: 0, rows: 0, seconds: 0 };
+    await save();
   }
   const t = await session.evaluateDetailed('test', evalSteps);
   console.log(`Test Perplexity: ${t.perplexity.toFixed(3)}`);
   console.log(evalNote('test', t));
-  console.log(`total ${((performance.now() - start) / 1000).toFixed(1)} s`);
+  console.log(`total ${seconds().toFixed(1)} s${pieces > 1 ? ` (in ${pieces} pieces)` : ''}`);
   if (sampleWords > 0) {
     const prompt = [data.vocab.index.get('the') ?? 0];
     const ids = await session.sample(prompt, sampleWords, 1, seed);
@@ -229,7 +271,7 @@ const run = { mnist: trainMnist, fable: trainFable, ptb: trainPtb }[task as 'mni
 if (!run) {
   console.error('usage: npm run train -- mnist [--cell lstm|rnn] [--epochs N] [--batch B] [--hidden H] [--lr X] [--steps N]');
   console.error('       npm run train -- fable [--preset original|fast] [--iterations N] [--seed S] [--save weights.safetensors] [--checkpoint FILE [--checkpoint-every N]]');
-  console.error('       npm run train -- ptb [--config test|small|medium|large] [--data DIR] [--epochs N] [--steps-per-epoch N] [--eval-steps N] [--sample N] [--seed S] [--save weights.safetensors]');
+  console.error('       npm run train -- ptb [--config test|small|medium|large] [--data DIR] [--epochs N] [--steps-per-epoch N] [--eval-steps N] [--sample N] [--seed S] [--save weights.safetensors] [--checkpoint FILE [--checkpoint-every STEPS]]');
   process.exit(2);
 }
 await run(opts);

@@ -500,8 +500,9 @@ export class PtbSession {
 
   /** Goes on from a checkpoint of the same config and seed; returns where to resume the epoch. */
   restore(c: PtbCheckpoint): PtbEpochProgress {
-    const mine = JSON.stringify(this.config);
-    if (JSON.stringify(c.config) !== mine) throw new Error(`the checkpoint is of another configuration (${c.config.name})`);
+    // the number of epochs may change between pieces (a run extended); everything else must be the same
+    const recipe = (x: PtbConfig) => JSON.stringify({ ...x, maxMaxEpoch: 0 });
+    if (recipe(c.config) !== recipe(this.config)) throw new Error(`the checkpoint is of another configuration (${c.config.name})`);
     if (c.seed !== this.seed) throw new Error(`the checkpoint is of seed ${c.seed}, this run has seed ${this.seed}`);
     if (c.states.length !== this.trainStates.length) throw new Error(`the checkpoint has ${c.states.length} layer states, the model ${this.trainStates.length}`);
     this.params.import(c.weights);
