@@ -3,7 +3,7 @@
 // op layer picks these when the shapes allow (all as vec4 indices, offsets in elements, multiples of 4):
 //   nn: N % 4 = 0, K % 4 = 0, offC % 4 = 0   A [M][K], B [K][N]   8 rows x 8 columns per invocation, k by 4
 //   tn: M % 4 = 0, N % 4 = 0, offC % 4 = 0   A [K][M], B [K][N]   (dW = Xᵀ·dY: the weight gradients), 8x8 per invocation
-//   nt: K % 4 = 0              A [M][K], B [N][K]      (dX = dY·Wᵀ), 4x4 dot products
+//   nt: K % 4 = 0                            A [M][K], B [N][K]   (dX = dY·Wᵀ), 8x8 dot products per invocation
 // Rows past M (and for nt columns past N) are computed from clamped indices and not stored.
 
 struct Params {
@@ -151,28 +151,66 @@ fn tn(@builtin(global_invocation_id) gid: vec3u) {
   }
 }
 
+// nt: 8 rows x 8 columns per invocation (8 A vec4s and 8 B vec4s serve 64 dot products of 4 per k4).
 @compute @workgroup_size(WG_X, WG_Y)
 fn nt(@builtin(global_invocation_id) gid: vec3u) {
-  let row0 = gid.y * 4u;
-  let col0 = gid.x * 4u;
+  let row0 = gid.y * 8u;
+  let col0 = gid.x * 8u;
   if (row0 >= p.M || col0 >= p.N) { return; }
   let K4 = p.K / 4u;
-  let a0i = p.offA / 4u + row0 * K4;
+  let a0i = p.offA / 4u + min(row0 + 0u, p.M - 1u) * K4;
   let a1i = p.offA / 4u + min(row0 + 1u, p.M - 1u) * K4;
   let a2i = p.offA / 4u + min(row0 + 2u, p.M - 1u) * K4;
   let a3i = p.offA / 4u + min(row0 + 3u, p.M - 1u) * K4;
-  let b0i = p.offB / 4u + col0 * K4;
+  let a4i = p.offA / 4u + min(row0 + 4u, p.M - 1u) * K4;
+  let a5i = p.offA / 4u + min(row0 + 5u, p.M - 1u) * K4;
+  let a6i = p.offA / 4u + min(row0 + 6u, p.M - 1u) * K4;
+  let a7i = p.offA / 4u + min(row0 + 7u, p.M - 1u) * K4;
+  let b0i = p.offB / 4u + min(col0 + 0u, p.N - 1u) * K4;
   let b1i = p.offB / 4u + min(col0 + 1u, p.N - 1u) * K4;
   let b2i = p.offB / 4u + min(col0 + 2u, p.N - 1u) * K4;
   let b3i = p.offB / 4u + min(col0 + 3u, p.N - 1u) * K4;
-  var c0 = vec4f(0.0); var c1 = vec4f(0.0); var c2 = vec4f(0.0); var c3 = vec4f(0.0);
+  let b4i = p.offB / 4u + min(col0 + 4u, p.N - 1u) * K4;
+  let b5i = p.offB / 4u + min(col0 + 5u, p.N - 1u) * K4;
+  let b6i = p.offB / 4u + min(col0 + 6u, p.N - 1u) * K4;
+  let b7i = p.offB / 4u + min(col0 + 7u, p.N - 1u) * K4;
+  var c0 = vec4f(0.0); var d0 = vec4f(0.0);
+  var c1 = vec4f(0.0); var d1 = vec4f(0.0);
+  var c2 = vec4f(0.0); var d2 = vec4f(0.0);
+  var c3 = vec4f(0.0); var d3 = vec4f(0.0);
+  var c4 = vec4f(0.0); var d4 = vec4f(0.0);
+  var c5 = vec4f(0.0); var d5 = vec4f(0.0);
+  var c6 = vec4f(0.0); var d6 = vec4f(0.0);
+  var c7 = vec4f(0.0); var d7 = vec4f(0.0);
   for (var k4 = 0u; k4 < K4; k4++) {
-    let b0 = B[b0i + k4]; let b1 = B[b1i + k4]; let b2 = B[b2i + k4]; let b3 = B[b3i + k4];
-    let a0 = A[a0i + k4]; let a1 = A[a1i + k4]; let a2 = A[a2i + k4]; let a3 = A[a3i + k4];
+    let b0 = B[b0i + k4]; let b1 = B[b1i + k4]; let b2 = B[b2i + k4]; let b3 = B[b3i + k4]; let b4 = B[b4i + k4]; let b5 = B[b5i + k4]; let b6 = B[b6i + k4]; let b7 = B[b7i + k4];
+    let a0 = A[a0i + k4];
     c0 += vec4f(dot(a0, b0), dot(a0, b1), dot(a0, b2), dot(a0, b3));
+    d0 += vec4f(dot(a0, b4), dot(a0, b5), dot(a0, b6), dot(a0, b7));
+    let a1 = A[a1i + k4];
     c1 += vec4f(dot(a1, b0), dot(a1, b1), dot(a1, b2), dot(a1, b3));
+    d1 += vec4f(dot(a1, b4), dot(a1, b5), dot(a1, b6), dot(a1, b7));
+    let a2 = A[a2i + k4];
     c2 += vec4f(dot(a2, b0), dot(a2, b1), dot(a2, b2), dot(a2, b3));
+    d2 += vec4f(dot(a2, b4), dot(a2, b5), dot(a2, b6), dot(a2, b7));
+    let a3 = A[a3i + k4];
     c3 += vec4f(dot(a3, b0), dot(a3, b1), dot(a3, b2), dot(a3, b3));
+    d3 += vec4f(dot(a3, b4), dot(a3, b5), dot(a3, b6), dot(a3, b7));
+    let a4 = A[a4i + k4];
+    c4 += vec4f(dot(a4, b0), dot(a4, b1), dot(a4, b2), dot(a4, b3));
+    d4 += vec4f(dot(a4, b4), dot(a4, b5), dot(a4, b6), dot(a4, b7));
+    let a5 = A[a5i + k4];
+    c5 += vec4f(dot(a5, b0), dot(a5, b1), dot(a5, b2), dot(a5, b3));
+    d5 += vec4f(dot(a5, b4), dot(a5, b5), dot(a5, b6), dot(a5, b7));
+    let a6 = A[a6i + k4];
+    c6 += vec4f(dot(a6, b0), dot(a6, b1), dot(a6, b2), dot(a6, b3));
+    d6 += vec4f(dot(a6, b4), dot(a6, b5), dot(a6, b6), dot(a6, b7));
+    let a7 = A[a7i + k4];
+    c7 += vec4f(dot(a7, b0), dot(a7, b1), dot(a7, b2), dot(a7, b3));
+    d7 += vec4f(dot(a7, b4), dot(a7, b5), dot(a7, b6), dot(a7, b7));
   }
-  store4(row0, col0, c0); store4(row0 + 1u, col0, c1); store4(row0 + 2u, col0, c2); store4(row0 + 3u, col0, c3);
+  store4(row0 + 0u, col0, c0); store4(row0 + 1u, col0, c1); store4(row0 + 2u, col0, c2); store4(row0 + 3u, col0, c3); store4(row0 + 4u, col0, c4); store4(row0 + 5u, col0, c5); store4(row0 + 6u, col0, c6); store4(row0 + 7u, col0, c7);
+  if (col0 + 4u < p.N) {
+    store4(row0 + 0u, col0 + 4u, d0); store4(row0 + 1u, col0 + 4u, d1); store4(row0 + 2u, col0 + 4u, d2); store4(row0 + 3u, col0 + 4u, d3); store4(row0 + 4u, col0 + 4u, d4); store4(row0 + 5u, col0 + 4u, d5); store4(row0 + 6u, col0 + 4u, d6); store4(row0 + 7u, col0 + 4u, d7);
+  }
 }

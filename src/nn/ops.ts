@@ -5,7 +5,7 @@ import { grid1d } from '../gpu/program.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import type { Graph, OpDef, TapeNode, Value } from './graph.ts';
 
-const MM_GROUP = 32; // outputs per workgroup side of the general matmul (8x8 invocations x 4x4 each); the vec4 nn/tn paths cover twice that (8x8 each)
+const MM_GROUP = 32; // outputs per workgroup side of the general matmul (8x8 invocations x 4x4 each); the vec4 paths cover twice that (8x8 each)
 
 /** C (+)= op(A)·op(B) (+ bias). A, B may be slices (offsets in elements). */
 export function matmul(
@@ -22,7 +22,7 @@ export function matmul(
     fast ? `matmul_${kind}_v4` : `matmul_${kind}`,
     { M, N, K, offA: a.offset, offB: b.offset, offC: c.offset ?? 0, accumulate: Number(c.accumulate ?? false), hasBias: Number(!!bias) },
     { A: a.tensor, B: b.tensor, bias: bias ?? g.dummy, C: c.tensor },
-    [Math.ceil(N / (fast && kind !== 'nt' ? 2 * MM_GROUP : MM_GROUP)), Math.ceil(M / (fast && kind !== 'nt' ? 2 * MM_GROUP : MM_GROUP))],
+    [Math.ceil(N / (fast ? 2 * MM_GROUP : MM_GROUP)), Math.ceil(M / (fast ? 2 * MM_GROUP : MM_GROUP))],
   );
 }
 
