@@ -4,7 +4,8 @@
 //   loss[n]     = logsumexp(z_n) - z_n[label_n]            (stable: the row max is subtracted first)
 //   dLogits[n]  = (softmax(z_n) - onehot(label_n)) * scale  (scale: 1/B for a batch mean)
 //   correct[n]  = 1 if argmax(z_n) == label_n (first maximum wins), else 0
-// One workgroup per row; the row is reduced in workgroup memory.
+// One workgroup per row (64 invocations); max, argmax and the sum of exponentials in one online pass and one
+// reduction in workgroup memory, then the gradient pass.
 //
 // metrics_accumulate: one workgroup sums loss[] and correct[] over the N rows and adds
 //   (Σ loss, Σ correct, N) into metrics[0..3] — read back asynchronously every few steps, reset by the host.
@@ -18,45 +19,49 @@ struct Params { N: u32, V: u32, offLogits: u32, scale: f32, writeGrad: u32, accu
 @group(0) @binding(4) var<storage, read_write> dLogits: array<f32>;
 @group(0) @binding(5) var<storage, read_write> correct: array<f32>;
 
-const WG: u32 = 256u;
+// 64 invocations a row: on CPU adapters every barrier switches each invocation of the workgroup.
+const WG: u32 = 64u;
 var<workgroup> redF: array<f32, WG>;
 var<workgroup> redI: array<u32, WG>;
+var<workgroup> redS: array<f32, WG>;
 
 @compute @workgroup_size(WG)
 fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let n = wid.x + wid.y * nwg.x;
   if (n >= p.N) { return; }   // uniform per workgroup
   let base = p.offLogits + n * p.V;
-  // max and argmax (first maximum)
+  // One pass for the max, its index (first maximum) and Σ exp(z - max), rescaled when the max grows
+  // (an online softmax), then ONE reduction of the three: barriers are costly on CPU adapters.
   var m = -3.4e38;
   var mi = 0xffffffffu;
+  var s = 0.0;
   for (var v = lid; v < p.V; v += WG) {
     let z = logits[base + v];
-    if (z > m) { m = z; mi = v; }
+    if (z > m) {
+      s = s * exp(m - z) + 1.0;
+      m = z;
+      mi = v;
+    } else {
+      s += exp(z - m);
+    }
   }
   redF[lid] = m;
   redI[lid] = mi;
+  redS[lid] = s;
   workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) {
-      let a = redF[lid]; let b = redF[lid + s];
-      let ia = redI[lid]; let ib = redI[lid + s];
+  for (var k = WG / 2u; k > 0u; k >>= 1u) {
+    if (lid < k) {
+      let a = redF[lid]; let b = redF[lid + k];
+      let ia = redI[lid]; let ib = redI[lid + k];
+      let top = max(a, b);
+      redS[lid] = redS[lid] * exp(a - top) + redS[lid + k] * exp(b - top);
       if (b > a || (b == a && ib < ia)) { redF[lid] = b; redI[lid] = ib; }
     }
     workgroupBarrier();
   }
   let rowMax = redF[0];
   let argmax = redI[0];
-  workgroupBarrier();
-  var s = 0.0;
-  for (var v = lid; v < p.V; v += WG) { s += exp(logits[base + v] - rowMax); }
-  redF[lid] = s;
-  workgroupBarrier();
-  for (var k = WG / 2u; k > 0u; k >>= 1u) {
-    if (lid < k) { redF[lid] += redF[lid + k]; }
-    workgroupBarrier();
-  }
-  let sum = redF[0];
+  let sum = redS[0];
   let label = labels[n];
   if (p.writeGrad == 1u) {
     let inv = 1.0 / sum;

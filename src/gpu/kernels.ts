@@ -190,7 +190,7 @@ export const KERNELS = {
     entry: 'forward',
     uniforms: XENT_UNIFORMS,
     bindings: [['logits', 1, 'read'], ['labels', 2, 'read'], ['loss', 3, 'rw'], ['dLogits', 4, 'rw'], ['correct', 5, 'rw']],
-    workgroup: [256],
+    workgroup: [64],
   },
   softmax_xent_rows: {
     source: softmaxWgsl,
@@ -204,7 +204,7 @@ export const KERNELS = {
     entry: 'metrics_accumulate',
     uniforms: XENT_UNIFORMS,
     bindings: [['loss', 3, 'rw'], ['correct', 5, 'rw'], ['metrics', 6, 'rw']],
-    workgroup: [256],
+    workgroup: [64],
   },
 
   // Embedding (shaders/embedding.wgsl)
