@@ -13,8 +13,9 @@ import type { CompiledProgram } from '../src/gpu/program.ts';
 import { acquireNodeGpu } from '../src/gpu/node.ts';
 import { mnistDataDir } from './vite-mnist-plugin.ts';
 
-const names = process.argv.slice(2);
-const { device, adapterInfo } = await acquireNodeGpu();
+const robust = process.argv.includes('--robust');
+const names = process.argv.slice(2).filter((a) => a !== '--robust');
+const { device, adapterInfo } = await acquireNodeGpu({ robust });
 console.log(`adapter: ${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`);
 
 async function stepProgram(name: string): Promise<CompiledProgram> {

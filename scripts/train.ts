@@ -12,13 +12,19 @@ import { decodePtbCheckpoint, encodePtbCheckpoint, PTB_CONFIGS, PtbSession, type
 import { acquireNodeGpu } from '../src/gpu/node.ts';
 import { mnistDataDir } from './vite-mnist-plugin.ts';
 
+/** Said on the adapter line: how buffer accesses are checked (see NodeGpuOptions.robust). */
+function robustNote(opts: Record<string, string>): string {
+  return opts.robust === 'true' ? '; Dawn robustness on (--robust)' : '; Dawn robustness off (the adapter bounds-checks; --robust to clamp as browsers do)';
+}
+
 function parseArgs(argv: string[]) {
   const [task, ...rest] = argv;
   const opts: Record<string, string> = {};
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    const [k, v] = a.includes('=') ? a.slice(2).split('=', 2) : [a.slice(2), rest[++i]];
+    // --flag alone (no value, or followed by another --option) means true
+    const [k, v] = a.includes('=') ? a.slice(2).split('=', 2) : rest[i + 1] === undefined || rest[i + 1]!.startsWith('--') ? [a.slice(2), 'true'] : [a.slice(2), rest[++i]];
     opts[k] = v;
   }
   return { task, opts };
@@ -37,8 +43,8 @@ async function trainMnist(opts: Record<string, string>) {
   const dir = mnistDataDir();
   const files = Object.fromEntries(MNIST_ROLES.map((r) => [r, new Uint8Array(readFileSync(join(dir, MNIST_FILE_NAMES[r])))])) as MnistFiles;
   const data = assembleMnist(files);
-  const { device, adapterInfo } = await acquireNodeGpu();
-  console.log(`adapter: ${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`.trim());
+  const { device, adapterInfo } = await acquireNodeGpu({ robust: opts.robust === 'true' });
+  console.log(`adapter: ${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`.trim() + robustNote(opts));
   const t0 = performance.now();
   const session = await MnistSession.create(device, data, cfg);
   console.log(`mnist ${cell}-${cfg.model.hidden}: batch ${cfg.batch}, ${cfg.epochs} epochs of ${session.stepsPerEpoch} steps, ${session.dispatchesPerStep} dispatches/step, 1 submit/step; setup ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -79,9 +85,9 @@ async function trainFable(opts: Record<string, string>) {
     throw new Error(`--checkpoint-every must be a multiple of the metrics interval (${preset.metricsEvery})`);
   }
   const data = prepareFable(readFileSync(join(process.cwd(), 'public/data/fable/belling-the-cat.txt'), 'utf8'), 'belling-the-cat.txt');
-  const { device, adapterInfo } = await acquireNodeGpu();
+  const { device, adapterInfo } = await acquireNodeGpu({ robust: opts.robust === 'true' });
   const adapter = `${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`.trim();
-  console.log(`adapter: ${adapter}`);
+  console.log(`adapter: ${adapter}${robustNote(opts)}`);
   const session = await FableSession.create(device, data, preset, seed);
   console.log(`fable ${presetName}: ${data.tokens.length} tokens, ${data.vocab.words.length} symbols, 2-layer LSTM-512, batch ${preset.batch}, ${preset.iterations} iterations, ${session.dispatchesPerStep} dispatches/step`);
   let log: string[] = [];
@@ -168,8 +174,8 @@ async function trainPtb(opts: Record<string, string>) {
   }
   const config = { ...base!, vocabSize: data.vocab.words.length };
   if (epochs) config.maxMaxEpoch = epochs;
-  const { device, adapterInfo } = await acquireNodeGpu();
-  console.log(`adapter: ${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`.trim());
+  const { device, adapterInfo } = await acquireNodeGpu({ robust: opts.robust === 'true' });
+  console.log(`adapter: ${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`.trim() + robustNote(opts));
   const t0 = performance.now();
   let session: PtbSession;
   try {
@@ -269,6 +275,7 @@ async function trainPtb(opts: Record<string, string>) {
 const { task, opts } = parseArgs(process.argv.slice(2));
 const run = { mnist: trainMnist, fable: trainFable, ptb: trainPtb }[task as 'mnist'];
 if (!run) {
+  console.error('(any task: --robust keeps Dawn\'s bounds clamps on every buffer access, as in the browser; off by default here: 1.4x faster on SwiftShader)');
   console.error('usage: npm run train -- mnist [--cell lstm|rnn] [--epochs N] [--batch B] [--hidden H] [--lr X] [--steps N]');
   console.error('       npm run train -- fable [--preset original|fast] [--iterations N] [--seed S] [--save weights.safetensors] [--checkpoint FILE [--checkpoint-every N]]');
   console.error('       npm run train -- ptb [--config test|small|medium|large] [--data DIR] [--epochs N] [--steps-per-epoch N] [--eval-steps N] [--sample N] [--seed S] [--save weights.safetensors] [--checkpoint FILE [--checkpoint-every STEPS]]');
