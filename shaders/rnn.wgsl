@@ -99,6 +99,95 @@ fn forward_step(@builtin(global_invocation_id) gid: vec3u) {
   forward_cell(a7_0, bBase + 7u, jBase + 0u, zeroState); forward_cell(a7_1, bBase + 7u, jBase + 1u, zeroState); forward_cell(a7_2, bBase + 7u, jBase + 2u, zeroState); forward_cell(a7_3, bBase + 7u, jBase + 3u, zeroState);
 }
 
+// Forward step when H % 4 = 0: the same 4 units x 8 rows, but XW, Wh and h are read as vec4s (binding the
+// buffers a second time as vec4 arrays: Hs4 is also where h_t is written, so Hs itself is not bound). Per 4 k:
+// 4 vec4 of Wh (rows k..k+3, units j..j+3) and 8 vec4 of h for 128 multiply-adds (forward_step: 48 loads).
+@group(0) @binding(11) var<storage, read> XW4: array<vec4f>;
+@group(0) @binding(12) var<storage, read> Wh4: array<vec4f>;
+@group(0) @binding(13) var<storage, read_write> Hs4: array<vec4f>;
+
+@compute @workgroup_size(WG)
+fn forward_step_v4(@builtin(global_invocation_id) gid: vec3u) {
+  let jBase = gid.x * 4u;
+  let bBase = gid.y * 8u;
+  if (jBase >= p.H || bBase >= p.B) { return; }
+  let t = p.t;
+  let B = p.B;
+  let H4 = p.H / 4u;
+  let j4 = gid.x;
+  let zeroState = t == 0u && p.useState == 0u;
+  let b0 = min(bBase + 0u, B - 1u);
+  var a0 = XW4[(t * B + b0) * H4 + j4];
+  let b1 = min(bBase + 1u, B - 1u);
+  var a1 = XW4[(t * B + b1) * H4 + j4];
+  let b2 = min(bBase + 2u, B - 1u);
+  var a2 = XW4[(t * B + b2) * H4 + j4];
+  let b3 = min(bBase + 3u, B - 1u);
+  var a3 = XW4[(t * B + b3) * H4 + j4];
+  let b4 = min(bBase + 4u, B - 1u);
+  var a4 = XW4[(t * B + b4) * H4 + j4];
+  let b5 = min(bBase + 5u, B - 1u);
+  var a5 = XW4[(t * B + b5) * H4 + j4];
+  let b6 = min(bBase + 6u, B - 1u);
+  var a6 = XW4[(t * B + b6) * H4 + j4];
+  let b7 = min(bBase + 7u, B - 1u);
+  var a7 = XW4[(t * B + b7) * H4 + j4];
+  if (!zeroState) {
+    let s0 = (t * B + b0) * H4;
+    let s1 = (t * B + b1) * H4;
+    let s2 = (t * B + b2) * H4;
+    let s3 = (t * B + b3) * H4;
+    let s4 = (t * B + b4) * H4;
+    let s5 = (t * B + b5) * H4;
+    let s6 = (t * B + b6) * H4;
+    let s7 = (t * B + b7) * H4;
+    for (var k4 = 0u; k4 < H4; k4++) {
+      let w0 = Wh4[(4u * k4 + 0u) * H4 + j4];
+      let w1 = Wh4[(4u * k4 + 1u) * H4 + j4];
+      let w2 = Wh4[(4u * k4 + 2u) * H4 + j4];
+      let w3 = Wh4[(4u * k4 + 3u) * H4 + j4];
+      let h0 = Hs4[s0 + k4];
+      a0 += h0.x * w0 + h0.y * w1 + h0.z * w2 + h0.w * w3;
+      let h1 = Hs4[s1 + k4];
+      a1 += h1.x * w0 + h1.y * w1 + h1.z * w2 + h1.w * w3;
+      let h2 = Hs4[s2 + k4];
+      a2 += h2.x * w0 + h2.y * w1 + h2.z * w2 + h2.w * w3;
+      let h3 = Hs4[s3 + k4];
+      a3 += h3.x * w0 + h3.y * w1 + h3.z * w2 + h3.w * w3;
+      let h4 = Hs4[s4 + k4];
+      a4 += h4.x * w0 + h4.y * w1 + h4.z * w2 + h4.w * w3;
+      let h5 = Hs4[s5 + k4];
+      a5 += h5.x * w0 + h5.y * w1 + h5.z * w2 + h5.w * w3;
+      let h6 = Hs4[s6 + k4];
+      a6 += h6.x * w0 + h6.y * w1 + h6.z * w2 + h6.w * w3;
+      let h7 = Hs4[s7 + k4];
+      a7 += h7.x * w0 + h7.y * w1 + h7.z * w2 + h7.w * w3;
+    }
+  }
+  forward_cell4(a0, bBase + 0u, j4, zeroState);
+  forward_cell4(a1, bBase + 1u, j4, zeroState);
+  forward_cell4(a2, bBase + 2u, j4, zeroState);
+  forward_cell4(a3, bBase + 3u, j4, zeroState);
+  forward_cell4(a4, bBase + 4u, j4, zeroState);
+  forward_cell4(a5, bBase + 5u, j4, zeroState);
+  forward_cell4(a6, bBase + 6u, j4, zeroState);
+  forward_cell4(a7, bBase + 7u, j4, zeroState);
+}
+
+// h = tanh(a) for one row and 4 units of forward_step_v4 (whole vec4 stores), stored only for rows inside B.
+fn forward_cell4(a: vec4f, b: u32, j4: u32, zeroState: bool) {
+  if (b >= p.B) { return; }
+  let H4 = p.H / 4u;
+  let at = (p.t * p.B + b) * H4 + j4;
+  if (zeroState) { Hs4[at] = vec4f(0.0); }
+  let h = vec4f(tanh_s(a.x), tanh_s(a.y), tanh_s(a.z), tanh_s(a.w));
+  Hs4[at + p.B * H4] = h;
+  if (p.t + 1u == p.T && p.writeState == 1u) {
+    let s = b * p.H + 4u * j4;
+    state[s] = h.x; state[s + 1u] = h.y; state[s + 2u] = h.z; state[s + 3u] = h.w;
+  }
+}
+
 // h = tanh(a) for one (row, unit) of forward_step, stored only inside [B, H].
 fn forward_cell(a: f32, b: u32, j: u32, zeroState: bool) {
   if (b >= p.B || j >= p.H) { return; }

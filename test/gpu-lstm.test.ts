@@ -55,6 +55,9 @@ const CASES: Case[] = [
   { cell: 'rnn', T: 3, state: true, dHs: true, dhT: true, forgetBias: 0, B: 6, H: 9 },
   { cell: 'rnn', T: 3, state: false, dHs: true, dhT: true, forgetBias: 0, B: 11, H: 9 },
   { cell: 'rnn', T: 2, state: true, dHs: true, dhT: true, forgetBias: 0, B: 17, H: 259 },
+  // H % 4 = 0 takes rnn forward_step_v4 (XW, Wh, h as vec4s); H = 260: 2 workgroups of 4-unit tiles
+  { cell: 'rnn', T: 3, state: true, dHs: true, dhT: true, forgetBias: 0, B: 6, H: 12 },
+  { cell: 'rnn', T: 2, state: false, dHs: true, dhT: false, forgetBias: 0, B: 11, H: 260 },
 ];
 
 const caseName = (c: Case) =>

@@ -162,6 +162,13 @@ export const KERNELS = {
     bindings: [['XW', 1, 'read'], ['Wh', 2, 'read'], ['Hs', 3, 'rw'], ['state', 6, 'rw']],
     workgroup: [64],
   },
+  rnn_forward_step_v4: {
+    source: rnnWgsl,
+    entry: 'forward_step_v4',
+    uniforms: RNN_UNIFORMS,
+    bindings: [['XW', 11, 'read'], ['Wh', 12, 'read'], ['Hs', 13, 'rw'], ['state', 6, 'rw']],
+    workgroup: [64],
+  },
   rnn_init: {
     source: rnnWgsl,
     entry: 'init',

@@ -121,7 +121,7 @@ function recurrentOp(cell: 'lstm' | 'rnn'): OpDef<RecurrentAttrs> {
       } else {
         if (a.state) p.dispatch('rnn_init', rnnUniforms(a, 0, 1, 0), { Hs, state }, grid);
         for (let t = 0; t < T; t++) {
-          p.dispatch('rnn_forward_step', rnnUniforms(a, t, useState, writeState), { XW, Wh: Wh.tensor, Hs, state }, stepGrid, `rnn fwd t=${t}`);
+          p.dispatch(H % 4 === 0 ? 'rnn_forward_step_v4' : 'rnn_forward_step', rnnUniforms(a, t, useState, writeState), { XW, Wh: Wh.tensor, Hs, state }, stepGrid, `rnn fwd t=${t}`);
         }
         if (a.state && T === 1) p.dispatch('rnn_carry', rnnUniforms(a, 0, 1, 1), { Hs, state }, grid);
       }
