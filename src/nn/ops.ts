@@ -107,15 +107,16 @@ function recurrentOp(cell: 'lstm' | 'rnn'): OpDef<RecurrentAttrs> {
       const state = a.state ?? g.dummy;
       const grid = grid1d(B * H, 64);
       // Step kernels: 64 invocations per workgroup, each a register tile (shaders/lstm.wgsl, rnn.wgsl).
-      const rowKernels = cell === 'lstm' && B < SMALL_BATCH;
-      const stepGrid = (cell === 'lstm' ? (rowKernels ? LSTM_ROW_TILE : LSTM_FORWARD_TILE) : RNN_TILE).grid(H, B);
+      const rows = B < SMALL_BATCH;
+      const stepGrid = (cell === 'lstm' ? (rows ? LSTM_ROW_TILE : LSTM_FORWARD_TILE) : RNN_TILE).grid(H, B);
+      const lstmForward = rows ? 'lstm_forward_step_row' : H % 4 === 0 ? 'lstm_forward_step_v4' : 'lstm_forward_step';
       if (cell === 'lstm') {
         const Cs = p.transient([T + 1, B, H], 'lstm.Cs');
         const G = p.transient([N, 4 * H], 'lstm.G');
         Object.assign(saved, { Cs, G });
         if (a.state) p.dispatch('lstm_init', lstmUniforms(a, 0, 1, 0), { Hs, Cs, state }, grid);
         for (let t = 0; t < T; t++) {
-          p.dispatch(rowKernels ? 'lstm_forward_step_row' : H % 4 === 0 ? 'lstm_forward_step_v4' : 'lstm_forward_step', lstmUniforms(a, t, useState, writeState), { XW, Wh: Wh.tensor, Hs, Cs, G, state }, stepGrid, `lstm fwd t=${t}`);
+          p.dispatch(lstmForward, lstmUniforms(a, t, useState, writeState), { XW, Wh: Wh.tensor, Hs, Cs, G, state }, stepGrid, `lstm fwd t=${t}`);
         }
         if (a.state && T === 1) p.dispatch('lstm_carry', lstmUniforms(a, 0, 1, 1), { Hs, Cs, state }, grid);
       } else {
@@ -147,17 +148,12 @@ function recurrentOp(cell: 'lstm' | 'rnn'): OpDef<RecurrentAttrs> {
           for (let t = T - 1; t >= 0; t--) {
             p.dispatch('lstm_backward_step_row', { ...lstmUniforms(a, t, 0, 0), ...flags }, { Wh: Wh.tensor, ...common }, LSTM_ROW_TILE.grid(H, B), `lstm bwd t=${t}`);
           }
-        }
-        const WhT = B < SMALL_BATCH ? null : p.transient([H, 4 * H], 'lstm.WhT');
-        if (WhT) p.dispatch('lstm_transpose_wh', lstmUniforms(a, 0, 0, 0), { Wh: Wh.tensor, WhT }, grid1d(H * H, 64));
-        for (let t = T - 1; WhT && t >= 0; t--) {
-          p.dispatch(
-            'lstm_backward_step',
-            { ...lstmUniforms(a, t, 0, 0), ...flags },
-            { WhT, ...common },
-            LSTM_BACKWARD_TILE.grid(H, B),
-            `lstm bwd t=${t}`,
-          );
+        } else {
+          const WhT = p.transient([H, 4 * H], 'lstm.WhT');
+          p.dispatch('lstm_transpose_wh', lstmUniforms(a, 0, 0, 0), { Wh: Wh.tensor, WhT }, grid1d(H * H, 64));
+          for (let t = T - 1; t >= 0; t--) {
+            p.dispatch('lstm_backward_step', { ...lstmUniforms(a, t, 0, 0), ...flags }, { WhT, ...common }, LSTM_BACKWARD_TILE.grid(H, B), `lstm bwd t=${t}`);
+          }
         }
       } else {
         for (let t = T - 1; t >= 0; t--) {

@@ -40,7 +40,6 @@ export class Optimizer {
   /** Records clipping and the update into the step program. */
   record(program: Program): void {
     const n = this.params.grads.whole.size;
-    const partial = program.transient([NPART], 'optimizer.partial');
     const g = this.params.grads.whole;
     // Few workgroups for small models: each one costs a reduction (cheap on GPUs, not on a CPU adapter).
     if (n % 4 !== 0) throw new Error('flat buffers are multiples of 64 floats');
@@ -48,6 +47,7 @@ export class Optimizer {
     // The global norm costs a pass over every gradient: only clipping needs it (stats[0] stays 0 without).
     const parts = this.config.clipNorm ? Math.min(NPART, Math.ceil(n4 / (256 * 4))) : 0;
     if (parts > 0) {
+      const partial = program.transient([NPART], 'optimizer.partial');
       program.dispatch('grad_sumsq', { n4, parts }, { g, partial }, [parts]);
       program.dispatch('clip_scale', { n4, parts }, { partial, hyper: this.hyper, stats: this.stats }, [1]);
     }
