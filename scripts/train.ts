@@ -12,9 +12,66 @@ import { decodePtbCheckpoint, encodePtbCheckpoint, PTB_CONFIGS, PtbSession, type
 import { acquireNodeGpu } from '../src/gpu/node.ts';
 import { mnistDataDir } from './vite-mnist-plugin.ts';
 
-/** Said on the adapter line: how buffer accesses are checked (see NodeGpuOptions.robust). */
-function robustNote(opts: Record<string, string>): string {
-  return opts.robust === 'true' ? '; Dawn robustness on (--robust)' : '; Dawn robustness off (the adapter bounds-checks; --robust to clamp as browsers do)';
+/** The GPU for a run, its adapter line printed (with how buffer accesses are checked: NodeGpuOptions.robust). */
+async function openGpu(opts: Record<string, string>): Promise<{ device: GPUDevice; adapter: string }> {
+  const robust = opts.robust === 'true';
+  const { device, adapterInfo } = await acquireNodeGpu({ robust });
+  const adapter = `${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`.trim();
+  console.log(`adapter: ${adapter}${robust ? '; Dawn robustness on (--robust)' : '; Dawn robustness off (the adapter bounds-checks; --robust to clamp as browsers do)'}`);
+  return { device, adapter };
+}
+
+/**
+ * What a run in pieces (--checkpoint FILE) keeps in its checkpoint's notes besides the training state: its log
+ * so far, the training seconds of the earlier pieces, how many pieces and on which adapters.
+ */
+class RunRecord {
+  log: string[] = [];
+  pieces = 1;
+  private secondsBefore = 0;
+  private readonly adapters = new Set<string>();
+  private start = performance.now();
+
+  constructor(readonly file: string | undefined, adapter: string) {
+    this.adapters.add(adapter);
+  }
+
+  /** Takes over an earlier piece's record and prints its log. */
+  resume(notes: Record<string, string>, where: string): void {
+    this.log = notes.log ? notes.log.split('\n') : [];
+    this.secondsBefore = Number(notes.seconds ?? 0);
+    this.pieces = Number(notes.pieces ?? 1) + 1;
+    const earlier = (notes.adapters ?? '').split('; ').filter(Boolean);
+    this.adapters.clear();
+    for (const a of [...earlier, ...this.adapters]) this.adapters.add(a);
+    console.log(`resumed from ${this.file} at ${where} (${this.secondsBefore.toFixed(1)} s of training so far, piece ${this.pieces}; earlier adapters: ${earlier.join('; ') || '?'}); the log so far:`);
+    for (const line of this.log) console.log(line);
+  }
+
+  /** Training starts (or goes on) now. */
+  begin(): void {
+    this.start = performance.now();
+  }
+
+  seconds(): number {
+    return this.secondsBefore + (performance.now() - this.start) / 1000;
+  }
+
+  say(line: string): void {
+    this.log.push(line);
+    console.log(line);
+  }
+
+  notes(extra: Record<string, string> = {}): Record<string, string> {
+    return { log: this.log.join('\n'), seconds: String(this.seconds()), pieces: String(this.pieces), adapters: [...this.adapters].join('; '), ...extra };
+  }
+
+  /** Writes the checkpoint atomically (a stop while writing leaves the previous one). */
+  write(bytes: Uint8Array): void {
+    if (!this.file) return;
+    writeFileSync(`${this.file}.tmp`, bytes);
+    renameSync(`${this.file}.tmp`, this.file);
+  }
 }
 
 function parseArgs(argv: string[]) {
@@ -43,8 +100,7 @@ async function trainMnist(opts: Record<string, string>) {
   const dir = mnistDataDir();
   const files = Object.fromEntries(MNIST_ROLES.map((r) => [r, new Uint8Array(readFileSync(join(dir, MNIST_FILE_NAMES[r])))])) as MnistFiles;
   const data = assembleMnist(files);
-  const { device, adapterInfo } = await acquireNodeGpu({ robust: opts.robust === 'true' });
-  console.log(`adapter: ${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`.trim() + robustNote(opts));
+  const { device } = await openGpu(opts);
   const t0 = performance.now();
   const session = await MnistSession.create(device, data, cfg);
   console.log(`mnist ${cell}-${cfg.model.hidden}: batch ${cfg.batch}, ${cfg.epochs} epochs of ${session.stepsPerEpoch} steps, ${session.dispatchesPerStep} dispatches/step, 1 submit/step; setup ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -85,51 +141,32 @@ async function trainFable(opts: Record<string, string>) {
     throw new Error(`--checkpoint-every must be a multiple of the metrics interval (${preset.metricsEvery})`);
   }
   const data = prepareFable(readFileSync(join(process.cwd(), 'public/data/fable/belling-the-cat.txt'), 'utf8'), 'belling-the-cat.txt');
-  const { device, adapterInfo } = await acquireNodeGpu({ robust: opts.robust === 'true' });
-  const adapter = `${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`.trim();
-  console.log(`adapter: ${adapter}${robustNote(opts)}`);
+  const { device, adapter } = await openGpu(opts);
   const session = await FableSession.create(device, data, preset, seed);
   console.log(`fable ${presetName}: ${data.tokens.length} tokens, ${data.vocab.words.length} symbols, 2-layer LSTM-512, batch ${preset.batch}, ${preset.iterations} iterations, ${session.dispatchesPerStep} dispatches/step`);
-  let log: string[] = [];
-  let secondsBefore = 0;
+  const run = new RunRecord(checkpointFile, adapter);
   let reached: number | null = null;
-  let pieces = 1;
-  const adapters = new Set<string>();
   if (checkpointFile && existsSync(checkpointFile)) {
     const c = decodeFableCheckpoint(new Uint8Array(readFileSync(checkpointFile)), checkpointFile);
     if (c.seed !== seed) throw new Error(`${checkpointFile} is a run with seed ${c.seed}; pass --seed ${c.seed} to go on with it`);
     session.restore(c);
-    log = c.notes.log ? c.notes.log.split('\n') : [];
-    secondsBefore = Number(c.notes.seconds ?? 0);
     reached = c.notes.reached ? Number(c.notes.reached) : null;
-    pieces = Number(c.notes.pieces ?? 1) + 1;
-    for (const a of (c.notes.adapters ?? '').split('; ')) if (a) adapters.add(a);
-    console.log(`resumed from ${checkpointFile} at iteration ${c.iteration} (${secondsBefore.toFixed(1)} s of training so far, piece ${pieces}; earlier adapters: ${c.notes.adapters ?? '?'}); the log so far:`);
-    for (const line of log) console.log(line);
+    run.resume(c.notes, `iteration ${c.iteration}`);
   }
-  adapters.add(adapter);
-  const start = performance.now();
-  const seconds = () => secondsBefore + (performance.now() - start) / 1000;
+  run.begin();
   const control = new RunControl();
   while (session.iteration < preset.iterations) {
     const left = preset.iterations - session.iteration;
     const n = checkpointFile ? Math.min(every - (session.iteration % every), left) : left;
     await session.train(n, control, (m) => {
-      const secs = seconds();
+      const secs = run.seconds();
       if (reached === null && m.accuracy >= 0.952) reached = secs;
-      const line = `Iter= ${m.iteration}, Average Loss= ${m.loss.toFixed(6)}, Average Accuracy= ${(m.accuracy * 100).toFixed(2)}%  (${secs.toFixed(1)} s)`;
-      log.push(line);
-      console.log(line);
+      run.say(`Iter= ${m.iteration}, Average Loss= ${m.loss.toFixed(6)}, Average Accuracy= ${(m.accuracy * 100).toFixed(2)}%  (${secs.toFixed(1)} s)`);
     });
-    if (checkpointFile) {
-      const notes: Record<string, string> = { log: log.join('\n'), seconds: String(seconds()), pieces: String(pieces), adapters: [...adapters].join('; ') };
-      if (reached !== null) notes.reached = String(reached);
-      writeFileSync(`${checkpointFile}.tmp`, encodeFableCheckpoint(await session.checkpoint(notes)));
-      renameSync(`${checkpointFile}.tmp`, checkpointFile);
-    }
+    if (checkpointFile) run.write(encodeFableCheckpoint(await session.checkpoint(run.notes(reached === null ? {} : { reached: String(reached) }))));
   }
-  const total = seconds();
-  console.log(`trained ${preset.iterations} iterations in ${total.toFixed(1)} s${pieces > 1 ? ` (in ${pieces} pieces, checkpoint writes included)` : ''}; first average accuracy >= 95.2% at ${reached === null ? 'never' : `${(reached as number).toFixed(1)} s`}`);
+  const total = run.seconds();
+  console.log(`trained ${preset.iterations} iterations in ${total.toFixed(1)} s${run.pieces > 1 ? ` (in ${run.pieces} pieces, checkpoint writes included)` : ''}; first average accuracy >= 95.2% at ${reached === null ? 'never' : `${(reached as number).toFixed(1)} s`}`);
   const prompt = ['long', 'ago', ','].map((w) => data.vocab.index.get(w)!);
   const next = await session.generate(prompt, 32);
   console.log(`long ago , ${next.map((i) => data.vocab.words[i]).join(' ')}`);
@@ -174,8 +211,7 @@ async function trainPtb(opts: Record<string, string>) {
   }
   const config = { ...base!, vocabSize: data.vocab.words.length };
   if (epochs) config.maxMaxEpoch = epochs;
-  const { device, adapterInfo } = await acquireNodeGpu({ robust: opts.robust === 'true' });
-  console.log(`adapter: ${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`.trim() + robustNote(opts));
+  const { device, adapter } = await openGpu(opts);
   const t0 = performance.now();
   let session: PtbSession;
   try {
@@ -199,14 +235,9 @@ async function trainPtb(opts: Record<string, string>) {
   // validation; the same command run again goes on from it, its log so far printed first.
   const checkpointFile = opts.checkpoint;
   const every = num('checkpoint-every', 1) ?? 200;
-  const log: string[] = [];
-  const say = (line: string) => {
-    log.push(line);
-    console.log(line);
-  };
+  const run = new RunRecord(checkpointFile, adapter);
+  const say = (line: string) => run.say(line);
   let progress = { step: 0, lossSum: 0, rows: 0, seconds: 0 };
-  let secondsBefore = 0;
-  let pieces = 1;
   if (checkpointFile && existsSync(checkpointFile)) {
     let c: PtbCheckpoint;
     try {
@@ -215,19 +246,11 @@ async function trainPtb(opts: Record<string, string>) {
     } catch (e) {
       return fail((e as Error).message);
     }
-    log.push(...(c.notes.log ? c.notes.log.split('\n') : []));
-    secondsBefore = Number(c.notes.seconds ?? 0);
-    pieces = Number(c.notes.pieces ?? 1) + 1;
-    console.log(`resumed from ${checkpointFile}: epoch ${c.epoch + 1}, step ${progress.step} (${secondsBefore.toFixed(1)} s so far, piece ${pieces}); the log so far:`);
-    for (const line of log) console.log(line);
+    run.resume(c.notes, `epoch ${c.epoch + 1}, step ${progress.step}`);
   }
-  const start = performance.now();
-  const seconds = () => secondsBefore + (performance.now() - start) / 1000;
+  run.begin();
   const save = async () => {
-    if (!checkpointFile) return;
-    const notes = { log: log.join('\n'), seconds: String(seconds()), pieces: String(pieces) };
-    writeFileSync(`${checkpointFile}.tmp`, encodePtbCheckpoint(await session.checkpoint(progress, notes)));
-    renameSync(`${checkpointFile}.tmp`, checkpointFile);
+    if (checkpointFile) run.write(encodePtbCheckpoint(await session.checkpoint(progress, run.notes())));
   };
   for (let i = session.epoch; i < config.maxMaxEpoch; i++) {
     if (progress.step === 0) say(`Epoch: ${i + 1} Learning rate: ${session.learningRate(i).toFixed(3)}`);
@@ -259,7 +282,7 @@ async function trainPtb(opts: Record<string, string>) {
   const t = await session.evaluateDetailed('test', evalSteps);
   console.log(`Test Perplexity: ${t.perplexity.toFixed(3)}`);
   console.log(evalNote('test', t));
-  console.log(`total ${seconds().toFixed(1)} s${pieces > 1 ? ` (in ${pieces} pieces)` : ''}`);
+  console.log(`total ${run.seconds().toFixed(1)} s${run.pieces > 1 ? ` (in ${run.pieces} pieces)` : ''}`);
   if (sampleWords > 0) {
     const prompt = [data.vocab.index.get('the') ?? 0];
     const ids = await session.sample(prompt, sampleWords, 1, seed);
