@@ -108,3 +108,22 @@ export function decodeSafetensors(bytes: Uint8Array, name = 'weights'): SafeTens
   }
   return { tensors, metadata };
 }
+
+/** Typed reads of a .safetensors file's metadata (all strings there), each failure a DataError naming the file. */
+export function metadataReader(meta: Record<string, string>, name: string) {
+  return {
+    /** A whole number >= 0. */
+    int(key: string): number {
+      const v = Number(meta[key]);
+      if (meta[key] === undefined || !Number.isInteger(v) || v < 0) throw new DataError(name, `${key} is ${meta[key] ?? 'missing'}`);
+      return v;
+    },
+    json<T>(key: string, fallback?: string): T {
+      try {
+        return JSON.parse(meta[key] ?? fallback ?? '');
+      } catch {
+        throw new DataError(name, `${key} is not valid JSON`);
+      }
+    },
+  };
+}

@@ -3,7 +3,7 @@
 import { mulberry32, type SeededRng } from '../data/batch.ts';
 import { DataError } from '../data/errors.ts';
 import { FableWalker, type FableData } from '../data/fable.ts';
-import { decodeSafetensors, encodeSafetensors } from '../data/safetensors.ts';
+import { decodeSafetensors, encodeSafetensors, metadataReader } from '../data/safetensors.ts';
 import { Program, type CompiledProgram } from '../gpu/program.ts';
 import { AsyncReader, download, downloadU32, submitPrograms, upload } from '../gpu/runner.ts';
 import type { Tensor } from '../gpu/tensor.ts';
@@ -95,11 +95,7 @@ export function decodeFableCheckpoint(bytes: Uint8Array, name = 'checkpoint'): F
   const st = decodeSafetensors(bytes, name);
   const meta = st.metadata;
   if (meta.kind !== CHECKPOINT_KIND) throw new DataError(name, `not a fable training checkpoint (kind: ${meta.kind ?? 'none'})`);
-  const int = (key: string): number => {
-    const v = Number(meta[key]);
-    if (!Number.isInteger(v) || v < 0) throw new DataError(name, `${key} is ${meta[key] ?? 'missing'}`);
-    return v;
-  };
+  const { int, json } = metadataReader(meta, name);
   if (meta.preset !== 'original' && meta.preset !== 'fast') throw new DataError(name, `unknown preset ${meta.preset}`);
   const weights: Record<string, Float32Array> = {};
   const moments: FableCheckpoint['moments'] = {};
@@ -108,12 +104,7 @@ export function decodeFableCheckpoint(bytes: Uint8Array, name = 'checkpoint'): F
     else if (key === MOMENT_NAMES.v) moments.v = t.data;
     else weights[key] = t.data;
   }
-  let notes: Record<string, string> = {};
-  try {
-    notes = JSON.parse(meta.notes ?? '{}');
-  } catch {
-    throw new DataError(name, 'its notes are not valid JSON');
-  }
+  const notes = json<Record<string, string>>('notes', '{}');
   return {
     preset: meta.preset,
     seed: int('seed'),

@@ -13,7 +13,7 @@
 import { mulberry32 } from '../data/batch.ts';
 import { DataError } from '../data/errors.ts';
 import { ptbBatches, type PtbBatches } from '../data/ptb.ts';
-import { decodeSafetensors, encodeSafetensors } from '../data/safetensors.ts';
+import { decodeSafetensors, encodeSafetensors, metadataReader } from '../data/safetensors.ts';
 import { Program, type CompiledProgram } from '../gpu/program.ts';
 import { AsyncReader, download, downloadU32, submitPrograms, upload } from '../gpu/runner.ts';
 import type { Tensor } from '../gpu/tensor.ts';
@@ -187,18 +187,7 @@ export function decodePtbCheckpoint(bytes: Uint8Array, name = 'checkpoint'): Ptb
   const st = decodeSafetensors(bytes, name);
   const m = st.metadata;
   if (m.kind !== CHECKPOINT_KIND) throw new DataError(name, `not a PTB training checkpoint (kind: ${m.kind ?? 'none'})`);
-  const json = <T,>(key: string): T => {
-    try {
-      return JSON.parse(m[key] ?? '');
-    } catch {
-      throw new DataError(name, `${key} is not valid JSON`);
-    }
-  };
-  const int = (key: string): number => {
-    const v = Number(m[key]);
-    if (!Number.isInteger(v) || v < 0) throw new DataError(name, `${key} is ${m[key] ?? 'missing'}`);
-    return v;
-  };
+  const { int, json } = metadataReader(m, name);
   const weights: Record<string, Float32Array> = {};
   const states: Float32Array[] = [];
   for (const [key, t] of Object.entries(st.tensors)) {
