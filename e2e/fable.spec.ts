@@ -1,5 +1,6 @@
 // The Fable tab end to end, in Chromium on WebGPU (SwiftShader without a GPU: a fast-preset step takes seconds).
 import { expect, test, type Page } from '@playwright/test';
+import { expectCurveFalls } from './curves.ts';
 
 async function openFable(page: Page): Promise<void> {
   const t0 = Date.now();
@@ -88,18 +89,8 @@ test('train the fast preset briefly: the loss falls, then stop', async ({ page }
 
   const chart = page.getByTestId('fable-loss-chart');
   const latest = page.getByTestId('fable-latest-loss');
-  await expect
-    .poll(
-      async () => {
-        const points = Number(await chart.getAttribute('data-points'));
-        const first = Number(await latest.getAttribute('data-first'));
-        const last = Number(await latest.getAttribute('data-value'));
-        return points >= 2 && last < first;
-      },
-      { timeout: 180_000, intervals: [1000] },
-    )
-    .toBe(true);
-  console.log(`loss fell after ${((Date.now() - t0) / 1000).toFixed(1)} s: ${await latest.getAttribute('data-first')} -> ${await latest.getAttribute('data-value')}`);
+  const fell = await expectCurveFalls(chart, latest, 2, 180_000, 1000);
+  console.log(`loss fell after ${((Date.now() - t0) / 1000).toFixed(1)} s: ${fell.first} -> ${fell.last}`);
   console.log('progress:', await page.getByTestId('fable-progress').innerText());
   await expect(page.getByTestId('fable-steps-per-second')).toHaveText(/\d/);
   await expect(page.getByTestId('fable-accuracy-chart')).toContainText('published 95.2%');

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { expectCurveFalls } from './curves.ts';
 import { mnistDataDir } from '../scripts/vite-mnist-plugin.ts';
 
 /** The Vite dev server reloads the page when a source file changes (worker modules cannot be hot-swapped), which
@@ -82,17 +83,7 @@ test('load MNIST, train a small LSTM with pause/resume/stop, then classify a dra
   // Loss points arrive and the loss goes down.
   const lossChart = page.getByTestId('loss-chart');
   const latest = page.getByTestId('latest-loss');
-  await expect
-    .poll(
-      async () => {
-        const points = Number(await lossChart.getAttribute('data-points'));
-        const first = Number(await latest.getAttribute('data-first'));
-        const last = Number(await latest.getAttribute('data-value'));
-        return points >= 5 && last < first;
-      },
-      { timeout: 180_000, intervals: [1000] },
-    )
-    .toBe(true);
+  await expectCurveFalls(lossChart, latest, 5, 180_000, 1000);
   await expect(page.getByTestId('epoch-progress')).toBeVisible();
   await expect(page.getByTestId('steps-per-second')).toHaveText(/\d/);
   if (process.env.MNIST_SCREENSHOT) await page.screenshot({ path: process.env.MNIST_SCREENSHOT, fullPage: true });

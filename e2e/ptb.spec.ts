@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
+import { expectCurveFalls } from './curves.ts';
 
 const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const ptbDir = resolve(repoRoot, '..', 'shared', 'data', 'ptb');
@@ -131,18 +132,8 @@ test('train the test config: perplexity falls, pause / resume / stop, then a sho
   log('running');
   const chart = page.getByTestId('ptb-train-chart');
   const latest = page.getByTestId('ptb-latest-perplexity');
-  await expect
-    .poll(
-      async () => {
-        const points = Number(await chart.getAttribute('data-points'));
-        const first = Number(await latest.getAttribute('data-first'));
-        const last = Number(await latest.getAttribute('data-value'));
-        return points >= 5 && last < first;
-      },
-      { timeout: 60_000, intervals: [500] },
-    )
-    .toBe(true);
-  log('falling', await latest.getAttribute('data-first'), '->', await latest.getAttribute('data-value'));
+  const fell = await expectCurveFalls(chart, latest, 5, 60_000, 500);
+  log('falling', fell.first, '->', fell.last);
   await expect(page.getByTestId('ptb-wps')).toHaveText(/\d/);
   await expect(page.getByTestId('ptb-projected')).toHaveText(/\d/);
 
