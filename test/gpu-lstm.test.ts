@@ -3,13 +3,16 @@
 // rnnBackward, driven by arbitrary upstream gradients of every step's h (dHs), of the last h (dhT) or both,
 // without and with carried state (T = 5: written by the last step; T = 1: by the carry kernel), and the state
 // carried into a second run. Then the fused LSTM step against the same step composed from two matmuls and the
-// lstm_pointwise kernel.
-import { describe, expect, it } from 'vitest';
+// lstm_pointwise kernel. The step-kernel variants chosen per device and shape (src/nn/kernelChoice.ts): each
+// forced at batches of 4 and more against the reference, the op recording the chosen one, and the tuner.
+import { afterEach, describe, expect, it } from 'vitest';
 import { Program } from '../src/gpu/program.ts';
-import { submitPrograms } from '../src/gpu/runner.ts';
+import { submitPrograms, upload } from '../src/gpu/runner.ts';
 import type { Tensor } from '../src/gpu/tensor.ts';
 import { Graph } from '../src/nn/graph.ts';
+import { clearLstmKernels, lstmKernels, setLstmKernels, type LstmKernels } from '../src/nn/kernelChoice.ts';
 import { lstm, rnn } from '../src/nn/ops.ts';
+import { tuneLstm } from '../src/nn/tune.ts';
 import { lstmBackward, lstmForward } from '../src/reference/lstm.ts';
 import { mulberry32 } from '../src/reference/random.ts';
 import { rnnBackward, rnnForward } from '../src/reference/rnn.ts';
@@ -30,6 +33,8 @@ interface Case {
    *  LSTM batches under 4, B0 included, take the one-row kernels) */
   B?: number;
   H?: number;
+  /** LSTM step kernels forced for this shape (else the default: tiles from batch 4, rows under it) */
+  kernels?: LstmKernels;
 }
 
 const CASES: Case[] = [
@@ -48,6 +53,10 @@ const CASES: Case[] = [
   // batches under 4 take the one-row kernels (4 units x 1 row): H = 259 spans 2 workgroups, the last partly filled
   { cell: 'lstm', T: 3, state: true, dHs: true, dhT: true, forgetBias: 1, B: 1, H: 259 },
   { cell: 'lstm', T: 2, state: false, dHs: true, dhT: false, forgetBias: 1, B: 2, H: 9 },
+  // the one-row kernels forced at batches of 4 and more (as the tuner may choose on a GPU), alone or mixed with tiles
+  { cell: 'lstm', T: 3, state: true, dHs: true, dhT: true, forgetBias: 1, B: 6, H: 9, kernels: { forwardRows: true, backwardRows: true } },
+  { cell: 'lstm', T: 2, state: false, dHs: true, dhT: true, forgetBias: 0, B: 11, H: 260, kernels: { forwardRows: true, backwardRows: false } },
+  { cell: 'lstm', T: 3, state: true, dHs: false, dhT: true, forgetBias: 1, B: 9, H: 12, kernels: { forwardRows: false, backwardRows: true } },
   { cell: 'rnn', T: 5, state: false, dHs: true, dhT: false, forgetBias: 0 },
   { cell: 'rnn', T: 5, state: false, dHs: false, dhT: true, forgetBias: 0 },
   { cell: 'rnn', T: 5, state: true, dHs: true, dhT: true, forgetBias: 0 },
@@ -63,7 +72,8 @@ const CASES: Case[] = [
 const caseName = (c: Case) =>
   `${c.cell} T=${c.T} ${c.state ? 'carried state' : 'zero state'} grads:${[c.dHs && 'dHs', c.dhT && 'dhT'].filter(Boolean).join('+')}` +
   (c.cell === 'lstm' ? ` forgetBias=${c.forgetBias}` : '') +
-  (c.B || c.H ? ` B=${c.B ?? B0} H=${c.H ?? H0}` : '');
+  (c.B || c.H ? ` B=${c.B ?? B0} H=${c.H ?? H0}` : '') +
+  (c.kernels ? ` forward ${c.kernels.forwardRows ? 'rows' : 'tiles'}, backward ${c.kernels.backwardRows ? 'rows' : 'tiles'}` : '');
 
 async function checkRecurrent(c: Case, seed: number) {
   const device = await testDevice();
@@ -84,6 +94,7 @@ async function checkRecurrent(c: Case, seed: number) {
   const dHs = randF32(N * H, rand);
   const dhT = randF32(BH, rand);
 
+  if (c.kernels) setLstmKernels(device, B, H, c.kernels);
   const p = new Program(device, caseName(c));
   const g = new Graph(p);
   const param = (data: Float64Array, shape: number[], label: string) => {
@@ -110,6 +121,14 @@ async function checkRecurrent(c: Case, seed: number) {
   const CsOut = isLstm ? copyOut(p, saved.Cs!, 'Cs') : undefined;
   const GOut = isLstm ? copyOut(p, saved.G!, 'G') : undefined;
   const compiled = await p.compile();
+  if (c.kernels) {
+    // the op recorded the forced variants (each dispatch run alone, listed by kernel)
+    const kernels = [...(await compiled.profile(device)).keys()];
+    expect(kernels).toContain(c.kernels.forwardRows ? 'lstm_forward_step_row' : H % 4 === 0 ? 'lstm_forward_step_v4' : 'lstm_forward_step');
+    expect(kernels).toContain(c.kernels.backwardRows ? 'lstm_backward_step_row' : 'lstm_backward_step');
+    expect(kernels.includes('lstm_transpose_wh')).toBe(!c.kernels.backwardRows);
+    if (state) upload(device, state, Float32Array.from(state0)); // the profiling run wrote the final state back
+  }
   submitPrograms(device, [compiled]);
 
   // reference, from the same f32 inputs
@@ -149,6 +168,7 @@ async function checkRecurrent(c: Case, seed: number) {
 }
 
 describe('recurrent ops vs reference (I=4; B=3, H=7 unless named)', () => {
+  afterEach(async () => clearLstmKernels(await testDevice()));
   CASES.forEach((c, i) => it(caseName(c), () => checkRecurrent(c, 1000 + i)));
 });
 
@@ -200,5 +220,41 @@ describe('fused LSTM step vs the same step composed from matmul + lstm_pointwise
     expectClose(hf!, ref.Hs, TOL.chain, 'Hs fused vs reference');
     expectClose(cc!, ref.Cs, TOL.chain, 'Cs composed vs reference');
     expectClose(gc!, ref.G, TOL.chain, 'G composed vs reference');
+  });
+});
+
+describe('the LSTM step-kernel tuner (src/nn/tune.ts)', () => {
+  it('times both variants, keeps the faster for that device and shape, and the op records it', async () => {
+    const device = await testDevice();
+    clearLstmKernels(device);
+    try {
+      const B = 8, H = 16;
+      expect(lstmKernels(device, B, H)).toEqual({ forwardRows: false, backwardRows: false });
+      const t = await tuneLstm(device, B, H, { steps: 2, reps: 3, submits: 1 });
+      for (const m of [t.forward!, t.backward!]) {
+        for (const ms of [m.rows, m.tiles]) expect(ms).toBeGreaterThan(0);
+      }
+      expect(t.chosen).toEqual({ forwardRows: t.forward!.rows < t.forward!.tiles, backwardRows: t.backward!.rows < t.backward!.tiles });
+      expect(lstmKernels(device, B, H)).toEqual(t.chosen);
+      expect(lstmKernels(device, B, H + 1)).toEqual({ forwardRows: false, backwardRows: false }); // per shape
+      // under batch 4 there is one variant: nothing is timed
+      const small = await tuneLstm(device, 2, H);
+      expect(small.forward).toBeNull();
+      expect(small.chosen).toEqual({ forwardRows: true, backwardRows: true });
+      // the op records what is set: the tiled backward adds the transpose of Wh
+      const dispatches = (k: LstmKernels) => {
+        setLstmKernels(device, B, H, k);
+        const p = new Program(device, 'count');
+        const g = new Graph(p);
+        const w = (shape: number[]) => g.param(p.persistent(shape, 'w'), p.persistent(shape, 'dw'));
+        const [hs] = g.apply(lstm, [w([2 * B, I]), w([I, 4 * H]), w([H, 4 * H]), w([4 * H])], { T: 2, B, I, H, forgetBias: 1 });
+        g.apply(seedGrads, [hs!], { grads: [p.persistent([2 * B, H], 'dHs')] });
+        g.backward();
+        return p.dispatchCount;
+      };
+      expect(dispatches({ forwardRows: false, backwardRows: false }) - dispatches({ forwardRows: false, backwardRows: true })).toBe(1);
+    } finally {
+      clearLstmKernels(device);
+    }
   });
 });

@@ -4,6 +4,7 @@
 import { grid1d } from '../gpu/program.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import type { Graph, OpDef, TapeNode, Value } from './graph.ts';
+import { lstmKernels } from './kernelChoice.ts';
 
 const MM_GROUP = 32; // outputs per workgroup side of the general matmul (8x8 invocations x 4x4 each); the vec4 paths cover twice that (8x8 each)
 
@@ -85,10 +86,20 @@ export interface RecurrentAttrs {
 const tile = (units: number, rows: number) => ({ grid: (H: number, B: number) => [Math.ceil(H / (64 * units)), Math.ceil(B / rows)] as const });
 const LSTM_FORWARD_TILE = tile(2, 8);
 const LSTM_BACKWARD_TILE = tile(4, 8);
-/** Batches under 4 use the one-row LSTM kernels (4 units x 1 row): 8-row tiles would load rows that do not exist. */
+/** The one-row LSTM kernels (4 units x 1 row): batches under 4, and wherever src/nn/tune.ts measured them faster. */
 const LSTM_ROW_TILE = tile(4, 1);
-const SMALL_BATCH = 4;
 const RNN_TILE = tile(4, 8);
+
+/** The LSTM forward step kernel and its grid: the one-row kernel, or the 8-row tiles (h as vec4s when H % 4 = 0). */
+export function lstmForwardStep(B: number, H: number, rows: boolean) {
+  const kernel = rows ? 'lstm_forward_step_row' : H % 4 === 0 ? 'lstm_forward_step_v4' : 'lstm_forward_step';
+  return { kernel, grid: (rows ? LSTM_ROW_TILE : LSTM_FORWARD_TILE).grid(H, B) } as const;
+}
+
+/** The LSTM backward step kernel and its grid; the tiled one reads a transposed copy of Wh (lstm_transpose_wh). */
+export function lstmBackwardStep(B: number, H: number, rows: boolean) {
+  return { kernel: rows ? 'lstm_backward_step_row' : 'lstm_backward_step', grid: (rows ? LSTM_ROW_TILE : LSTM_BACKWARD_TILE).grid(H, B) } as const;
+}
 
 function recurrentOp(cell: 'lstm' | 'rnn'): OpDef<RecurrentAttrs> {
   const gates = cell === 'lstm' ? 4 : 1;
@@ -107,22 +118,20 @@ function recurrentOp(cell: 'lstm' | 'rnn'): OpDef<RecurrentAttrs> {
       const state = a.state ?? g.dummy;
       const grid = grid1d(B * H, 64);
       // Step kernels: 64 invocations per workgroup, each a register tile (shaders/lstm.wgsl, rnn.wgsl).
-      const rows = B < SMALL_BATCH;
-      const stepGrid = (cell === 'lstm' ? (rows ? LSTM_ROW_TILE : LSTM_FORWARD_TILE) : RNN_TILE).grid(H, B);
-      const lstmForward = rows ? 'lstm_forward_step_row' : H % 4 === 0 ? 'lstm_forward_step_v4' : 'lstm_forward_step';
       if (cell === 'lstm') {
+        const step = lstmForwardStep(B, H, lstmKernels(p.device, B, H).forwardRows);
         const Cs = p.transient([T + 1, B, H], 'lstm.Cs');
         const G = p.transient([N, 4 * H], 'lstm.G');
         Object.assign(saved, { Cs, G });
         if (a.state) p.dispatch('lstm_init', lstmUniforms(a, 0, 1, 0), { Hs, Cs, state }, grid);
         for (let t = 0; t < T; t++) {
-          p.dispatch(lstmForward, lstmUniforms(a, t, useState, writeState), { XW, Wh: Wh.tensor, Hs, Cs, G, state }, stepGrid, `lstm fwd t=${t}`);
+          p.dispatch(step.kernel, lstmUniforms(a, t, useState, writeState), { XW, Wh: Wh.tensor, Hs, Cs, G, state }, step.grid, `lstm fwd t=${t}`);
         }
         if (a.state && T === 1) p.dispatch('lstm_carry', lstmUniforms(a, 0, 1, 1), { Hs, Cs, state }, grid);
       } else {
         if (a.state) p.dispatch('rnn_init', rnnUniforms(a, 0, 1, 0), { Hs, state }, grid);
         for (let t = 0; t < T; t++) {
-          p.dispatch(H % 4 === 0 ? 'rnn_forward_step_v4' : 'rnn_forward_step', rnnUniforms(a, t, useState, writeState), { XW, Wh: Wh.tensor, Hs, state }, stepGrid, `rnn fwd t=${t}`);
+          p.dispatch(H % 4 === 0 ? 'rnn_forward_step_v4' : 'rnn_forward_step', rnnUniforms(a, t, useState, writeState), { XW, Wh: Wh.tensor, Hs, state }, RNN_TILE.grid(H, B), `rnn fwd t=${t}`);
         }
         if (a.state && T === 1) p.dispatch('rnn_carry', rnnUniforms(a, 0, 1, 1), { Hs, state }, grid);
       }
@@ -144,16 +153,16 @@ function recurrentOp(cell: 'lstm' | 'rnn'): OpDef<RecurrentAttrs> {
       if (cell === 'lstm') {
         const dC = p.transient([B, H], 'lstm.dC');
         const common = { Cs, G, dHs: dHs?.tensor ?? g.dummy, dhT: dhT?.tensor ?? g.dummy, dG, dC };
-        if (B < SMALL_BATCH) {
-          for (let t = T - 1; t >= 0; t--) {
-            p.dispatch('lstm_backward_step_row', { ...lstmUniforms(a, t, 0, 0), ...flags }, { Wh: Wh.tensor, ...common }, LSTM_ROW_TILE.grid(H, B), `lstm bwd t=${t}`);
-          }
-        } else {
+        const rows = lstmKernels(p.device, B, H).backwardRows;
+        const step = lstmBackwardStep(B, H, rows);
+        let weights: Record<string, Tensor> = { Wh: Wh.tensor };
+        if (!rows) {
           const WhT = p.transient([H, 4 * H], 'lstm.WhT');
           p.dispatch('lstm_transpose_wh', lstmUniforms(a, 0, 0, 0), { Wh: Wh.tensor, WhT }, grid1d(H * H, 64));
-          for (let t = T - 1; t >= 0; t--) {
-            p.dispatch('lstm_backward_step', { ...lstmUniforms(a, t, 0, 0), ...flags }, { WhT, ...common }, LSTM_BACKWARD_TILE.grid(H, B), `lstm bwd t=${t}`);
-          }
+          weights = { WhT };
+        }
+        for (let t = T - 1; t >= 0; t--) {
+          p.dispatch(step.kernel, { ...lstmUniforms(a, t, 0, 0), ...flags }, { ...weights, ...common }, step.grid, `lstm bwd t=${t}`);
         }
       } else {
         for (let t = T - 1; t >= 0; t--) {

@@ -1,0 +1,99 @@
+// Measures the LSTM step kernel variants on this device for one shape and keeps the faster (src/nn/kernelChoice.ts).
+// The rule the ops use without it suits CPU adapters (register tiles of 8 batch rows); on a real GPU those tiles
+// give few workgroups (16 for batch 128, H 128), and the one-row kernels' 8x more invocations may win: rather
+// than guess per vendor, the session times both, as cuDNN picks its algorithms. Time = the wall time of a few
+// submissions of T steps each, to completion (what a training step pays), median of interleaved repetitions.
+import { Program, type CompiledProgram } from '../gpu/program.ts';
+import { submitPrograms } from '../gpu/runner.ts';
+import type { Tensor } from '../gpu/tensor.ts';
+import { LSTM_SMALL_BATCH, lstmKernels, setLstmKernels, type LstmKernels } from './kernelChoice.ts';
+import { lstmBackwardStep, lstmForwardStep } from './ops.ts';
+
+export interface LstmTiming {
+  B: number;
+  H: number;
+  /** median ms per time step of each variant (forward, backward), or null where nothing was measured */
+  forward: { tiles: number; rows: number } | null;
+  backward: { tiles: number; rows: number } | null;
+  chosen: LstmKernels;
+}
+
+export interface TuneOptions {
+  /** time steps recorded per submission (default 4) */
+  steps?: number;
+  /** timed repetitions per variant, interleaved (default 5; one warm-up run each before) */
+  reps?: number;
+  /** submissions per timed repetition (default 2) */
+  submits?: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Times both LSTM step variants (forward and backward separately) for batch B, hidden H; stores and returns the
+ *  choice. Batches under 4 have one variant: nothing is measured. */
+export async function tuneLstm(device: GPUDevice, B: number, H: number, options: TuneOptions = {}): Promise<LstmTiming> {
+  if (B < LSTM_SMALL_BATCH) return { B, H, forward: null, backward: null, chosen: lstmKernels(device, B, H) };
+  const T = options.steps ?? 4;
+  const reps = options.reps ?? 5;
+  const submits = options.submits ?? 2;
+  const owned: Tensor[] = [];
+  const tensor = (p: Program, n: number, label: string) => {
+    const t = p.persistent([n], `tune.${label}`);
+    owned.push(t);
+    return t;
+  };
+  const setup = new Program(device, 'tune lstm');
+  const BH = B * H, G4 = 4 * H;
+  const XW = tensor(setup, T * B * G4, 'XW'), Wh = tensor(setup, H * G4, 'Wh'), WhT = tensor(setup, H * G4, 'WhT');
+  const Hs = tensor(setup, (T + 1) * BH, 'Hs'), Cs = tensor(setup, (T + 1) * BH, 'Cs'), G = tensor(setup, T * B * G4, 'G');
+  const state = tensor(setup, 2 * BH, 'state'), dHs = tensor(setup, T * BH, 'dHs'), dhT = tensor(setup, BH, 'dhT');
+  const dG = tensor(setup, T * B * G4, 'dG'), dC = tensor(setup, BH, 'dC');
+  const uniforms = (t: number) => ({ T, B, H, t, forgetBias: 1, useState: 0, writeState: 0, hasDHs: 1, hasDhT: 0 });
+
+  const forward = async (rows: boolean) => {
+    const p = new Program(device, `tune lstm fwd ${rows ? 'rows' : 'tiles'}`);
+    const step = lstmForwardStep(B, H, rows);
+    for (let t = 0; t < T; t++) p.dispatch(step.kernel, uniforms(t), { XW, Wh, Hs, Cs, G, state }, step.grid);
+    return p.compile();
+  };
+  const backward = async (rows: boolean) => {
+    const p = new Program(device, `tune lstm bwd ${rows ? 'rows' : 'tiles'}`);
+    const step = lstmBackwardStep(B, H, rows);
+    if (!rows) p.dispatch('lstm_transpose_wh', uniforms(0), { Wh, WhT }, [Math.ceil((H * H) / 64)]);
+    const weights: Record<string, Tensor> = rows ? { Wh } : { WhT };
+    for (let t = T - 1; t >= 0; t--) p.dispatch(step.kernel, uniforms(t), { ...weights, Cs, G, dHs, dhT, dG, dC }, step.grid);
+    return p.compile();
+  };
+  const time = async (c: CompiledProgram) => {
+    const t0 = performance.now();
+    for (let i = 0; i < submits; i++) submitPrograms(device, [c], [], 'tune');
+    await device.queue.onSubmittedWorkDone();
+    return (performance.now() - t0) / (submits * T);
+  };
+  const race = async (a: CompiledProgram, b: CompiledProgram) => {
+    await time(a);
+    await time(b);
+    const ta: number[] = [], tb: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      ta.push(await time(a));
+      tb.push(await time(b));
+    }
+    return { tiles: median(ta), rows: median(tb) };
+  };
+  try {
+    const fwd = await race(await forward(false), await forward(true));
+    const bwd = await race(await backward(false), await backward(true));
+    const chosen = { forwardRows: fwd.rows < fwd.tiles, backwardRows: bwd.rows < bwd.tiles };
+    setLstmKernels(device, B, H, chosen);
+    return { B, H, forward: fwd, backward: bwd, chosen };
+  } finally {
+    for (const t of owned) t.buffer?.destroy();
+  }
+}
+
+/** One line per tuned shape, for logs: "lstm B128 H128: forward rows 0.041 vs tiles 0.120 ms/step, ...". */
+export function describeLstmTiming(t: LstmTiming): string {
+  const part = (name: string, m: { tiles: number; rows: number } | null, rows: boolean) =>
+    m ? `${name} ${rows ? 'rows' : 'tiles'} (rows ${m.rows.toFixed(3)}, tiles ${m.tiles.toFixed(3)} ms/step)` : `${name} rows (batch under ${LSTM_SMALL_BATCH})`;
+  return `lstm B${t.B} H${t.H}: ${part('forward', t.forward, t.chosen.forwardRows)}, ${part('backward', t.backward, t.chosen.backwardRows)}`;
+}
