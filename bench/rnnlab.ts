@@ -9,6 +9,7 @@ import { FABLE_PRESETS, FableSession } from '../src/engine/fable.ts';
 import { defaultMnistConfig, MnistSession } from '../src/engine/mnist.ts';
 import { PTB_CONFIGS, PtbSession } from '../src/engine/ptb.ts';
 import { acquireGpu } from '../src/gpu/device.ts';
+import { enableKernelTuningOnGpu } from '../src/nn/kernelChoice.ts';
 import { Program } from '../src/gpu/program.ts';
 import { submitPrograms } from '../src/gpu/runner.ts';
 import { Graph } from '../src/nn/graph.ts';
@@ -39,7 +40,9 @@ async function ptbTrainIds(): Promise<{ ids: Uint32Array; source: string }> {
 }
 
 export async function createRnnlabRunner(w: WorkloadSpec): Promise<RnnlabRunner> {
-  const { device } = await acquireGpu();
+  const gpu = await acquireGpu();
+  const { device } = gpu;
+  enableKernelTuningOnGpu(gpu); // as the app's worker does
   const control = new RunControl();
   let loss = NaN;
   let run: (n: number) => Promise<void>;

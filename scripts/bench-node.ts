@@ -11,6 +11,8 @@ import { RunControl } from '../src/engine/control.ts';
 import { FABLE_PRESETS, FableSession } from '../src/engine/fable.ts';
 import { defaultMnistConfig, MnistSession } from '../src/engine/mnist.ts';
 import { acquireNodeGpu } from '../src/gpu/node.ts';
+import { enableKernelTuningOnGpu } from '../src/nn/kernelChoice.ts';
+import { describeLstmTiming } from '../src/nn/tune.ts';
 import { Program } from '../src/gpu/program.ts';
 import { submitPrograms } from '../src/gpu/runner.ts';
 import { Graph } from '../src/nn/graph.ts';
@@ -75,7 +77,10 @@ async function matmulRoof(device: GPUDevice, n: number): Promise<number> {
 }
 
 async function main() {
-  const { device, adapterInfo } = await acquireNodeGpu();
+  const gpu = await acquireNodeGpu();
+  const { device, adapterInfo } = gpu;
+  const tuning = enableKernelTuningOnGpu(gpu);
+  console.log(tuning ? 'LSTM step kernels: timed per shape on this adapter (src/nn/tune.ts)' : 'LSTM step kernels: the default rule (fallback adapter, not timed)');
   instrument();
   const adapter = `${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`.trim();
   console.log(`rnnlab bench — ${new Date().toISOString().slice(0, 10)} — adapter: ${adapter} (Node + Dawn)`);
@@ -90,6 +95,7 @@ async function main() {
   for (const cell of ['lstm', 'rnn'] as const) {
     const cfg = defaultMnistConfig(cell);
     const s = await MnistSession.create(device, mnist, cfg);
+    for (const t of s.kernelTimings) console.log(`  ${describeLstmTiming(t)}`);
     // Steps run as in training: metrics copied every 10 steps and mapped asynchronously.
     const r = await timeSteps(device, quick ? 5 : 10, async (n) => {
       await s.trainEpoch(new RunControl(), () => {}, undefined, n);
@@ -106,6 +112,7 @@ async function main() {
   for (const [name, batch] of [['original', 1], ['fast', 64]] as const) {
     const preset = FABLE_PRESETS[name];
     const s = await FableSession.create(device, fable, preset);
+    for (const t of s.kernelTimings) console.log(`  ${describeLstmTiming(t)}`);
     const r = await timeSteps(device, batch === 1 ? 10 : quick ? 2 : 4, async (n) => {
       await s.train(n, new RunControl(), () => {});
     });

@@ -11,11 +11,14 @@ import { defaultMnistConfig, MnistSession } from '../src/engine/mnist.ts';
 import { PTB_CONFIGS, PtbSession } from '../src/engine/ptb.ts';
 import type { CompiledProgram } from '../src/gpu/program.ts';
 import { acquireNodeGpu } from '../src/gpu/node.ts';
+import { enableKernelTuningOnGpu } from '../src/nn/kernelChoice.ts';
 import { mnistDataDir } from './vite-mnist-plugin.ts';
 
 const robust = process.argv.includes('--robust');
 const names = process.argv.slice(2).filter((a) => a !== '--robust');
-const { device, adapterInfo } = await acquireNodeGpu({ robust });
+const gpu = await acquireNodeGpu({ robust });
+const { device, adapterInfo } = gpu;
+enableKernelTuningOnGpu(gpu); // as training does: real GPUs profile the LSTM step-kernel variants their sessions chose
 console.log(`adapter: ${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`);
 
 async function stepProgram(name: string): Promise<CompiledProgram> {

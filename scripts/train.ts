@@ -10,13 +10,17 @@ import { decodeFableCheckpoint, encodeFableCheckpoint, FABLE_PRESETS, FableSessi
 import { defaultMnistConfig, MnistSession } from '../src/engine/mnist.ts';
 import { decodePtbCheckpoint, encodePtbCheckpoint, PTB_CONFIGS, PtbSession, type PtbCheckpoint, type PtbConfigName } from '../src/engine/ptb.ts';
 import { acquireNodeGpu } from '../src/gpu/node.ts';
+import { enableKernelTuningOnGpu } from '../src/nn/kernelChoice.ts';
+import { describeLstmTiming, type LstmTiming } from '../src/nn/tune.ts';
 import { mnistDataDir } from './vite-mnist-plugin.ts';
 
 /** The GPU for a run, its adapter line printed (with how buffer accesses are checked: NodeGpuOptions.robust). */
 async function openGpu(opts: Record<string, string>): Promise<{ device: GPUDevice; adapter: string }> {
   const robust = opts.robust === 'true';
-  const { device, adapterInfo } = await acquireNodeGpu({ robust });
+  const gpu = await acquireNodeGpu({ robust });
+  const { device, adapterInfo } = gpu;
   const adapter = `${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`.trim();
+  if (opts.tune !== 'false') enableKernelTuningOnGpu(gpu);
   console.log(`adapter: ${adapter}${robust ? '; Dawn robustness on (--robust)' : '; Dawn robustness off (the adapter bounds-checks; --robust to clamp as browsers do)'}`);
   return { device, adapter };
 }
@@ -74,6 +78,11 @@ class RunRecord {
   }
 }
 
+/** The LSTM step-kernel variants a session timed on this adapter (real GPUs; --tune false keeps the default rule). */
+function printKernels(timings: LstmTiming[]): void {
+  for (const t of timings) console.log(`kernels: ${describeLstmTiming(t)}`);
+}
+
 function parseArgs(argv: string[]) {
   const [task, ...rest] = argv;
   const opts: Record<string, string> = {};
@@ -103,6 +112,7 @@ async function trainMnist(opts: Record<string, string>) {
   const { device } = await openGpu(opts);
   const t0 = performance.now();
   const session = await MnistSession.create(device, data, cfg);
+  printKernels(session.kernelTimings);
   console.log(`mnist ${cell}-${cfg.model.hidden}: batch ${cfg.batch}, ${cfg.epochs} epochs of ${session.stepsPerEpoch} steps, ${session.dispatchesPerStep} dispatches/step, 1 submit/step; setup ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const control = new RunControl();
   const start = performance.now();
@@ -143,6 +153,7 @@ async function trainFable(opts: Record<string, string>) {
   const data = prepareFable(readFileSync(join(process.cwd(), 'public/data/fable/belling-the-cat.txt'), 'utf8'), 'belling-the-cat.txt');
   const { device, adapter } = await openGpu(opts);
   const session = await FableSession.create(device, data, preset, seed);
+  printKernels(session.kernelTimings);
   console.log(`fable ${presetName}: ${data.tokens.length} tokens, ${data.vocab.words.length} symbols, 2-layer LSTM-512, batch ${preset.batch}, ${preset.iterations} iterations, ${session.dispatchesPerStep} dispatches/step`);
   const run = new RunRecord(checkpointFile, adapter);
   let reached: number | null = null;
@@ -219,6 +230,8 @@ async function trainPtb(opts: Record<string, string>) {
   } catch (e) {
     return fail((e as Error).message);
   }
+  printKernels(session.kernelTimings);
+
   const steps = Math.min(stepsPerEpoch ?? Infinity, session.stepsPerEpoch);
   console.log(
     `ptb ${name}: ${config.numLayers} x LSTM-${config.hiddenSize}, vocabulary ${config.vocabSize}, batch ${config.batchSize} x ${config.numSteps} steps, ` +
@@ -298,7 +311,8 @@ async function trainPtb(opts: Record<string, string>) {
 const { task, opts } = parseArgs(process.argv.slice(2));
 const run = { mnist: trainMnist, fable: trainFable, ptb: trainPtb }[task as 'mnist'];
 if (!run) {
-  console.error('(any task: --robust keeps Dawn\'s bounds clamps on every buffer access, as in the browser; off by default here: 1.4x faster on SwiftShader)');
+  console.error('(any task: --robust keeps Dawn\'s bounds clamps on every buffer access, as in the browser; off by default here: 1.4x faster on SwiftShader.');
+  console.error(' On a real GPU each session times the LSTM step-kernel variants for its shapes and keeps the faster; --tune false keeps the default rule)');
   console.error('usage: npm run train -- mnist [--cell lstm|rnn] [--epochs N] [--batch B] [--hidden H] [--lr X] [--steps N]');
   console.error('       npm run train -- fable [--preset original|fast] [--iterations N] [--seed S] [--save weights.safetensors] [--checkpoint FILE [--checkpoint-every N]]');
   console.error('       npm run train -- ptb [--config test|small|medium|large] [--data DIR] [--epochs N] [--steps-per-epoch N] [--eval-steps N] [--sample N] [--seed S] [--save weights.safetensors] [--checkpoint FILE [--checkpoint-every STEPS]]');

@@ -4,15 +4,14 @@
 // without and with carried state (T = 5: written by the last step; T = 1: by the carry kernel), and the state
 // carried into a second run. Then the fused LSTM step against the same step composed from two matmuls and the
 // lstm_pointwise kernel. The step-kernel variants chosen per device and shape (src/nn/kernelChoice.ts): each
-// forced at batches of 4 and more against the reference, the op recording the chosen one, and the tuner.
+// forced at batches of 4 and more against the reference, and the op recording the chosen one (tuner: tune.test.ts).
 import { afterEach, describe, expect, it } from 'vitest';
 import { Program } from '../src/gpu/program.ts';
 import { submitPrograms, upload } from '../src/gpu/runner.ts';
 import type { Tensor } from '../src/gpu/tensor.ts';
 import { Graph } from '../src/nn/graph.ts';
-import { clearLstmKernels, lstmKernels, setLstmKernels, type LstmKernels } from '../src/nn/kernelChoice.ts';
+import { clearLstmKernels, setLstmKernels, type LstmKernels } from '../src/nn/kernelChoice.ts';
 import { lstm, rnn } from '../src/nn/ops.ts';
-import { tuneLstm } from '../src/nn/tune.ts';
 import { lstmBackward, lstmForward } from '../src/reference/lstm.ts';
 import { mulberry32 } from '../src/reference/random.ts';
 import { rnnBackward, rnnForward } from '../src/reference/rnn.ts';
@@ -220,41 +219,5 @@ describe('fused LSTM step vs the same step composed from matmul + lstm_pointwise
     expectClose(hf!, ref.Hs, TOL.chain, 'Hs fused vs reference');
     expectClose(cc!, ref.Cs, TOL.chain, 'Cs composed vs reference');
     expectClose(gc!, ref.G, TOL.chain, 'G composed vs reference');
-  });
-});
-
-describe('the LSTM step-kernel tuner (src/nn/tune.ts)', () => {
-  it('times both variants, keeps the faster for that device and shape, and the op records it', async () => {
-    const device = await testDevice();
-    clearLstmKernels(device);
-    try {
-      const B = 8, H = 16;
-      expect(lstmKernels(device, B, H)).toEqual({ forwardRows: false, backwardRows: false });
-      const t = await tuneLstm(device, B, H, { steps: 2, reps: 3, submits: 1 });
-      for (const m of [t.forward!, t.backward!]) {
-        for (const ms of [m.rows, m.tiles]) expect(ms).toBeGreaterThan(0);
-      }
-      expect(t.chosen).toEqual({ forwardRows: t.forward!.rows < t.forward!.tiles, backwardRows: t.backward!.rows < t.backward!.tiles });
-      expect(lstmKernels(device, B, H)).toEqual(t.chosen);
-      expect(lstmKernels(device, B, H + 1)).toEqual({ forwardRows: false, backwardRows: false }); // per shape
-      // under batch 4 there is one variant: nothing is timed
-      const small = await tuneLstm(device, 2, H);
-      expect(small.forward).toBeNull();
-      expect(small.chosen).toEqual({ forwardRows: true, backwardRows: true });
-      // the op records what is set: the tiled backward adds the transpose of Wh
-      const dispatches = (k: LstmKernels) => {
-        setLstmKernels(device, B, H, k);
-        const p = new Program(device, 'count');
-        const g = new Graph(p);
-        const w = (shape: number[]) => g.param(p.persistent(shape, 'w'), p.persistent(shape, 'dw'));
-        const [hs] = g.apply(lstm, [w([2 * B, I]), w([I, 4 * H]), w([H, 4 * H]), w([4 * H])], { T: 2, B, I, H, forgetBias: 1 });
-        g.apply(seedGrads, [hs!], { grads: [p.persistent([2 * B, H], 'dHs')] });
-        g.backward();
-        return p.dispatchCount;
-      };
-      expect(dispatches({ forwardRows: false, backwardRows: false }) - dispatches({ forwardRows: false, backwardRows: true })).toBe(1);
-    } finally {
-      clearLstmKernels(device);
-    }
   });
 });

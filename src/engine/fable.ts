@@ -10,6 +10,7 @@ import type { Tensor } from '../gpu/tensor.ts';
 import { lmForward, lmParams, type LmConfig } from '../models/lm.ts';
 import { Graph } from '../nn/graph.ts';
 import { softmaxXent } from '../nn/ops.ts';
+import { tuneLstmShapes, type LstmTiming } from '../nn/tune.ts';
 import { Optimizer, type OptimizerConfig } from '../nn/optim.ts';
 import { ParamSet } from '../nn/params.ts';
 import { InFlight, type RunControl } from './control.ts';
@@ -132,6 +133,8 @@ export class FableSession {
   private readonly rng: SeededRng;
   iteration = 0;
   dispatchesPerStep = 0;
+  /** The LSTM step-kernel variants measured for this session's shapes (empty where tuning is off: CPU adapters). */
+  kernelTimings: LstmTiming[] = [];
 
   private constructor(readonly device: GPUDevice, readonly data: FableData, readonly preset: FablePreset, readonly seed: number) {
     this.model = { ...preset.model, vocab: data.vocab.words.length };
@@ -149,6 +152,7 @@ export class FableSession {
 
   static async create(device: GPUDevice, data: FableData, preset: FablePreset, seed = 1): Promise<FableSession> {
     const s = new FableSession(device, data, preset, seed);
+    s.kernelTimings = await tuneLstmShapes(device, [[preset.batch, s.model.hidden]]);
     await s.build();
     return s;
   }

@@ -10,6 +10,7 @@ import { classifierForward, classifierParams, type ClassifierConfig } from '../m
 import { recordImageBatch, uploadImageSet, type GpuImageSet } from '../nn/data.ts';
 import { Graph } from '../nn/graph.ts';
 import { softmaxXent } from '../nn/ops.ts';
+import { tuneLstmShapes, type LstmTiming } from '../nn/tune.ts';
 import { Optimizer, type OptimizerConfig } from '../nn/optim.ts';
 import { ParamSet } from '../nn/params.ts';
 import { InFlight, type RunControl } from './control.ts';
@@ -70,6 +71,8 @@ export class MnistSession {
   private infer!: { program: CompiledProgram; x: Tensor; logits: Tensor; Hs: Tensor; G?: Tensor };
   readonly stepsPerEpoch: number;
   dispatchesPerStep = 0;
+  /** The LSTM step-kernel variants measured for this session's shapes (empty where tuning is off: CPU adapters). */
+  kernelTimings: LstmTiming[] = [];
   globalStep = 0;
   epoch = 0;
   private backup?: Record<string, Float32Array>;
@@ -97,6 +100,8 @@ export class MnistSession {
 
   static async create(device: GPUDevice, data: MnistData | null, config: MnistTrainConfig): Promise<MnistSession> {
     const s = new MnistSession(device, data, config);
+    const H = config.model.hidden;
+    if (config.model.cell === 'lstm') s.kernelTimings = await tuneLstmShapes(device, [[config.batch, H], [config.evalBatch, H]]);
     await s.build();
     return s;
   }

@@ -21,6 +21,7 @@ import { lmForward, lmParams, type LmConfig } from '../models/lm.ts';
 import { recordTokenWindow } from '../nn/data.ts';
 import { Graph } from '../nn/graph.ts';
 import { softmaxXent } from '../nn/ops.ts';
+import { tuneLstmShapes, type LstmTiming } from '../nn/tune.ts';
 import { Optimizer } from '../nn/optim.ts';
 import { ParamSet } from '../nn/params.ts';
 import { InFlight, type RunControl } from './control.ts';
@@ -245,6 +246,8 @@ export class PtbSession {
   private testStep!: CompiledProgram;
   private readonly genPrograms = new Map<number, CompiledProgram>();
   dispatchesPerStep = 0;
+  /** The LSTM step-kernel variants measured for this session's shapes (empty where tuning is off: CPU adapters). */
+  kernelTimings: LstmTiming[] = [];
   /** Training epochs completed (0-based index of the next epoch). */
   epoch = 0;
   globalStep = 0;
@@ -302,6 +305,7 @@ export class PtbSession {
 
   static async create(device: GPUDevice, data: PtbIdsData, config: PtbConfig, seed = 1): Promise<PtbSession> {
     const s = new PtbSession(device, data, config, seed);
+    s.kernelTimings = await tuneLstmShapes(device, [[config.batchSize, config.hiddenSize]]);
     await s.build();
     return s;
   }

@@ -4,6 +4,7 @@
 import { loadMnist, MNIST_FILE_NAMES, MNIST_ROLES, identifyMnistFile, mnistImage, type MnistData, type MnistFiles, type MnistRole } from '../data/idx.ts';
 import { DataError } from '../data/errors.ts';
 import { acquireGpu, type GpuContext } from '../gpu/device.ts';
+import { enableKernelTuningOnGpu } from '../nn/kernelChoice.ts';
 import { GpuError } from '../gpu/errors.ts';
 import { RateMeter, RunControl } from './control.ts';
 import { ConfigError } from './errors.ts';
@@ -37,6 +38,7 @@ const ptb = new PtbWorker(() => {
 async function init(): Promise<void> {
   try {
     gpu = await acquireGpu(self.navigator.gpu);
+    enableKernelTuningOnGpu(gpu); // real GPUs: sessions time the LSTM step-kernel variants for their shapes
     gpu.lost.then((e) => post({ type: 'fatal', kind: e.kind, message: e.message }));
     gpu.device.addEventListener('uncapturederror', (ev) => {
       post({ type: 'error', scope: lastTrained === 'fable' ? 'fable' : lastTrained === 'ptb' ? 'ptb' : 'mnist-train', message: `GPU error: ${(ev as GPUUncapturedErrorEvent).error.message}` });

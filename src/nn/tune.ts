@@ -6,17 +6,10 @@
 import { Program, type CompiledProgram } from '../gpu/program.ts';
 import { submitPrograms } from '../gpu/runner.ts';
 import type { Tensor } from '../gpu/tensor.ts';
-import { LSTM_SMALL_BATCH, lstmKernels, setLstmKernels, type LstmKernels } from './kernelChoice.ts';
+import { kernelTuningEnabled, LSTM_SMALL_BATCH, lstmKernels, lstmTiming, recordLstmTiming, type LstmTiming } from './kernelChoice.ts';
 import { lstmBackwardStep, lstmForwardStep } from './ops.ts';
 
-export interface LstmTiming {
-  B: number;
-  H: number;
-  /** median ms per time step of each variant (forward, backward), or null where nothing was measured */
-  forward: { tiles: number; rows: number } | null;
-  backward: { tiles: number; rows: number } | null;
-  chosen: LstmKernels;
-}
+export type { LstmTiming } from './kernelChoice.ts';
 
 export interface TuneOptions {
   /** time steps recorded per submission (default 4) */
@@ -83,12 +76,24 @@ export async function tuneLstm(device: GPUDevice, B: number, H: number, options:
   try {
     const fwd = await race(await forward(false), await forward(true));
     const bwd = await race(await backward(false), await backward(true));
-    const chosen = { forwardRows: fwd.rows < fwd.tiles, backwardRows: bwd.rows < bwd.tiles };
-    setLstmKernels(device, B, H, chosen);
-    return { B, H, forward: fwd, backward: bwd, chosen };
+    const timing = { B, H, forward: fwd, backward: bwd, chosen: { forwardRows: fwd.rows < fwd.tiles, backwardRows: bwd.rows < bwd.tiles } };
+    recordLstmTiming(device, timing);
+    return timing;
   } finally {
     for (const t of owned) t.buffer?.destroy();
   }
+}
+
+/** What a session calls before recording its programs: tunes each [B, H] (once per device and shape) where tuning
+ *  is enabled for the device (enableKernelTuning), else nothing. Returns the timings, for logs. */
+export async function tuneLstmShapes(device: GPUDevice, shapes: readonly (readonly [number, number])[]): Promise<LstmTiming[]> {
+  if (!kernelTuningEnabled(device)) return [];
+  const out: LstmTiming[] = [];
+  for (const key of new Set(shapes.filter(([B]) => B >= LSTM_SMALL_BATCH).map(([B, H]) => `${B} ${H}`))) {
+    const [B, H] = key.split(' ').map(Number) as [number, number];
+    out.push(lstmTiming(device, B, H) ?? (await tuneLstm(device, B, H)));
+  }
+  return out;
 }
 
 /** One line per tuned shape, for logs: "lstm B128 H128: forward rows 0.041 vs tiles 0.120 ms/step, ...". */
