@@ -3,7 +3,7 @@
 // give few workgroups (16 for batch 128, H 128), and the one-row kernels' 8x more invocations may win: rather
 // than guess per vendor, the session times both, as cuDNN picks its algorithms. Time = the wall time of a few
 // submissions of T steps each, to completion (what a training step pays), median of interleaved repetitions.
-import { Program, type CompiledProgram } from '../gpu/program.ts';
+import { grid1d, Program, type CompiledProgram } from '../gpu/program.ts';
 import { submitPrograms } from '../gpu/runner.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import { kernelTuningEnabled, LSTM_SMALL_BATCH, lstmKernels, lstmTiming, recordLstmTiming, type LstmTiming } from './kernelChoice.ts';
@@ -52,7 +52,7 @@ export async function tuneLstm(device: GPUDevice, B: number, H: number, options:
   const backward = async (rows: boolean) => {
     const p = new Program(device, `tune lstm bwd ${rows ? 'rows' : 'tiles'}`);
     const step = lstmBackwardStep(B, H, rows);
-    if (!rows) p.dispatch('lstm_transpose_wh', uniforms(0), { Wh, WhT }, [Math.ceil((H * H) / 64)]);
+    if (!rows) p.dispatch('lstm_transpose_wh', uniforms(0), { Wh, WhT }, grid1d(H * H, 64));
     const weights: Record<string, Tensor> = rows ? { Wh } : { WhT };
     for (let t = T - 1; t >= 0; t--) p.dispatch(step.kernel, uniforms(t), { ...weights, Cs, G, dHs, dhT, dG, dC }, step.grid);
     return p.compile();
