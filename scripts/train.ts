@@ -10,7 +10,7 @@ import { decodeFableCheckpoint, encodeFableCheckpoint, FABLE_PRESETS, FableSessi
 import { defaultMnistConfig, MnistSession } from '../src/engine/mnist.ts';
 import { decodePtbCheckpoint, encodePtbCheckpoint, PTB_CONFIGS, PtbSession, type PtbCheckpoint, type PtbConfigName } from '../src/engine/ptb.ts';
 import { acquireNodeGpu } from '../src/gpu/node.ts';
-import { enableKernelTuningOnGpu } from '../src/nn/kernelChoice.ts';
+import { enableKernelTuningOnGpu, kernelTuningEnabled, recordLstmTiming } from '../src/nn/kernelChoice.ts';
 import { describeLstmTiming, type LstmTiming } from '../src/nn/tune.ts';
 import { mnistDataDir } from './vite-mnist-plugin.ts';
 
@@ -36,7 +36,8 @@ class RunRecord {
   private readonly adapters = new Set<string>();
   private start = performance.now();
 
-  constructor(readonly file: string | undefined, adapter: string) {
+  /** The LSTM step-kernel variants this run's sessions timed (kept in the notes, so a later piece uses the same). */
+  constructor(readonly file: string | undefined, adapter: string, readonly kernels: LstmTiming[] = []) {
     this.adapters.add(adapter);
   }
 
@@ -67,7 +68,8 @@ class RunRecord {
   }
 
   notes(extra: Record<string, string> = {}): Record<string, string> {
-    return { log: this.log.join('\n'), seconds: String(this.seconds()), pieces: String(this.pieces), adapters: [...this.adapters].join('; '), ...extra };
+    const kernels: Record<string, string> = this.kernels.length ? { kernels: JSON.stringify(this.kernels) } : {};
+    return { log: this.log.join('\n'), seconds: String(this.seconds()), pieces: String(this.pieces), adapters: [...this.adapters].join('; '), ...kernels, ...extra };
   }
 
   /** Writes the checkpoint atomically (a stop while writing leaves the previous one). */
@@ -81,6 +83,13 @@ class RunRecord {
 /** The LSTM step-kernel variants a session timed on this adapter (real GPUs; --tune false keeps the default rule). */
 function printKernels(timings: LstmTiming[]): void {
   for (const t of timings) console.log(`kernels: ${describeLstmTiming(t)}`);
+}
+
+/** A later piece of a run on a GPU takes the kernel variants the earlier pieces timed instead of timing again, so
+ *  it goes on with the same arithmetic (a choice timed anew could differ and change the rounding). */
+function reuseKernels(device: GPUDevice, notes: Record<string, string> | undefined): void {
+  if (!notes?.kernels || !kernelTuningEnabled(device)) return;
+  for (const t of JSON.parse(notes.kernels) as LstmTiming[]) recordLstmTiming(device, t);
 }
 
 function parseArgs(argv: string[]) {
@@ -151,18 +160,19 @@ async function trainFable(opts: Record<string, string>) {
     throw new Error(`--checkpoint-every must be a multiple of the metrics interval (${preset.metricsEvery})`);
   }
   const data = prepareFable(readFileSync(join(process.cwd(), 'public/data/fable/belling-the-cat.txt'), 'utf8'), 'belling-the-cat.txt');
+  const earlier = checkpointFile && existsSync(checkpointFile) ? decodeFableCheckpoint(new Uint8Array(readFileSync(checkpointFile)), checkpointFile) : undefined;
+  if (earlier && earlier.seed !== seed) throw new Error(`${checkpointFile} is a run with seed ${earlier.seed}; pass --seed ${earlier.seed} to go on with it`);
   const { device, adapter } = await openGpu(opts);
+  reuseKernels(device, earlier?.notes);
   const session = await FableSession.create(device, data, preset, seed);
   printKernels(session.kernelTimings);
   console.log(`fable ${presetName}: ${data.tokens.length} tokens, ${data.vocab.words.length} symbols, 2-layer LSTM-512, batch ${preset.batch}, ${preset.iterations} iterations, ${session.dispatchesPerStep} dispatches/step`);
-  const run = new RunRecord(checkpointFile, adapter);
+  const run = new RunRecord(checkpointFile, adapter, session.kernelTimings);
   let reached: number | null = null;
-  if (checkpointFile && existsSync(checkpointFile)) {
-    const c = decodeFableCheckpoint(new Uint8Array(readFileSync(checkpointFile)), checkpointFile);
-    if (c.seed !== seed) throw new Error(`${checkpointFile} is a run with seed ${c.seed}; pass --seed ${c.seed} to go on with it`);
-    session.restore(c);
-    reached = c.notes.reached ? Number(c.notes.reached) : null;
-    run.resume(c.notes, `iteration ${c.iteration}`);
+  if (earlier) {
+    session.restore(earlier);
+    reached = earlier.notes.reached ? Number(earlier.notes.reached) : null;
+    run.resume(earlier.notes, `iteration ${earlier.iteration}`);
   }
   run.begin();
   const control = new RunControl();
@@ -222,7 +232,17 @@ async function trainPtb(opts: Record<string, string>) {
   }
   const config = { ...base!, vocabSize: data.vocab.words.length };
   if (epochs) config.maxMaxEpoch = epochs;
+  // A long run in pieces (--checkpoint FILE): the state is written every `every` steps and after each epoch's
+  // validation; the same command run again goes on from it, its log so far printed first.
+  const checkpointFile = opts.checkpoint;
+  let earlier: PtbCheckpoint | undefined;
+  try {
+    if (checkpointFile && existsSync(checkpointFile)) earlier = decodePtbCheckpoint(new Uint8Array(readFileSync(checkpointFile)), checkpointFile);
+  } catch (e) {
+    return fail((e as Error).message);
+  }
   const { device, adapter } = await openGpu(opts);
+  reuseKernels(device, earlier?.notes);
   const t0 = performance.now();
   let session: PtbSession;
   try {
@@ -231,7 +251,6 @@ async function trainPtb(opts: Record<string, string>) {
     return fail((e as Error).message);
   }
   printKernels(session.kernelTimings);
-
   const steps = Math.min(stepsPerEpoch ?? Infinity, session.stepsPerEpoch);
   console.log(
     `ptb ${name}: ${config.numLayers} x LSTM-${config.hiddenSize}, vocabulary ${config.vocabSize}, batch ${config.batchSize} x ${config.numSteps} steps, ` +
@@ -244,22 +263,17 @@ async function trainPtb(opts: Record<string, string>) {
   const control = new RunControl();
   const evalNote = (split: 'valid' | 'test', r: { steps: number; seconds: number }) =>
     `  (${split}: ${r.steps}${r.steps < session.evalSteps(split) ? ` of ${session.evalSteps(split)}` : ''} windows in ${r.seconds.toFixed(1)} s)`;
-  // A long run in pieces (--checkpoint FILE): the state is written every `every` steps and after each epoch's
-  // validation; the same command run again goes on from it, its log so far printed first.
-  const checkpointFile = opts.checkpoint;
   const every = num('checkpoint-every', 1) ?? 200;
-  const run = new RunRecord(checkpointFile, adapter);
+  const run = new RunRecord(checkpointFile, adapter, session.kernelTimings);
   const say = (line: string) => run.say(line);
   let progress = { step: 0, lossSum: 0, rows: 0, seconds: 0 };
-  if (checkpointFile && existsSync(checkpointFile)) {
-    let c: PtbCheckpoint;
+  if (earlier) {
     try {
-      c = decodePtbCheckpoint(new Uint8Array(readFileSync(checkpointFile)), checkpointFile);
-      progress = session.restore(c);
+      progress = session.restore(earlier);
     } catch (e) {
       return fail((e as Error).message);
     }
-    run.resume(c.notes, `epoch ${c.epoch + 1}, step ${progress.step}`);
+    run.resume(earlier.notes, `epoch ${earlier.epoch + 1}, step ${progress.step}`);
   }
   run.begin();
   const save = async () => {
