@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { GRADCHECK_FLOOR, GRADCHECK_TOLERANCE, compareGradients, runGradientCheck, runGradientCheckDetailed } from '../src/engine/gradcheck.ts';
 import { testDevice } from './gpu.ts';
 
-const FAMILIES = ['matmul (linear)', 'lstm step (fwd+bwd)', 'rnn step (fwd+bwd)', 'embedding', 'softmax cross-entropy', 'dropout'];
+const FAMILIES = ['matmul (linear)', 'lstm step, 1-row kernels (fwd+bwd)', 'lstm step, 8-row tiles (fwd+bwd)', 'rnn step (fwd+bwd)', 'embedding', 'softmax cross-entropy', 'dropout'];
 
 describe('gradient check', () => {
   it('every kernel family passes on this device', async () => {
@@ -50,11 +50,11 @@ describe('gradient check', () => {
     const detailed = await runGradientCheckDetailed(device, {
       samplesPerParam: 2,
       tamper: (kernel, param, grad) => {
-        if (kernel === 'lstm step (fwd+bwd)' && param === 'Wh') for (let i = 0; i < grad.length; i++) grad[i]! *= 1.3;
+        if (kernel === 'lstm step, 8-row tiles (fwd+bwd)' && param === 'Wh') for (let i = 0; i < grad.length; i++) grad[i]! *= 1.3;
       },
     });
     for (const f of detailed) {
-      const bad = f.kernel === 'lstm step (fwd+bwd)';
+      const bad = f.kernel === 'lstm step, 8-row tiles (fwd+bwd)';
       expect(f.ok, f.kernel).toBe(!bad);
       if (bad) {
         expect(f.worstRelError).toBeGreaterThan(0.2); // 1 - 1/1.3 on the largest element

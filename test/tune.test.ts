@@ -64,8 +64,11 @@ describe('sessions and tuning', () => {
       enableKernelTuning(device);
       const a = await MnistSession.create(device, null, cfg);
       expect(a.kernelTimings.map((t) => [t.B, t.H])).toEqual([[8, 16], [cfg.evalBatch, 16]]);
+      const t0 = a.kernelTimings[0]!;
+      setLstmKernels(device, 8, 16, { forwardRows: !t0.chosen.forwardRows, backwardRows: !t0.chosen.backwardRows }); // e.g. the gradient check's forcing
       const b = await MnistSession.create(device, null, cfg);
-      expect(b.kernelTimings[0]).toBe(a.kernelTimings[0]); // measured once per device and shape
+      expect(b.kernelTimings[0]).toBe(t0); // measured once per device and shape ...
+      expect(lstmKernels(device, 8, 16)).toEqual(t0.chosen); // ... and its choice applied again
       for (const t of a.kernelTimings) expect(lstmKernels(device, t.B, t.H)).toEqual(t.chosen);
     } finally {
       clearLstmKernels(device);

@@ -28,6 +28,7 @@ import { Program } from '../gpu/program.ts';
 import { submitPrograms, upload } from '../gpu/runner.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import { Graph, type OpDef, type Value } from '../nn/graph.ts';
+import { LSTM_SMALL_BATCH, setLstmKernels } from '../nn/kernelChoice.ts';
 import { dropout, embedding, linear, lstm, rnn, softmaxXent } from '../nn/ops.ts';
 import { mulberry32 } from '../data/batch.ts';
 import { ParamSet } from '../nn/params.ts';
@@ -115,8 +116,8 @@ function uniformF32(n: number, rand: Rand, lo: number, hi: number): Float32Array
 const weightsOf = (n: number, rand: Rand) => Float64Array.from(uniformF32(n, rand, -1, 1));
 
 /**
- * The kernel families. Shapes are small and odd (B=2, T=3, I=3, H=5, V=7); one linear has 37 rows so the
- * matmuls cross a 32-wide tile (rows of the forward, the reduction of dW).
+ * The kernel families. Shapes are small and odd (B=2, T=3, I=3, H=5, V=7; the LSTM's tiled kernels B=5, H=8); one
+ * linear has 37 rows so the matmuls cross a 32-wide tile (rows of the forward, the reduction of dW).
  */
 function families(device: GPUDevice, rand: Rand, owned: Tensor[]): Family[] {
   const B = 2, T = 3, I = 3, H = 5, V = 7, N = T * B;
@@ -147,17 +148,26 @@ function families(device: GPUDevice, rand: Rand, owned: Tensor[]): Family[] {
   }
 
   // recurrent steps: x (a parameter, so dX is checked) → cell over T steps from a non-zero carried state; the
-  // loss reads every step's h (dHs) and the last h (dhT) with different weights.
-  for (const cell of ['lstm', 'rnn'] as const) {
+  // loss reads every step's h (dHs) and the last h (dhT) with different weights. The LSTM twice: its one-row
+  // kernels (batches under 4, and where a session's tuning chose them) and its 8-row tiles with h read as vec4s
+  // (H % 4 = 0: what MNIST, the fable and PTB use unless tuned otherwise), forced for that shape.
+  const recurrent = [
+    { cell: 'lstm', kernel: 'lstm step, 1-row kernels (fwd+bwd)', B, H },
+    { cell: 'lstm', kernel: 'lstm step, 8-row tiles (fwd+bwd)', B: 5, H: 8 },
+    { cell: 'rnn', kernel: 'rnn step (fwd+bwd)', B, H },
+  ] as const;
+  for (const { cell, kernel, B, H } of recurrent) {
+    const N = T * B;
     const gates = cell === 'lstm' ? 4 : 1;
     const stateSize = (cell === 'lstm' ? 2 : 1) * B * H;
     const state0 = uniformF32(stateSize, rand, -0.8, 0.8);
     const w = [weightsOf(N * H, rand), weightsOf(B * H, rand)];
     const states: Tensor[] = [];
     out.push({
-      kernel: `${cell} step (fwd+bwd)`,
+      kernel,
       params: [param('x', [N, I], 1), param('Wx', [I, gates * H], 0.6), param('Wh', [H, gates * H], 0.6), param('b', [gates * H], 0.3)],
       build(g, pv) {
+        if (cell === 'lstm' && B >= LSTM_SMALL_BATCH) setLstmKernels(device, B, H, { forwardRows: false, backwardRows: false });
         const state = persistent(g.program, cell === 'lstm' ? [2, B, H] : [B, H], `${cell}.state`);
         states.push(state);
         const attrs = { T, B, I, H, state, ...(cell === 'lstm' ? { forgetBias: 1 } : {}) };

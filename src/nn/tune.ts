@@ -91,7 +91,9 @@ export async function tuneLstmShapes(device: GPUDevice, shapes: readonly (readon
   const out: LstmTiming[] = [];
   for (const key of new Set(shapes.filter(([B]) => B >= LSTM_SMALL_BATCH).map(([B, H]) => `${B} ${H}`))) {
     const [B, H] = key.split(' ').map(Number) as [number, number];
-    out.push(lstmTiming(device, B, H) ?? (await tuneLstm(device, B, H)));
+    const known = lstmTiming(device, B, H);
+    if (known) recordLstmTiming(device, known); // its choice again, whatever was set for the shape since
+    out.push(known ?? (await tuneLstm(device, B, H)));
   }
   return out;
 }
