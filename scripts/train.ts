@@ -10,7 +10,7 @@ import { decodeFableCheckpoint, encodeFableCheckpoint, FABLE_PRESETS, FableSessi
 import { defaultMnistConfig, MnistSession } from '../src/engine/mnist.ts';
 import { decodePtbCheckpoint, encodePtbCheckpoint, PTB_CONFIGS, PtbSession, type PtbCheckpoint, type PtbConfigName } from '../src/engine/ptb.ts';
 import { acquireNodeGpu } from '../src/gpu/node.ts';
-import { enableKernelTuningOnGpu, kernelTuningEnabled, recordLstmTiming } from '../src/nn/kernelChoice.ts';
+import { enableKernelTuning, enableKernelTuningOnGpu, kernelTuningEnabled, recordLstmTiming } from '../src/nn/kernelChoice.ts';
 import { describeLstmTiming, type LstmTiming } from '../src/nn/tune.ts';
 import { mnistDataDir } from './vite-mnist-plugin.ts';
 
@@ -20,7 +20,8 @@ async function openGpu(opts: Record<string, string>): Promise<{ device: GPUDevic
   const gpu = await acquireNodeGpu({ robust });
   const { device, adapterInfo } = gpu;
   const adapter = `${adapterInfo.vendor} ${adapterInfo.architecture} ${adapterInfo.description}`.trim();
-  if (opts.tune !== 'false') enableKernelTuningOnGpu(gpu);
+  if (opts.tune === 'force') enableKernelTuning(device); // time the variants on any adapter (to try the tuner on a CPU one)
+  else if (opts.tune !== 'false') enableKernelTuningOnGpu(gpu);
   console.log(`adapter: ${adapter}${robust ? '; Dawn robustness on (--robust)' : '; Dawn robustness off (the adapter bounds-checks; --robust to clamp as browsers do)'}`);
   return { device, adapter };
 }
@@ -326,7 +327,7 @@ const { task, opts } = parseArgs(process.argv.slice(2));
 const run = { mnist: trainMnist, fable: trainFable, ptb: trainPtb }[task as 'mnist'];
 if (!run) {
   console.error('(any task: --robust keeps Dawn\'s bounds clamps on every buffer access, as in the browser; off by default here: 1.4x faster on SwiftShader.');
-  console.error(' On a real GPU each session times the LSTM step-kernel variants for its shapes and keeps the faster; --tune false keeps the default rule)');
+  console.error(' On a real GPU each session times the LSTM step-kernel variants for its shapes and keeps the faster; --tune false keeps the default rule, --tune force times them on any adapter)');
   console.error('usage: npm run train -- mnist [--cell lstm|rnn] [--epochs N] [--batch B] [--hidden H] [--lr X] [--steps N]');
   console.error('       npm run train -- fable [--preset original|fast] [--iterations N] [--seed S] [--save weights.safetensors] [--checkpoint FILE [--checkpoint-every N]]');
   console.error('       npm run train -- ptb [--config test|small|medium|large] [--data DIR] [--epochs N] [--steps-per-epoch N] [--eval-steps N] [--sample N] [--seed S] [--save weights.safetensors] [--checkpoint FILE [--checkpoint-every STEPS]]');
