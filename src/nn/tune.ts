@@ -5,7 +5,7 @@
 // submissions of T steps each, to completion (what a training step pays), median of interleaved repetitions.
 import { grid1d, Program, type CompiledProgram } from '../gpu/program.ts';
 import { submitPrograms } from '../gpu/runner.ts';
-import type { Tensor } from '../gpu/tensor.ts';
+import { createPersistent, type Tensor } from '../gpu/tensor.ts';
 import { kernelTuningEnabled, LSTM_SMALL_BATCH, lstmKernels, lstmTiming, recordLstmTiming, type LstmTiming } from './kernelChoice.ts';
 import { lstmBackwardStep, lstmForwardStep } from './ops.ts';
 
@@ -30,17 +30,16 @@ export async function tuneLstm(device: GPUDevice, B: number, H: number, options:
   const reps = options.reps ?? 5;
   const submits = options.submits ?? 2;
   const owned: Tensor[] = [];
-  const tensor = (p: Program, n: number, label: string) => {
-    const t = p.persistent([n], `tune.${label}`);
+  const tensor = (n: number, label: string) => {
+    const t = createPersistent(device, [n], `tune.${label}`);
     owned.push(t);
     return t;
   };
-  const setup = new Program(device, 'tune lstm');
   const BH = B * H, G4 = 4 * H;
-  const XW = tensor(setup, T * B * G4, 'XW'), Wh = tensor(setup, H * G4, 'Wh'), WhT = tensor(setup, H * G4, 'WhT');
-  const Hs = tensor(setup, (T + 1) * BH, 'Hs'), Cs = tensor(setup, (T + 1) * BH, 'Cs'), G = tensor(setup, T * B * G4, 'G');
-  const state = tensor(setup, 2 * BH, 'state'), dHs = tensor(setup, T * BH, 'dHs'), dhT = tensor(setup, BH, 'dhT');
-  const dG = tensor(setup, T * B * G4, 'dG'), dC = tensor(setup, BH, 'dC');
+  const XW = tensor(T * B * G4, 'XW'), Wh = tensor(H * G4, 'Wh'), WhT = tensor(H * G4, 'WhT');
+  const Hs = tensor((T + 1) * BH, 'Hs'), Cs = tensor((T + 1) * BH, 'Cs'), G = tensor(T * B * G4, 'G');
+  const state = tensor(2 * BH, 'state'), dHs = tensor(T * BH, 'dHs'), dhT = tensor(BH, 'dhT');
+  const dG = tensor(T * B * G4, 'dG'), dC = tensor(BH, 'dC');
   const uniforms = (t: number) => ({ T, B, H, t, forgetBias: 1, useState: 0, writeState: 0, hasDHs: 1, hasDhT: 0 });
 
   const forward = async (rows: boolean) => {
@@ -98,7 +97,7 @@ export async function tuneLstmShapes(device: GPUDevice, shapes: readonly (readon
   return out;
 }
 
-/** One line per tuned shape, for logs: "lstm B128 H128: forward rows 0.041 vs tiles 0.120 ms/step, ...". */
+/** One line per tuned shape, for logs: "lstm B128 H128: forward tiles (rows 15.496, tiles 6.995 ms/step), backward ...". */
 export function describeLstmTiming(t: LstmTiming): string {
   const part = (name: string, m: { tiles: number; rows: number } | null, rows: boolean) =>
     m ? `${name} ${rows ? 'rows' : 'tiles'} (rows ${m.rows.toFixed(3)}, tiles ${m.tiles.toFixed(3)} ms/step)` : `${name} rows (batch under ${LSTM_SMALL_BATCH})`;
