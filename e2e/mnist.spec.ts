@@ -113,7 +113,7 @@ test('load MNIST, train a small LSTM with pause/resume/stop, then classify a dra
   await expect(page.getByTestId('heatmap-forget-gate')).toBeVisible();
 });
 
-test('a corrupt MNIST file is reported and the loaded data stays usable', async ({ page }) => {
+test('a corrupt MNIST file and a model too big for the GPU are reported, and the app stays usable', async ({ page }) => {
   await openMnist(page);
 
   // Before training, the guesses come from an untrained network and the page says so.
@@ -136,6 +136,18 @@ test('a corrupt MNIST file is reported and the loaded data stays usable', async 
   await expect(error).toHaveAttribute('role', 'alert');
   await expect(error).toContainText('train-images-idx3-ubyte');
   await expect(page.getByTestId('mnist-data-status')).toContainText('60,000 training / 10,000 test images');
+
+  // A model too big for this GPU (hidden 2,048 x batch 4,096: the input projection alone is 3.6 GiB) is refused
+  // with what to change, before anything runs; the data and the drawing model stay as they were.
+  await page.getByTestId('mnist-hidden').fill('2048');
+  await page.getByTestId('mnist-batch').fill('4096');
+  await page.getByTestId('mnist-start').click();
+  const trainError = page.getByTestId('mnist-train-error');
+  await expect(trainError).toContainText('too big for this GPU', { timeout: 120_000 });
+  await expect(trainError).toContainText(/allows at most [\d,]+ MiB in one buffer/);
+  await expect(trainError).toContainText('smaller hidden size or batch size');
+  await expect(page.getByTestId('train-state')).toHaveAttribute('data-state', 'failed');
+  await expect(page.getByTestId('mnist-start')).toBeEnabled();
 
   // The app keeps working: test images from the loaded data, and drawing still classifies.
   await page.getByTestId('test-image-index').fill('0');

@@ -4,6 +4,7 @@ import { mulberry32, type SeededRng } from '../data/batch.ts';
 import { DataError } from '../data/errors.ts';
 import { FableWalker, type FableData } from '../data/fable.ts';
 import { decodeSafetensors, encodeSafetensors, metadataReader } from '../data/safetensors.ts';
+import { withErrorScopes } from '../gpu/device.ts';
 import { Program, type CompiledProgram } from '../gpu/program.ts';
 import { AsyncReader, download, downloadU32, submitPrograms, upload } from '../gpu/runner.ts';
 import type { Tensor } from '../gpu/tensor.ts';
@@ -127,6 +128,8 @@ export class FableSession {
   private readonly metrics: Tensor;
   private readonly input: Tensor;
   private readonly labels: Tensor;
+  /** Makes (and frees) the session's persistent tensors: inputs, labels, metrics, optimizer state. */
+  private readonly setup: Program;
   private trainStep!: CompiledProgram;
   private gen!: { program: CompiledProgram; input: Tensor; next: Tensor; u: Tensor };
   private readonly walker: FableWalker;
@@ -138,7 +141,7 @@ export class FableSession {
 
   private constructor(readonly device: GPUDevice, readonly data: FableData, readonly preset: FablePreset, readonly seed: number) {
     this.model = { ...preset.model, vocab: data.vocab.words.length };
-    const setup = new Program(device, 'fable setup');
+    const setup = (this.setup = new Program(device, 'fable setup'));
     this.params = new ParamSet(device, lmParams(this.model), 'fable');
     this.params.initialize(seed);
     this.optimizer = new Optimizer(this.params, preset.optimizer, setup);
@@ -150,11 +153,23 @@ export class FableSession {
     this.walker = new FableWalker(data.ids, { rng: this.rng });
   }
 
+  /** Builds a session; a model too big for the device, or out of memory, throws a GpuError after freeing what
+   *  was made. */
   static async create(device: GPUDevice, data: FableData, preset: FablePreset, seed = 1): Promise<FableSession> {
-    const s = new FableSession(device, data, preset, seed);
-    s.kernelTimings = await tuneLstmShapes(device, [[preset.batch, s.model.hidden]]);
-    await s.build();
-    return s;
+    let s: FableSession | undefined;
+    return withErrorScopes(device, 'Building the fable model', async () => {
+      s = new FableSession(device, data, preset, seed);
+      s.kernelTimings = await tuneLstmShapes(device, [[preset.batch, s.model.hidden]]);
+      await s.build();
+      return s;
+    }, () => s?.destroy());
+  }
+
+  /** Frees the session's GPU buffers when another replaces it (or building it failed). Unusable afterwards. */
+  destroy(): void {
+    this.setup.destroy();
+    this.params.destroy();
+    for (const prog of [this.trainStep, this.gen?.program, this.sampleProgram?.program]) prog?.destroy();
   }
 
   private inputValue(g: Graph, t: Tensor, rows: number) {

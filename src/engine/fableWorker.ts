@@ -21,6 +21,9 @@ interface FableState {
 export class FableWorker {
   private state: FableState | null = null;
   private control: RunControl | null = null;
+  /** Generations in flight, and the replaced sessions that wait for them to end before their buffers are freed. */
+  private generating = 0;
+  private retired: FableSession[] = [];
 
   constructor(private readonly device: () => GPUDevice, private readonly post: (m: FromWorker) => void) {}
 
@@ -32,6 +35,7 @@ export class FableWorker {
     this.control?.stop();
     const session = await FableSession.create(this.device(), data, FABLE_PRESETS.fast);
     const state: FableState = { data, name, session, weights: { kind: 'untrained', description: 'random weights (not trained yet)' } };
+    if (this.state) this.retire(this.state.session);
     this.state = state;
     this.post({ type: 'fable-ready', name, tokens: data.tokens.length, vocab: data.vocab.words, unkCount, maxVocab, weights: state.weights });
     return state;
@@ -101,15 +105,18 @@ export class FableWorker {
       },
     );
     if (diverged) {
+      session.destroy();
       this.post({ type: 'train-state', task: 'fable', state: 'diverged', message: 'Training diverged (the loss became NaN); the previous weights are kept. Try again or use the other preset.' });
       return;
     }
     // The trained model replaces the playground's weights (also after a stop, once it has learned something),
     // unless another text was loaded meanwhile.
     if (session.iteration === 0 || this.state !== state) {
+      session.destroy();
       this.post({ type: 'train-state', task: 'fable', state: 'stopped' });
       return;
     }
+    this.retire(state.session);
     state.session = session;
     state.weights = { kind: 'trained', description: `trained here: ${preset.name} preset, ${session.iteration} iterations in ${((performance.now() - t0) / 1000).toFixed(0)} s` };
     this.post({ type: 'fable-weights', weights: state.weights });
@@ -121,7 +128,23 @@ export class FableWorker {
     if (!state) throw new DataError('fable', 'load the story first');
     const prompt = parsePrompt(input, state.data.vocab);
     if (!prompt.ok) return this.post({ type: 'fable-generated', requestId, prompt, words: [] });
-    const ids = await state.session.generate(prompt.ids, count, temperature, requestId + 1);
+    this.generating++;
+    let ids: number[];
+    try {
+      ids = await state.session.generate(prompt.ids, count, temperature, requestId + 1);
+    } finally {
+      if (--this.generating === 0) this.freeRetired();
+    }
     this.post({ type: 'fable-generated', requestId, prompt, words: ids.map((i) => state.data.vocab.words[i]) });
+  }
+
+  /** Frees a replaced session's GPU buffers now, or after the generations in flight (which may be using it). */
+  private retire(session: FableSession): void {
+    this.retired.push(session);
+    if (this.generating === 0) this.freeRetired();
+  }
+
+  private freeRetired(): void {
+    for (const s of this.retired.splice(0)) s.destroy();
   }
 }

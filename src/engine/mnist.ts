@@ -3,6 +3,7 @@
 // Runs wherever a GPUDevice exists: the training Web Worker, or Node (npm run train).
 import type { MnistData } from '../data/idx.ts';
 import { permutation } from '../data/batch.ts';
+import { withErrorScopes } from '../gpu/device.ts';
 import { Program, type CompiledProgram } from '../gpu/program.ts';
 import { AsyncReader, download, submitPrograms, upload } from '../gpu/runner.ts';
 import type { Tensor } from '../gpu/tensor.ts';
@@ -66,6 +67,8 @@ export class MnistSession {
   private readonly metrics: Tensor;
   private readonly evalMetrics: Tensor;
   private readonly evalPerm: Tensor;
+  /** Makes (and frees) the session's persistent tensors: data, batch order, offsets, metrics, optimizer state. */
+  private readonly setup: Program;
   private trainStep!: CompiledProgram;
   private evalStep!: CompiledProgram;
   private infer!: { program: CompiledProgram; x: Tensor; logits: Tensor; Hs: Tensor; G?: Tensor };
@@ -81,7 +84,10 @@ export class MnistSession {
   private constructor(readonly device: GPUDevice, data: MnistData | null, readonly config: MnistTrainConfig) {
     const c = config.model;
     validateConfig(config);
-    const setup = new Program(device, 'mnist data');
+    // the parameters first: when they are too big for the device, nothing else has been allocated
+    this.params = new ParamSet(device, classifierParams(c), 'mnist');
+    this.params.initialize(config.seed);
+    const setup = (this.setup = new Program(device, 'mnist data'));
     if (data) {
       this.train = uploadImageSet(setup, data.train.pixels, data.train.labels, c.inputSize, c.steps, 'mnist.train');
       this.test = uploadImageSet(setup, data.test.pixels, data.test.labels, c.inputSize, c.steps, 'mnist.test');
@@ -92,18 +98,21 @@ export class MnistSession {
     this.stepOffset = setup.persistent([4], 'mnist.step', 'u32');
     this.metrics = setup.persistent([4], 'mnist.metrics');
     this.evalMetrics = setup.persistent([4], 'mnist.evalMetrics');
-    this.params = new ParamSet(device, classifierParams(c), 'mnist');
-    this.params.initialize(config.seed);
     this.optimizer = new Optimizer(this.params, config.optimizer, setup);
     this.stepsPerEpoch = Math.floor((this.train?.count ?? 0) / config.batch);
   }
 
+  /** Builds a session; a model too big for the device, or out of memory, throws a GpuError after freeing what
+   *  was made (whatever the caller had stays as it was). */
   static async create(device: GPUDevice, data: MnistData | null, config: MnistTrainConfig): Promise<MnistSession> {
-    const s = new MnistSession(device, data, config);
-    const H = config.model.hidden;
-    if (config.model.cell === 'lstm') s.kernelTimings = await tuneLstmShapes(device, [[config.batch, H], [config.evalBatch, H]]);
-    await s.build();
-    return s;
+    let s: MnistSession | undefined;
+    return withErrorScopes(device, 'Building the MNIST model', async () => {
+      s = new MnistSession(device, data, config);
+      const H = config.model.hidden;
+      if (config.model.cell === 'lstm') s.kernelTimings = await tuneLstmShapes(device, [[config.batch, H], [config.evalBatch, H]]);
+      await s.build();
+      return s;
+    }, () => s?.destroy());
   }
 
   private async build(): Promise<void> {
@@ -228,13 +237,12 @@ export class MnistSession {
     return true;
   }
 
-  /** Frees the biggest GPU buffers (the datasets and the parameters) when a new session replaces this one. */
+  /** Frees the session's GPU buffers (datasets, parameters, moments, its programs') when a new session replaces
+   *  this one, or when building it failed part-way. The session is unusable afterwards. */
   destroy(): void {
-    for (const set of [this.train, this.test]) {
-      set?.pixels.buffer?.destroy();
-      set?.labels.buffer?.destroy();
-    }
+    this.setup.destroy();
     this.params.destroy();
+    for (const prog of [this.trainStep, this.evalStep, this.infer?.program]) prog?.destroy();
   }
 
   async exportWeights(): Promise<Record<string, Float32Array>> {

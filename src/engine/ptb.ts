@@ -14,6 +14,7 @@ import { mulberry32 } from '../data/batch.ts';
 import { DataError } from '../data/errors.ts';
 import { ptbBatches, type PtbBatches } from '../data/ptb.ts';
 import { decodeSafetensors, encodeSafetensors, metadataReader } from '../data/safetensors.ts';
+import { withErrorScopes } from '../gpu/device.ts';
 import { Program, type CompiledProgram } from '../gpu/program.ts';
 import { AsyncReader, download, downloadU32, submitPrograms, upload } from '../gpu/runner.ts';
 import type { Tensor } from '../gpu/tensor.ts';
@@ -241,6 +242,8 @@ export class PtbSession {
   private readonly evalMetrics: Tensor;
   private readonly genInput: Tensor;
   private readonly genU: Tensor;
+  /** Makes (and frees) the session's persistent tensors: the splits, carried states, offsets, metrics. */
+  private readonly setup: Program;
   private trainStep!: CompiledProgram;
   private validStep!: CompiledProgram;
   private testStep!: CompiledProgram;
@@ -270,7 +273,10 @@ export class PtbSession {
     }
     this.model = ptbModel(config);
     const B = config.batchSize, H = config.hiddenSize, L = config.numLayers;
-    const setup = new Program(device, 'ptb setup');
+    // the parameters first: when they are too big for the device, nothing else has been allocated
+    this.params = new ParamSet(device, lmParams(this.model), 'ptb');
+    this.params.initialize(seed);
+    const setup = (this.setup = new Program(device, 'ptb setup'));
     const uploadSplit = (ids: Uint32Array, b: number, t: number, name: string): GpuSplit => {
       const { data: rows, ...batches } = ptbBatches(ids, b, t, name);
       const tensor = setup.persistent([rows.length], `ptb.${name}.data`, 'u32');
@@ -282,8 +288,6 @@ export class PtbSession {
       valid: uploadSplit(data.valid, B, config.numSteps, 'valid'),
       test: uploadSplit(data.test, 1, 1, 'test'),
     };
-    this.params = new ParamSet(device, lmParams(this.model), 'ptb');
-    this.params.initialize(seed);
     this.optimizer = new Optimizer(this.params, { kind: 'sgd', lr: config.learningRate, clipNorm: config.maxGradNorm }, setup);
     this.trainStepOffset = setup.persistent([4], 'ptb.train.step', 'u32');
     this.validStepOffset = setup.persistent([4], 'ptb.valid.step', 'u32');
@@ -303,11 +307,16 @@ export class PtbSession {
     this.metricsPhase = 10 % every;
   }
 
+  /** Builds a session; a model too big for the device, or out of memory, throws a GpuError after freeing what
+   *  was made (the caller's session stays usable). */
   static async create(device: GPUDevice, data: PtbIdsData, config: PtbConfig, seed = 1): Promise<PtbSession> {
-    const s = new PtbSession(device, data, config, seed);
-    s.kernelTimings = await tuneLstmShapes(device, [[config.batchSize, config.hiddenSize]]);
-    await s.build();
-    return s;
+    let s: PtbSession | undefined;
+    return withErrorScopes(device, 'Building the PTB model', async () => {
+      s = new PtbSession(device, data, config, seed);
+      s.kernelTimings = await tuneLstmShapes(device, [[config.batchSize, config.hiddenSize]]);
+      await s.build();
+      return s;
+    }, () => s?.destroy());
   }
 
   /** Windows per training epoch: ((len // batch_size) - 1) // num_steps. */
@@ -610,12 +619,12 @@ export class PtbSession {
     return download(this.device, this.trainStates[l]!);
   }
 
-  /** Frees the biggest GPU buffers (the three splits, the carried states and the parameters) when a new session
-   *  replaces this one. The session is unusable afterwards. */
+  /** Frees the session's GPU buffers (the three splits, the carried states, the parameters, its programs') when a
+   *  new session replaces this one, or when building it failed part-way. The session is unusable afterwards. */
   destroy(): void {
-    for (const split of Object.values(this.splits)) split.data.buffer?.destroy();
-    for (const t of [...this.trainStates, ...this.validStates, ...this.testStates, ...this.genStates]) t.buffer?.destroy();
+    this.setup.destroy();
     this.params.destroy();
+    for (const prog of [this.trainStep, this.validStep, this.testStep, ...this.genPrograms.values()]) prog?.destroy();
   }
 
   async exportWeights(): Promise<Record<string, Float32Array>> {

@@ -81,18 +81,22 @@ export async function acquireGpu(gpu: GPU | undefined = globalThis.navigator?.gp
   return { device, adapterInfo: summarizeAdapter(adapter), lost };
 }
 
-/** Runs `fn` inside validation and out-of-memory error scopes and throws the first error as a GpuError. */
-export async function withErrorScopes<T>(device: GPUDevice, what: string, fn: () => T | Promise<T>): Promise<T> {
+/** Runs `fn` inside validation and out-of-memory error scopes and throws the first error as a GpuError. When `fn`
+ *  throws or an error was caught, `onError` runs first (e.g. to free what was built before the error). */
+export async function withErrorScopes<T>(device: GPUDevice, what: string, fn: () => T | Promise<T>, onError?: () => void): Promise<T> {
   device.pushErrorScope('out-of-memory');
   device.pushErrorScope('validation');
   device.pushErrorScope('internal');
   let result: T;
+  let failed = true;
   try {
     result = await fn();
+    failed = false;
   } finally {
     const internal = await device.popErrorScope();
     const validation = await device.popErrorScope();
     const oom = await device.popErrorScope();
+    if (failed || oom || validation || internal) onError?.();
     if (oom) throw new GpuError('out-of-memory', `${what}: the GPU ran out of memory (${oom.message}). Try a smaller model or batch.`);
     if (validation) throw new GpuError('validation', `${what}: ${validation.message}`);
     if (internal) throw new GpuError('internal', `${what}: ${internal.message}`);

@@ -4,7 +4,7 @@
 // and afterwards encode() replays the dispatches into a compute pass with no allocation at all.
 // The Program knows no model: ops in src/nn record into it.
 import { KERNELS, type KernelName, type KernelSpec } from './kernels.ts';
-import { type DType, type Tensor, STORAGE_USAGE, alignTo, createPersistent, makeTensor } from './tensor.ts';
+import { type DType, type Tensor, alignTo, checkStorageFits, createPersistent, createStorageBuffer, makeTensor } from './tensor.ts';
 import { GpuError } from './errors.ts';
 import { withErrorScopes } from './device.ts';
 
@@ -100,9 +100,21 @@ export class Program {
     return t;
   }
 
-  /** A tensor that keeps its contents between runs (state carried across steps, outputs read by the host). */
+  /** Persistent tensors made through this program: freed with it. */
+  private readonly owned: Tensor[] = [];
+
+  /** A tensor that keeps its contents between runs (state carried across steps, outputs read by the host). It
+   *  belongs to this program: destroy() frees it (a program used only as a factory of such tensors too). */
   persistent(shape: readonly number[], label: string, dtype: DType = 'f32'): Tensor {
-    return createPersistent(this.device, shape, label, dtype);
+    const t = createPersistent(this.device, shape, label, dtype);
+    this.owned.push(t);
+    return t;
+  }
+
+  /** Frees every buffer this program made: its persistent tensors and, once compiled, its transients and uniforms. */
+  destroy(): void {
+    for (const t of this.owned) t.buffer?.destroy();
+    this.compiled?.destroy();
   }
 
   dispatch(kernel: KernelName, uniforms: Record<string, number>, bindings: Record<string, Tensor>, grid: Grid, label: string = kernel): void {
@@ -129,12 +141,23 @@ export class Program {
     return this.dispatches.length;
   }
 
+  /** Plans the transients, creates the pipelines, uniforms and bind groups. When that fails (e.g. a buffer too big
+   *  for the device) the program's own persistent tensors are freed too. */
   async compile(): Promise<CompiledProgram> {
     if (this.compiled) return this.compiled;
+    try {
+      return await this.build();
+    } catch (e) {
+      this.destroy();
+      throw e;
+    }
+  }
+
+  private async build(): Promise<CompiledProgram> {
     const device = this.device;
     const kernels = [...new Set(this.dispatches.map((d) => d.kernel))];
     const pipelines = new Map(await Promise.all(kernels.map(async (k) => [k, await getPipeline(device, k)] as const)));
-    const transientBytes = planTransients(device, this.label, this.dispatches, this.kept);
+    const transients = planTransients(device, this.label, this.dispatches, this.kept);
     const uniformBuffer = device.createBuffer({
       label: `${this.label} uniforms`,
       size: Math.max(1, this.dispatches.length) * UNIFORM_SLOT,
@@ -159,7 +182,7 @@ export class Program {
       return { pipeline, bindGroup, grid: d.grid as [number, number, number], label: d.label };
     });
     device.queue.writeBuffer(uniformBuffer, 0, uniformData);
-    this.compiled = new CompiledProgram(this.label, steps, transientBytes);
+    this.compiled = new CompiledProgram(this.label, steps, transients, [uniformBuffer, ...this.owned.map((t) => t.buffer!)]);
     return this.compiled;
   }
 }
@@ -177,9 +200,10 @@ function writeUniforms(data: ArrayBuffer, offset: number, spec: KernelSpec, valu
 /**
  * Lifetime planning: each transient lives from its first to its last dispatch. Walking the tensors in order of
  * first use, a tensor takes a pooled buffer whose previous tenants all died before it is born (the smallest
- * that fits, else the largest free one, grown). Returns the bytes allocated for transients.
+ * that fits, else the largest free one, grown). Every buffer is checked against the device's limits before any
+ * is created. Returns the buffers.
  */
-function planTransients(device: GPUDevice, label: string, dispatches: Dispatch[], kept: Set<Tensor>): number {
+function planTransients(device: GPUDevice, label: string, dispatches: Dispatch[], kept: Set<Tensor>): GPUBuffer[] {
   const first = new Map<Tensor, number>();
   const last = new Map<Tensor, number>();
   dispatches.forEach((d, i) => {
@@ -202,24 +226,41 @@ function planTransients(device: GPUDevice, label: string, dispatches: Dispatch[]
     slot.freeAfter = kept.has(t) ? Infinity : last.get(t)!;
     slot.tenants.push(t);
   }
-  let total = 0;
-  pool.forEach((p, i) => {
-    const buffer = device.createBuffer({ label: `${label} transient ${i}`, size: p.bytes, usage: STORAGE_USAGE });
-    total += p.bytes;
+  // the largest tenant names the buffer in a too-big message (e.g. "mnist train step: XW [3584, 512]")
+  const named = (p: (typeof pool)[number]) => {
+    const t = p.tenants.reduce((a, b) => (b.size > a.size ? b : a));
+    return `${label}: ${t.label} [${t.shape.join(', ')}]`;
+  };
+  for (const p of pool) checkStorageFits(device, p.bytes, named(p));
+  return pool.map((p, i) => {
+    const buffer = createStorageBuffer(device, p.bytes, `${label} transient ${i}`);
     for (const t of p.tenants) {
       t.buffer = buffer;
       t.byteOffset = 0;
     }
+    return buffer;
   });
-  return total;
 }
 
 export class CompiledProgram {
+  /** Bytes of the buffers planned for the transients. */
+  readonly transientBytes: number;
+
   constructor(
     readonly label: string,
     private readonly steps: { pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; grid: [number, number, number]; label: string }[],
-    readonly transientBytes: number,
-  ) {}
+    private readonly transients: GPUBuffer[],
+    /** The program's other buffers: its uniforms and the persistent tensors it made. */
+    private readonly others: GPUBuffer[],
+  ) {
+    this.transientBytes = transients.reduce((n, b) => n + b.size, 0);
+  }
+
+  /** Frees every buffer the program made (transients, uniforms, the persistent tensors it made; not those of
+   *  others, such as parameters). The program must not run again. */
+  destroy(): void {
+    for (const b of [...this.transients, ...this.others]) b.destroy();
+  }
 
   get dispatchCount(): number {
     return this.steps.length;

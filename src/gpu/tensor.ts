@@ -1,6 +1,7 @@
 // A Tensor is a typed range of a GPU buffer. Persistent tensors (parameters, optimizer moments, carried
 // state, datasets) get their buffer when created; transient tensors (everything that lives within one
 // training step) get theirs when their Program is compiled, planned by lifetime.
+import { GpuError } from './errors.ts';
 
 export type DType = 'f32' | 'u32';
 
@@ -43,10 +44,39 @@ function GPUBufferUsageFlags(): number {
   return STORAGE | COPY_SRC | COPY_DST;
 }
 
+/** The most bytes one storage buffer may hold on this device: every rnnlab buffer is a storage buffer and is
+ *  bound whole (or in views of it), so both the buffer and the binding limit apply. */
+export function maxStorageBytes(device: GPUDevice): number {
+  return Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize);
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toLocaleString('en-US', { maximumFractionDigits: bytes < 2 ** 20 ? 3 : 0 })} MiB`;
+}
+
+/** Throws GpuError 'too-big' when a buffer of `bytes` exceeds the device's limit, naming the buffer, both sizes
+ *  and what to change: WebGPU would only fail later with an invalid buffer and errors at every step. */
+export function checkStorageFits(device: GPUDevice, bytes: number, label: string): void {
+  const limit = maxStorageBytes(device);
+  if (bytes <= limit) return;
+  const which = device.limits.maxBufferSize <= device.limits.maxStorageBufferBindingSize ? 'maxBufferSize' : 'maxStorageBufferBindingSize';
+  throw new GpuError(
+    'too-big',
+    `The model is too big for this GPU: its buffer "${label}" needs ${mib(bytes)}, and this GPU allows at most ${mib(limit)} ` +
+      `in one buffer (its ${which} limit). Try a smaller hidden size or batch size.`,
+  );
+}
+
+/** A storage buffer (copy source and destination too), checked against the device's size limits first. */
+export function createStorageBuffer(device: GPUDevice, bytes: number, label: string): GPUBuffer {
+  checkStorageFits(device, bytes, label);
+  return device.createBuffer({ label, size: bytes, usage: STORAGE_USAGE });
+}
+
 /** Creates a persistent tensor with its own buffer. */
 export function createPersistent(device: GPUDevice, shape: readonly number[], label: string, dtype: DType = 'f32'): Tensor {
   const t = makeTensor({ label, shape, dtype, kind: 'persistent' });
-  t.buffer = device.createBuffer({ label, size: alignTo(t.size * 4, 16), usage: STORAGE_USAGE });
+  t.buffer = createStorageBuffer(device, alignTo(t.size * 4, 16), label);
   return t;
 }
 
@@ -73,7 +103,7 @@ export class FlatBuffer {
       total += alignTo(sizeOf(e.shape), 64);
     }
     this.offsets = offsets;
-    this.buffer = device.createBuffer({ label, size: Math.max(total, 64) * 4, usage: STORAGE_USAGE });
+    this.buffer = createStorageBuffer(device, Math.max(total, 64) * 4, label);
     this.whole = makeTensor({ label, shape: [Math.max(total, 64)], dtype: 'f32', kind: 'persistent' });
     this.whole.buffer = this.buffer;
     this.views = entries.map((e, i) => {
