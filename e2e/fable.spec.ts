@@ -125,7 +125,8 @@ test('your own text: too short is explained, a longer one is loaded with a cappe
   await load.click();
   await expect(error).toContainText('only 3 words');
 
-  await text.fill('the cat sat on the mat and the dog sat on the cat , and the cat ran .');
+  // read as typed prompts are: lowercased, "," and "." words of their own
+  await text.fill('The cat sat on the mat and the dog sat on the cat, and the Cat ran.');
   await page.getByTestId('fable-max-vocab').fill('5');
   await load.click();
   await expect(page.getByTestId('fable-own-vocab')).toHaveText('5');

@@ -62,8 +62,9 @@ export function FableOwnText({ story, loading, training, error, onLoadText, onLo
     <form className="panel fable-own" onSubmit={submit} noValidate data-testid="fable-own-text">
       <h2>Your own text</h2>
       <p className="muted small">
-        Words are split at spaces, exactly as in the fable (so “cat,” and “cat” are different words; write “cat ,” to make the comma a word of
-        its own). Only the most frequent words up to the cap are kept; the rest become <code>&lt;unk&gt;</code>.
+        The text is read as the playground reads what you type: lowercased, with <code>,</code> <code>.</code> <code>?</code> as words of
+        their own (“The cat, said he.” is the cat , said he .), split at spaces. Only the most frequent words up to the cap are kept; the
+        rest become <code>&lt;unk&gt;</code>.
       </p>
       <div className="field">
         <label htmlFor={`${id}-text`}>Paste a text</label>
