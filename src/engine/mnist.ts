@@ -78,7 +78,6 @@ export class MnistSession {
   kernelTimings: LstmTiming[] = [];
   globalStep = 0;
   epoch = 0;
-  private backup?: Record<string, Float32Array>;
 
   /** `data` null: a model for inference only (the untrained network before any data is loaded). */
   private constructor(readonly device: GPUDevice, data: MnistData | null, readonly config: MnistTrainConfig) {
@@ -225,14 +224,14 @@ export class MnistSession {
     return { probs, hidden, gates: { input: pick(0), forget: pick(1), output: pick(3) } };
   }
 
-  /** Snapshot of the weights (host memory), taken after a good epoch; restore() brings it back after NaN. */
-  async snapshot(): Promise<void> {
-    this.backup = await this.params.export();
+  /** Keeps a copy of the weights on the GPU, taken after a good epoch; restoreSnapshot() brings it back after NaN. */
+  snapshot(): void {
+    this.params.saveBackup();
   }
 
-  restore(): boolean {
-    if (!this.backup) return false;
-    this.params.import(this.backup);
+  /** The last snapshot's weights again, with fresh optimizer moments. False when there is none. */
+  restoreSnapshot(): boolean {
+    if (!this.params.restoreBackup()) return false;
     this.optimizer.reset();
     return true;
   }

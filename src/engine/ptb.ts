@@ -619,6 +619,17 @@ export class PtbSession {
     return download(this.device, this.trainStates[l]!);
   }
 
+  /** Keeps a copy of the weights on the GPU (after an epoch whose validation was finite); restoreSnapshot() brings
+   *  it back after the perplexity became NaN or infinite. */
+  snapshot(): void {
+    this.params.saveBackup();
+  }
+
+  /** The last snapshot's weights again. False when there is none. (SGD keeps no other state.) */
+  restoreSnapshot(): boolean {
+    return this.params.restoreBackup();
+  }
+
   /** Frees the session's GPU buffers (the three splits, the carried states, the parameters, its programs') when a
    *  new session replaces this one, or when building it failed part-way. The session is unusable afterwards. */
   destroy(): void {

@@ -161,6 +161,8 @@ export class PtbWorker {
     this.post({ type: 'train-state', task: 'ptb', state: 'running' });
 
     let diverged = false;
+    /** The last epoch whose validation was finite: its weights are kept on the GPU (snapshot) for a divergence. */
+    let lastGood: { epoch: number; valid: number } | null = null;
     let validSeconds = 0;
     let stepsPerSecond = 0;
     for (let epoch = session.epoch; epoch < c.maxMaxEpoch && !control.isStopped && !diverged; epoch++) {
@@ -219,6 +221,8 @@ export class PtbWorker {
         diverged = true;
         break;
       }
+      session.snapshot();
+      lastGood = { epoch: epoch + 1, valid: valid.perplexity };
       const seconds = (performance.now() - t0 - (control.pausedMs() - paused0)) / 1000;
       this.post({
         type: 'ptb-epoch', epoch: epoch + 1, trainPerplexity: r.perplexity, validPerplexity: valid.perplexity, lr: r.lr, seconds,
@@ -228,9 +232,14 @@ export class PtbWorker {
     }
 
     if (diverged) {
+      const restored = lastGood !== null && session.restoreSnapshot();
       this.post({
         type: 'train-state', task: 'ptb', state: 'diverged',
-        message: 'Training diverged: the perplexity became infinite or NaN. Try a lower learning_rate or max_grad_norm, or a smaller init_scale.',
+        message: 'Training diverged: the perplexity became infinite or NaN. ' +
+          (restored && lastGood
+            ? `The weights after epoch ${lastGood.epoch} (validation perplexity ${lastGood.valid.toFixed(2)}) were restored: sampling and the test use them. `
+            : 'No epoch had ended well, so the model has no good weights to go back to. ') +
+          'Try a lower learning_rate or max_grad_norm, or a smaller init_scale.',
       });
       return;
     }

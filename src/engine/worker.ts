@@ -169,11 +169,11 @@ async function runMnist(config: MnistTrainConfig): Promise<void> {
       diverged = true;
       break;
     }
-    await session.snapshot();
+    session.snapshot();
     post({ type: 'train-epoch', task: 'mnist', epoch: epoch + 1, testAccuracy: ev.accuracy, testLoss: ev.loss, seconds: (performance.now() - t0) / 1000 });
   }
   if (diverged) {
-    const restored = session.restore();
+    const restored = session.restoreSnapshot();
     post({
       type: 'train-state', task: 'mnist', state: 'diverged',
       message: `Training diverged: the loss became NaN or infinite. ${restored ? 'The weights of the last good epoch were restored. ' : ''}Try a lower learning rate.`,

@@ -2,7 +2,7 @@
 // 256-byte aligned offsets), initialised on the host with a seeded generator and uploaded once.
 import { mulberry32 } from '../data/batch.ts';
 import { upload, download } from '../gpu/runner.ts';
-import { FlatBuffer, type Tensor } from '../gpu/tensor.ts';
+import { createStorageBuffer, FlatBuffer, type Tensor } from '../gpu/tensor.ts';
 import type { Graph, Value } from './graph.ts';
 
 export type Init =
@@ -111,8 +111,33 @@ export class ParamSet {
     }
   }
 
+  /** A copy of the weights kept on the GPU (made by the first saveBackup). */
+  private backup?: GPUBuffer;
+  private backupSaved = false;
+
+  /** Copies the weights to the backup on the GPU, queued after the work already submitted: nothing waits, nothing
+   *  is read back. Sessions call it after an epoch that ended well. */
+  saveBackup(): void {
+    const size = this.weights.buffer.size;
+    this.backup ??= createStorageBuffer(this.device, size, `${this.weights.whole.label}.backup`);
+    const enc = this.device.createCommandEncoder({ label: 'save weights' });
+    enc.copyBufferToBuffer(this.weights.buffer, 0, this.backup, 0, size);
+    this.device.queue.submit([enc.finish()]);
+    this.backupSaved = true;
+  }
+
+  /** Puts the last saveBackup's weights back (e.g. after the loss became NaN). False when none was saved. */
+  restoreBackup(): boolean {
+    if (!this.backupSaved || !this.backup) return false;
+    const enc = this.device.createCommandEncoder({ label: 'restore weights' });
+    enc.copyBufferToBuffer(this.backup, 0, this.weights.buffer, 0, this.backup.size);
+    this.device.queue.submit([enc.finish()]);
+    return true;
+  }
+
   destroy(): void {
     for (const f of [this.weights, this.grads, this.m, this.v]) f?.buffer.destroy();
+    this.backup?.destroy();
   }
 
   set(name: string, values: Float32Array): void {
