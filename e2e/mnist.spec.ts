@@ -79,6 +79,7 @@ test('load MNIST, train a small LSTM with pause/resume/stop, then classify a dra
   await start.click();
   await expect(page.getByTestId('train-state')).toHaveAttribute('data-state', 'running', { timeout: 120_000 });
   await expect(page.getByTestId('dispatches-per-step')).toHaveText(/^[1-9][0-9]*$/);
+  await expect(page.getByTestId('gpu-memory')).toHaveText(/^\d+(\.\d)? MiB$/); // the data, the model, its programs
 
   // Loss points arrive and the loss goes down.
   const lossChart = page.getByTestId('loss-chart');

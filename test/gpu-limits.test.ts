@@ -118,6 +118,21 @@ describe('sessions too big for the device', () => {
     before.destroy();
   }, 300_000);
 
+  it('a session counts its GPU memory: every buffer it made, and nothing once destroyed', async () => {
+    const device = await testDevice();
+    const cfg = defaultMnistConfig('lstm');
+    cfg.model.hidden = 16;
+    cfg.batch = 32;
+    const t = await trackBuffers(device, () => MnistSession.create(device, data, cfg));
+    const s = t.result!;
+    const made = t.made.filter((b) => !t.destroyed.has(b)).reduce((n, b) => n + b.size, 0);
+    expect(s.gpuBytes).toBe(made);
+    expect(s.gpuBytes).toBeGreaterThan(data.train.pixels.length); // the training images are on the GPU
+    const d = await trackBuffers(device, async () => s.destroy());
+    expect(d.made).toHaveLength(0);
+    expect(t.made.every((b) => t.destroyed.has(b))).toBe(true);
+  }, 300_000);
+
   it('PTB: parameters over the limit are refused before anything else is allocated', async () => {
     const device = await testDevice();
     const ids = Uint32Array.from({ length: 2000 }, (_, i) => (i * 7) % 50);

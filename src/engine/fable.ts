@@ -165,6 +165,11 @@ export class FableSession {
     }, () => s?.destroy());
   }
 
+  /** GPU memory the session holds: parameters and optimizer state, inputs, every program's buffers. */
+  get gpuBytes(): number {
+    return this.setup.ownedBytes + this.params.bytes + [this.trainStep, this.gen?.program, this.sampleProgram?.program].reduce((n, p) => n + (p?.bytes ?? 0), 0);
+  }
+
   /** Frees the session's GPU buffers when another replaces it (or building it failed). Unusable afterwards. */
   destroy(): void {
     this.setup.destroy();

@@ -78,7 +78,7 @@ export class FableWorker {
     this.control = control;
     this.post({ type: 'train-state', task: 'fable', state: 'preparing' });
     const session = await FableSession.create(this.device(), state.data, preset, (Date.now() & 0xffff) + 1);
-    this.post({ type: 'train-started', task: 'fable', epochs: 1, stepsPerEpoch: iterations, dispatchesPerStep: session.dispatchesPerStep, batch: preset.batch });
+    this.post({ type: 'train-started', task: 'fable', epochs: 1, stepsPerEpoch: iterations, dispatchesPerStep: session.dispatchesPerStep, batch: preset.batch, gpuBytes: session.gpuBytes });
     this.post({ type: 'train-state', task: 'fable', state: 'running' });
     const t0 = performance.now();
     const meter = new RateMeter(control);

@@ -224,6 +224,11 @@ export class MnistSession {
     return { probs, hidden, gates: { input: pick(0), forget: pick(1), output: pick(3) } };
   }
 
+  /** GPU memory the session holds: data, parameters and optimizer state, every program's buffers. */
+  get gpuBytes(): number {
+    return this.setup.ownedBytes + this.params.bytes + [this.trainStep, this.evalStep, this.infer?.program].reduce((n, p) => n + (p?.bytes ?? 0), 0);
+  }
+
   /** Keeps a copy of the weights on the GPU, taken after a good epoch; restoreSnapshot() brings it back after NaN. */
   snapshot(): void {
     this.params.saveBackup();

@@ -88,7 +88,7 @@ export type FromWorker =
   | { type: 'mnist-load-progress'; file: string; loaded: number; total: number }
   | { type: 'mnist-loaded'; source: 'builtin' | 'files'; train: number; test: number }
   | { type: 'train-state'; task: Task; state: RunState; message?: string }
-  | { type: 'train-started'; task: Task; epochs: number; stepsPerEpoch: number; dispatchesPerStep: number; batch: number }
+  | { type: 'train-started'; task: Task; epochs: number; stepsPerEpoch: number; dispatchesPerStep: number; batch: number; gpuBytes: number }
   | { type: 'train-metrics'; task: Task; step: number; epoch: number; loss: number; accuracy: number }
   | {
       type: 'train-progress';

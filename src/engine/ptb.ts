@@ -619,6 +619,11 @@ export class PtbSession {
     return download(this.device, this.trainStates[l]!);
   }
 
+  /** GPU memory the session holds: the splits, states, parameters, every program's buffers. */
+  get gpuBytes(): number {
+    return this.setup.ownedBytes + this.params.bytes + [this.trainStep, this.validStep, this.testStep, ...this.genPrograms.values()].reduce((n, p) => n + (p?.bytes ?? 0), 0);
+  }
+
   /** Keeps a copy of the weights on the GPU (after an epoch whose validation was finite); restoreSnapshot() brings
    *  it back after the perplexity became NaN or infinite. */
   snapshot(): void {

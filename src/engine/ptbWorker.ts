@@ -157,7 +157,7 @@ export class PtbWorker {
       type: 'ptb-started', config: c, fullStepsPerEpoch: fullSteps, stepsPerEpoch, fullValidSteps: fullValid, validSteps,
       fullTestSteps: session.evalSteps('test'), reportEvery, firstEpoch: session.epoch,
     });
-    this.post({ type: 'train-started', task: 'ptb', epochs: c.maxMaxEpoch, stepsPerEpoch, dispatchesPerStep: session.dispatchesPerStep, batch: c.batchSize });
+    this.post({ type: 'train-started', task: 'ptb', epochs: c.maxMaxEpoch, stepsPerEpoch, dispatchesPerStep: session.dispatchesPerStep, batch: c.batchSize, gpuBytes: session.gpuBytes });
     this.post({ type: 'train-state', task: 'ptb', state: 'running' });
 
     let diverged = false;

@@ -135,7 +135,7 @@ async function runMnist(config: MnistTrainConfig): Promise<void> {
   const session = await MnistSession.create(gpu.device, mnistData, config);
   mnist?.session.destroy();
   mnist = { session, trained: false };
-  post({ type: 'train-started', task: 'mnist', epochs: config.epochs, stepsPerEpoch: session.stepsPerEpoch, dispatchesPerStep: session.dispatchesPerStep, batch: config.batch });
+  post({ type: 'train-started', task: 'mnist', epochs: config.epochs, stepsPerEpoch: session.stepsPerEpoch, dispatchesPerStep: session.dispatchesPerStep, batch: config.batch, gpuBytes: session.gpuBytes });
   post({ type: 'train-state', task: 'mnist', state: 'running' });
   const meter = new RateMeter(control);
   let diverged = false;

@@ -111,6 +111,11 @@ export class Program {
     return t;
   }
 
+  /** Bytes of the persistent tensors made through this program. */
+  get ownedBytes(): number {
+    return this.owned.reduce((n, t) => n + (t.buffer?.size ?? 0), 0);
+  }
+
   /** Frees every buffer this program made: its persistent tensors and, once compiled, its transients and uniforms. */
   destroy(): void {
     for (const t of this.owned) t.buffer?.destroy();
@@ -254,6 +259,11 @@ export class CompiledProgram {
     private readonly others: GPUBuffer[],
   ) {
     this.transientBytes = transients.reduce((n, b) => n + b.size, 0);
+  }
+
+  /** Bytes of every buffer the program made (transients, uniforms, its own persistent tensors). */
+  get bytes(): number {
+    return [...this.transients, ...this.others].reduce((n, b) => n + b.size, 0);
   }
 
   /** Frees every buffer the program made (transients, uniforms, the persistent tensors it made; not those of

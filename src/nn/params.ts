@@ -67,9 +67,9 @@ export class ParamSet {
     return this.specs.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
   }
 
-  /** The GPU memory of weights, gradients and moments together. */
+  /** The GPU memory of weights, gradients, moments and the weights' backup together. */
   get bytes(): number {
-    return (2 + (this.m ? 1 : 0) + (this.v ? 1 : 0)) * this.weights.whole.size * 4;
+    return [this.weights.buffer, this.grads.buffer, this.m?.buffer, this.v?.buffer, this.backup].reduce((n, b) => n + (b?.size ?? 0), 0);
   }
 
   weight(name: string): Tensor {

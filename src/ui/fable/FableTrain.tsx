@@ -3,7 +3,7 @@ import { RunControls, Stat } from '../RunControls.tsx';
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { FABLE_PRESETS, type FablePresetName } from '../../engine/fable.ts';
 import type { ToWorker } from '../../engine/protocol.ts';
-import { formatDuration } from '../format.ts';
+import { formatBytes, formatDuration } from '../format.ts';
 import { ACTIVE_STATES, type FableState } from './state.ts';
 
 export const PRESET_TEXT: Record<FablePresetName, { label: string; explain: string }> = {
@@ -150,6 +150,9 @@ export function FableTrain({ run, storyLoaded, lastStep, error, send, onStart }:
             </Stat>
             <Stat label="Windows / step">{started.batch}</Stat>
             <Stat label="GPU dispatches / step">{started.dispatchesPerStep}</Stat>
+            <Stat label="GPU memory" testId="fable-gpu-memory">
+              {formatBytes(started.gpuBytes)}
+            </Stat>
           </div>
         </div>
       )}

@@ -35,7 +35,7 @@ export interface FableState {
     state: RunState;
     message: string | null;
     preset: FablePresetName;
-    started: { iterations: number; dispatchesPerStep: number; batch: number } | null;
+    started: { iterations: number; dispatchesPerStep: number; batch: number; gpuBytes: number } | null;
     progress: Extract<FromWorker, { type: 'train-progress' }> | null;
   };
   metrics: FableMetricPoint[];
@@ -102,7 +102,7 @@ function applyMessage(s: FableState, msg: FromWorker): FableState {
       if (msg.task !== 'fable') return s;
       return {
         ...s,
-        run: { ...s.run, started: { iterations: msg.stepsPerEpoch, dispatchesPerStep: msg.dispatchesPerStep, batch: msg.batch }, progress: null },
+        run: { ...s.run, started: { iterations: msg.stepsPerEpoch, dispatchesPerStep: msg.dispatchesPerStep, batch: msg.batch, gpuBytes: msg.gpuBytes }, progress: null },
         metrics: [],
       };
     case 'train-metrics': {

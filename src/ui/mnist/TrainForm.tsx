@@ -1,5 +1,5 @@
 // The training form (validated on the page), the run controls and the progress of the run.
-import { formatDuration } from '../format.ts';
+import { formatBytes, formatDuration } from '../format.ts';
 import { Field, RunControls, Stat } from '../RunControls.tsx';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { ToWorker } from '../../engine/protocol.ts';
@@ -100,6 +100,9 @@ export function TrainForm({ run, dataLoaded, lastStep, send, onStart }: TrainFor
               {started.dispatchesPerStep}
             </Stat>
             <Stat label="Batch">{started.batch}</Stat>
+            <Stat label="GPU memory" testId="gpu-memory">
+              {formatBytes(started.gpuBytes)}
+            </Stat>
           </div>
         </div>
       )}

@@ -28,7 +28,7 @@ export interface MnistState {
     message: string | null;
     error: string | null;
     cell: 'lstm' | 'rnn';
-    started: { epochs: number; stepsPerEpoch: number; dispatchesPerStep: number; batch: number } | null;
+    started: { epochs: number; stepsPerEpoch: number; dispatchesPerStep: number; batch: number; gpuBytes: number } | null;
     progress: Extract<FromWorker, { type: 'train-progress' }> | null;
   };
   metrics: MetricPoint[];
@@ -67,7 +67,7 @@ function applyMessage(s: MnistState, msg: FromWorker): MnistState {
       if (msg.task !== 'mnist') return s;
       return {
         ...s,
-        run: { ...s.run, started: { epochs: msg.epochs, stepsPerEpoch: msg.stepsPerEpoch, dispatchesPerStep: msg.dispatchesPerStep, batch: msg.batch }, progress: null },
+        run: { ...s.run, started: { epochs: msg.epochs, stepsPerEpoch: msg.stepsPerEpoch, dispatchesPerStep: msg.dispatchesPerStep, batch: msg.batch, gpuBytes: msg.gpuBytes }, progress: null },
         metrics: [],
         epochs: [],
       };

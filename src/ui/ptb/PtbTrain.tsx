@@ -4,7 +4,7 @@ import { Field, RunControls, Stat } from '../RunControls.tsx';
 import { useId, type FormEvent, type ReactNode } from 'react';
 import { ptbLearningRate, type PtbConfigName } from '../../engine/ptb.ts';
 import type { ToWorker } from '../../engine/protocol.ts';
-import { formatDuration } from '../format.ts';
+import { formatBytes, formatDuration } from '../format.ts';
 import { PTB_FIELDS, PTB_PRESETS, PTB_PUBLISHED, formFromPreset, isPresetUnchanged, type PtbForm, type PtbFormErrors, type PtbOptionField, type ValidForm } from './config.ts';
 import { ACTIVE_STATES, formatCount, formatPerplexity, type PtbMetricPoint, type PtbState } from './state.ts';
 
@@ -210,6 +210,9 @@ export function PtbTrain({ form, setForm, errors, valid, run, trainTokens, lastM
               {lastMetric ? formatPerplexity(lastMetric.perplexity) : '–'}
             </Stat>
             <Stat label="GPU dispatches / step">{run.dispatchesPerStep ?? '–'}</Stat>
+            <Stat label="GPU memory" testId="ptb-gpu-memory">
+              {run.gpuBytes !== null ? formatBytes(run.gpuBytes) : '–'}
+            </Stat>
           </div>
           <p className="muted small">
             Time left covers the steps{limited ? ' and limits' : ''} of this run (and the validations, once one was timed). The projection counts

@@ -49,6 +49,7 @@ export interface PtbState {
     started: Msg<'ptb-started'> | null;
     progress: Msg<'train-progress'> | null;
     dispatchesPerStep: number | null;
+    gpuBytes: number | null;
     /** Validation progress of the current epoch. */
     valid: { step: number; total: number } | null;
   };
@@ -73,7 +74,7 @@ export const initialPtbState: PtbState = {
   data: { info: null, staged: {}, missing: [], loading: false },
   error: null,
   lastArea: 'data',
-  run: { state: 'idle', message: null, preset: 'small', phase: null, started: null, progress: null, dispatchesPerStep: null, valid: null },
+  run: { state: 'idle', message: null, preset: 'small', phase: null, started: null, progress: null, dispatchesPerStep: null, gpuBytes: null, valid: null },
   metrics: [],
   epochs: [],
   test: { running: false, progress: null, result: null, cancelled: false, preset: null, failed: false },
@@ -129,7 +130,7 @@ function applyMessage(s: PtbState, msg: FromWorker): PtbState {
     }
     case 'train-started':
       if (msg.task !== 'ptb') return s;
-      return { ...s, run: { ...s.run, dispatchesPerStep: msg.dispatchesPerStep } };
+      return { ...s, run: { ...s.run, dispatchesPerStep: msg.dispatchesPerStep, gpuBytes: msg.gpuBytes } };
     case 'ptb-started':
       return {
         ...s,
