@@ -250,13 +250,14 @@ export type Tamper = (kernel: string, param: string, grad: Float32Array) => void
 
 async function checkFamily(device: GPUDevice, fam: Family, samplesPerParam: number, rand: Rand, tamper?: Tamper): Promise<FamilyCheck> {
   const owned: GPUBuffer[] = [];
+  const programs: Program[] = []; // freed with all they made (seeds, transients, uniforms)
   const params = new ParamSet(device, fam.params.map((p) => ({ name: p.name, shape: p.shape, init: { kind: 'zeros' as const } })), `gradcheck ${fam.kernel}`);
-  owned.push(params.weights.buffer, params.grads.buffer);
   try {
     for (const p of fam.params) params.set(p.name, p.values);
 
     // forward-only program: its outputs are kept (own buffers) and copied out after every run
     const fwd = new Program(device, `gradcheck ${fam.kernel} forward`);
+    programs.push(fwd);
     const gf = new Graph(fwd);
     const outputs = fam.build(gf, params.values(gf), false);
     for (const o of outputs) fwd.keep(o.value.tensor);
@@ -264,6 +265,7 @@ async function checkFamily(device: GPUDevice, fam: Family, samplesPerParam: numb
 
     // training program: forward, the loss seed, backward
     const train = new Program(device, `gradcheck ${fam.kernel} train`);
+    programs.push(train);
     const gt = new Graph(train);
     const pv = params.values(gt);
     const trainOutputs = fam.build(gt, pv, true);
@@ -271,7 +273,6 @@ async function checkFamily(device: GPUDevice, fam: Family, samplesPerParam: numb
     if (seeded.length > 0) {
       const grads = seeded.map((o, k) => {
         const t = train.persistent([o.value.size], `gradcheck seed ${k}`);
-        owned.push(t.buffer!);
         upload(device, t, Float32Array.from(o.weights));
         return t;
       });
@@ -353,6 +354,8 @@ async function checkFamily(device: GPUDevice, fam: Family, samplesPerParam: numb
     };
   } finally {
     for (const b of owned) b.destroy();
+    for (const p of programs) p.destroy();
+    params.destroy();
   }
 }
 

@@ -72,14 +72,17 @@ export async function tuneLstm(device: GPUDevice, B: number, H: number, options:
     }
     return { tiles: median(ta), rows: median(tb) };
   };
+  const compiled: CompiledProgram[] = [];
+  const keep = (c: CompiledProgram) => (compiled.push(c), c);
   try {
-    const fwd = await race(await forward(false), await forward(true));
-    const bwd = await race(await backward(false), await backward(true));
+    const fwd = await race(keep(await forward(false)), keep(await forward(true)));
+    const bwd = await race(keep(await backward(false)), keep(await backward(true)));
     const timing = { B, H, forward: fwd, backward: bwd, chosen: { forwardRows: fwd.rows < fwd.tiles, backwardRows: bwd.rows < bwd.tiles } };
     recordLstmTiming(device, timing);
     return timing;
   } finally {
     for (const t of owned) t.buffer?.destroy();
+    for (const c of compiled) c.destroy();
   }
 }
 
