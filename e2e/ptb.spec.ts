@@ -70,7 +70,7 @@ async function dropFiles(page: Page, files: { name: string; text: string }[]): P
 
 const stepOf = async (page: Page) => Number((await page.getByTestId('ptb-step').textContent())!.replace(/,/g, ''));
 
-test('load the three PTB files; wrong or corrupt files are named and the loaded data stays', async ({ page }) => {
+test('load the three PTB files; wrong or corrupt files are named and the loaded data stays; a model too big for the GPU is refused', async ({ page }) => {
   await openPtb(page);
   await expect(page.getByTestId('ptb-start')).toBeDisabled();
   // Files may come one at a time (here by drag and drop): the panel says which are still needed.
@@ -114,6 +114,17 @@ test('load the three PTB files; wrong or corrupt files are named and the loaded 
   await expect(page.getByTestId('ptb-hidden-size')).toHaveValue('1500');
   await expect(page.getByTestId('ptb-start')).toBeEnabled();
   await expect(page.getByTestId('ptb-config-note')).toContainText('82.62');
+
+  // A model too big for this GPU (8 layers of 4,096: over 4 GiB of weights) is refused with what to change.
+  await page.getByTestId('ptb-hidden-size').fill('4096');
+  await page.getByTestId('ptb-num-layers').fill('8');
+  await page.getByTestId('ptb-start').click();
+  const tooBig = page.getByTestId('ptb-error');
+  await expect(tooBig).toContainText('too big for this GPU', { timeout: 60_000 });
+  await expect(tooBig).toContainText('smaller hidden size or batch size');
+  await expect(page.getByTestId('ptb-train-state')).toHaveAttribute('data-state', 'failed');
+  await expect(page.getByTestId('ptb-start')).toBeEnabled();
+  await expect(page.getByTestId('ptb-vocab-size')).toHaveText('10,000'); // the data stays
 });
 
 test('train the test config: perplexity falls, pause / resume / stop, then a short run with validation, test perplexity and samples', async ({ page }) => {
