@@ -5,10 +5,13 @@ import { assembleMnist, MNIST_FILE_NAMES, MNIST_ROLES, type MnistFiles } from '.
 import { prepareFable } from '../src/data/fable.ts';
 import { preparePtb, type PtbData } from '../src/data/ptb.ts';
 import { encodeSafetensors } from '../src/data/safetensors.ts';
+import { DataError } from '../src/data/errors.ts';
 import { RunControl } from '../src/engine/control.ts';
+import { ConfigError } from '../src/engine/errors.ts';
 import { decodeFableCheckpoint, encodeFableCheckpoint, FABLE_PRESETS, FableSession, type FablePresetName } from '../src/engine/fable.ts';
 import { defaultMnistConfig, MnistSession } from '../src/engine/mnist.ts';
 import { decodePtbCheckpoint, encodePtbCheckpoint, PTB_CONFIGS, PtbSession, type PtbCheckpoint, type PtbConfigName } from '../src/engine/ptb.ts';
+import { GpuError } from '../src/gpu/errors.ts';
 import { acquireNodeGpu } from '../src/gpu/node.ts';
 import { enableKernelTuning, enableKernelTuningOnGpu, kernelTuningEnabled, recordLstmTiming } from '../src/nn/kernelChoice.ts';
 import { describeLstmTiming, type LstmTiming } from '../src/nn/tune.ts';
@@ -333,5 +336,14 @@ if (!run) {
   console.error('       npm run train -- ptb [--config test|small|medium|large] [--data DIR] [--epochs N] [--steps-per-epoch N] [--eval-steps N] [--sample N] [--seed S] [--save weights.safetensors] [--checkpoint FILE [--checkpoint-every STEPS]]');
   process.exit(2);
 }
-await run(opts);
+try {
+  await run(opts);
+} catch (e) {
+  // what a person can act on (a model too big for the adapter, a bad file, a bad setting) in one line, no stack
+  if (e instanceof GpuError || e instanceof DataError || e instanceof ConfigError) {
+    console.error(`error: ${e.message}`);
+    process.exit(1);
+  }
+  throw e;
+}
 process.exit(0);
