@@ -21,5 +21,16 @@ describe('shipped fable weights', () => {
     const words = (await session.generate(prompt, 32)).map((i) => data.vocab.words[i]);
     expect(words).toHaveLength(32);
     expect(words.slice(0, 6).join(' ')).toBe('the mice had a general council');
+
+    // sampling: one program per temperature, built once and reused; the same seed gives the same words, and a
+    // nearly-zero temperature gives the greedy continuation
+    const before = session.gpuBytes;
+    const a = await session.generate(prompt, 32, 0.8, 7);
+    const grown = session.gpuBytes;
+    expect(grown).toBeGreaterThan(before);
+    expect(await session.generate(prompt, 32, 0.8, 7)).toEqual(a);
+    expect(session.gpuBytes).toBe(grown);
+    expect((await session.generate(prompt, 32, 1e-4, 7)).map((i) => data.vocab.words[i])).toEqual(words);
+    session.destroy();
   });
 });

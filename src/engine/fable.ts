@@ -167,14 +167,14 @@ export class FableSession {
 
   /** GPU memory the session holds: parameters and optimizer state, inputs, every program's buffers. */
   get gpuBytes(): number {
-    return this.setup.ownedBytes + this.params.bytes + [this.trainStep, this.gen?.program, this.sampleProgram?.program].reduce((n, p) => n + (p?.bytes ?? 0), 0);
+    return this.setup.ownedBytes + this.params.bytes + [this.trainStep, this.gen?.program, ...this.sampleCompiled].reduce((n, p) => n + (p?.bytes ?? 0), 0);
   }
 
   /** Frees the session's GPU buffers when another replaces it (or building it failed). Unusable afterwards. */
   destroy(): void {
     this.setup.destroy();
     this.params.destroy();
-    for (const prog of [this.trainStep, this.gen?.program, this.sampleProgram?.program]) prog?.destroy();
+    for (const prog of [this.trainStep, this.gen?.program, ...this.sampleCompiled]) prog?.destroy();
   }
 
   private inputValue(g: Graph, t: Tensor, rows: number) {
@@ -202,19 +202,27 @@ export class FableSession {
     // Greedy decoding; sampling programs are built on first use for a given temperature.
     q.dispatch('sample_argmax', { N: 1, V, offLogits: l.offset, temperature: 1 }, { logits: l.tensor, out: next }, [1]);
     this.gen = { program: await q.compile(), input, next, u };
-    this.sampleTemperature = async (temperature: number) => {
-      if (!this.sampleProgram || this.sampleProgram.temperature !== temperature) {
-        const p2 = new Program(this.device, `fable sample T=${temperature}`);
-        const g2 = new Graph(p2);
-        const l2 = lmForward(g2, this.params.values(g2), this.inputValue(g2, input, this.model.steps), this.model, { batch: 1, train: false });
-        p2.dispatch('sample_temperature', { N: 1, V, offLogits: l2.offset, temperature }, { logits: l2.tensor, u, out: next }, [1]);
-        this.sampleProgram = { program: await p2.compile(), temperature };
+    this.sampleTemperature = (temperature: number) => {
+      let program = this.samplePrograms.get(temperature);
+      if (!program) {
+        program = (async () => {
+          const p2 = new Program(this.device, `fable sample T=${temperature}`);
+          const g2 = new Graph(p2);
+          const l2 = lmForward(g2, this.params.values(g2), this.inputValue(g2, input, this.model.steps), this.model, { batch: 1, train: false });
+          p2.dispatch('sample_temperature', { N: 1, V, offLogits: l2.offset, temperature }, { logits: l2.tensor, u, out: next }, [1]);
+          const compiled = await p2.compile();
+          this.sampleCompiled.push(compiled);
+          return compiled;
+        })();
+        this.samplePrograms.set(temperature, program);
       }
-      return this.sampleProgram.program;
+      return program;
     };
   }
 
-  private sampleProgram?: { program: CompiledProgram; temperature: number };
+  /** Sampling programs by temperature, built on first use and kept (a few KiB each) until the session goes. */
+  private readonly samplePrograms = new Map<number, Promise<CompiledProgram>>();
+  private readonly sampleCompiled: CompiledProgram[] = [];
   private sampleTemperature!: (t: number) => Promise<CompiledProgram>;
 
   /** Fills one step's windows: the tutorial's walk for batch 1, random windows otherwise. */
