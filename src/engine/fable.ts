@@ -215,6 +215,7 @@ export class FableSession {
           return compiled;
         })();
         this.samplePrograms.set(temperature, program);
+        program.catch(() => this.samplePrograms.delete(temperature)); // a failed build is tried again next time
       }
       return program;
     };

@@ -232,12 +232,12 @@ export class PtbWorker {
     }
 
     if (diverged) {
-      const restored = lastGood !== null && session.restoreSnapshot();
+      const restored = lastGood && session.restoreSnapshot() ? lastGood : null;
       this.post({
         type: 'train-state', task: 'ptb', state: 'diverged',
         message: 'Training diverged: the perplexity became infinite or NaN. ' +
-          (restored && lastGood
-            ? `The weights after epoch ${lastGood.epoch} (validation perplexity ${lastGood.valid.toFixed(2)}) were restored: sampling and the test use them. `
+          (restored
+            ? `The weights after epoch ${restored.epoch} (validation perplexity ${restored.valid.toFixed(2)}) were restored: sampling and the test use them. `
             : 'No epoch had ended well, so the model has no good weights to go back to. ') +
           'Try a lower learning_rate or max_grad_norm, or a smaller init_scale.',
       });

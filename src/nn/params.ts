@@ -113,7 +113,6 @@ export class ParamSet {
 
   /** A copy of the weights kept on the GPU (made by the first saveBackup). */
   private backup?: GPUBuffer;
-  private backupSaved = false;
 
   /** Copies the weights to the backup on the GPU, queued after the work already submitted: nothing waits, nothing
    *  is read back. Sessions call it after an epoch that ended well. */
@@ -123,12 +122,11 @@ export class ParamSet {
     const enc = this.device.createCommandEncoder({ label: 'save weights' });
     enc.copyBufferToBuffer(this.weights.buffer, 0, this.backup, 0, size);
     this.device.queue.submit([enc.finish()]);
-    this.backupSaved = true;
   }
 
   /** Puts the last saveBackup's weights back (e.g. after the loss became NaN). False when none was saved. */
   restoreBackup(): boolean {
-    if (!this.backupSaved || !this.backup) return false;
+    if (!this.backup) return false;
     const enc = this.device.createCommandEncoder({ label: 'restore weights' });
     enc.copyBufferToBuffer(this.backup, 0, this.weights.buffer, 0, this.backup.size);
     this.device.queue.submit([enc.finish()]);
