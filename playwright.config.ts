@@ -1,7 +1,8 @@
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_WEBGPU_ARGS, findChromium } from './scripts/chromium.mjs';
 
-const PORT = 5199;
+// E2E_PORT: a second checkout (a git worktree) can run its e2e tests beside this one.
+const PORT = Number(process.env.E2E_PORT ?? 5199);
 
 export default defineConfig({
   testDir: 'e2e',
