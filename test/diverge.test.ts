@@ -11,7 +11,7 @@ import { RunControl } from '../src/engine/control.ts';
 import { defaultMnistConfig, MnistSession } from '../src/engine/mnist.ts';
 import type { FromWorker } from '../src/engine/protocol.ts';
 import { PTB_CONFIGS, PtbSession } from '../src/engine/ptb.ts';
-import { PtbWorker } from '../src/engine/ptbWorker.ts';
+import { PtbTask } from '../src/engine/ptbTask.ts';
 import { preparePtb } from '../src/data/ptb.ts';
 import type { ParamSet } from '../src/nn/params.ts';
 import { testDevice } from './gpu.ts';
@@ -90,14 +90,14 @@ describe('PTB: NaN, then the last good weights', () => {
   it('the worker says what happened and keeps the last good epoch for sampling', async () => {
     const device = await testDevice();
     const messages: FromWorker[] = [];
-    let worker!: PtbWorker;
+    let worker!: PtbTask;
     let poisoned = false;
-    worker = new PtbWorker(() => device, (m) => {
+    worker = new PtbTask(() => device, (m) => {
       messages.push(m);
       // a fault after the first epoch's validation: the second epoch's training turns NaN
       if (m.type === 'ptb-epoch' && m.epoch === 1 && !poisoned) {
         poisoned = true;
-        poison((worker as unknown as { model: { session: PtbSession } }).model.session.params);
+        poison(worker.session!.params);
       }
     });
     const file = (s: string) => ({ name: `ptb.${s}.txt`, bytes: read(s).slice().buffer as ArrayBuffer });
@@ -113,7 +113,7 @@ describe('PTB: NaN, then the last good weights', () => {
     expect(last.message).toMatch(/lower learning_rate/);
 
     // sampling uses the restored weights: real words, no NaN-driven garbage (every id in the vocabulary)
-    const model = (worker as unknown as { model: { session: PtbSession } }).model.session;
+    const model = worker.session!;
     expect(await model.evaluate('valid', 30)).toBeCloseTo(validAfter1, 3);
     await worker.sample(1, 'the company said', 12, 0);
     const sampled = messages.find((m) => m.type === 'ptb-sampled') as Extract<FromWorker, { type: 'ptb-sampled' }>;

@@ -1,12 +1,21 @@
-// Pause / resume / stop for a training loop, and the flow control that keeps a couple of steps queued on
-// the GPU without ever waiting on a readback inside a step.
+// Pause / resume / stop for a training loop, requests served between two of its steps, and the flow control
+// that keeps a couple of steps queued on the GPU without ever waiting on a readback inside a step.
+
+/** A run yields to the event loop (so messages arrive) at least this often (ms), and at every step when asked. */
+const YIELD_EVERY_MS = 8;
+
+const macrotask = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 
 export class RunControl {
   private paused = false;
   private stopped = false;
+  private closed = false;
   private wake: (() => void) | null = null;
   private pausedAt: number | null = null;
   private pausedTotal = 0;
+  private lastYield = 0;
+  /** Work asked for while the run goes on (inspect, generate, sample, evaluate), done between two steps. */
+  private readonly requests: (() => Promise<void>)[] = [];
 
   pause(): void {
     if (this.pausedAt === null && !this.stopped) this.pausedAt = performance.now();
@@ -33,11 +42,43 @@ export class RunControl {
     return this.paused;
   }
 
-  /** Between steps: yields to the event loop (so messages arrive), waits while paused. Returns false once stopped. */
+  /**
+   * Runs `fn` at the loop's next step boundary (or at once once the run has ended): a request made while the run
+   * trains is answered within about one step, and never interleaves its GPU work with a step's host writes.
+   */
+  between<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) return fn();
+    return new Promise<T>((resolve, reject) => {
+      this.requests.push(() => fn().then(resolve, reject));
+      this.wake?.();
+    });
+  }
+
+  /** The run has ended: requests still waiting run now, later ones at once. */
+  close(): void {
+    this.closed = true;
+    this.stopped = true;
+    void this.serveRequests();
+  }
+
+  private async serveRequests(): Promise<void> {
+    while (this.requests.length > 0) await this.requests.shift()!();
+  }
+
+  /** Between steps: yields to the event loop every few ms (so messages arrive), serves the requests that came,
+   *  waits while paused (serving requests then too). Returns false once stopped. */
   async checkpoint(): Promise<boolean> {
-    await new Promise((r) => setTimeout(r, 0));
-    while (this.paused && !this.stopped) await new Promise<void>((r) => (this.wake = r));
-    this.wake = null;
+    const now = performance.now();
+    if (now - this.lastYield >= YIELD_EVERY_MS || this.paused || this.requests.length > 0) {
+      await macrotask();
+      this.lastYield = performance.now();
+    }
+    await this.serveRequests();
+    while (this.paused && !this.stopped) {
+      await new Promise<void>((r) => (this.wake = r));
+      this.wake = null;
+      await this.serveRequests();
+    }
     return !this.stopped;
   }
 }

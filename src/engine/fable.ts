@@ -4,17 +4,16 @@ import { mulberry32, type SeededRng } from '../data/batch.ts';
 import { DataError } from '../data/errors.ts';
 import { FableWalker, type FableData } from '../data/fable.ts';
 import { decodeSafetensors, encodeSafetensors, metadataReader } from '../data/safetensors.ts';
-import { withErrorScopes } from '../gpu/device.ts';
 import { Program, type CompiledProgram } from '../gpu/program.ts';
-import { AsyncReader, download, downloadU32, submitPrograms, upload } from '../gpu/runner.ts';
+import { download, downloadU32, submitPrograms, upload } from '../gpu/runner.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import { lmForward, lmParams, type LmConfig } from '../models/lm.ts';
+import { recordTrainingStep } from '../models/step.ts';
 import { Graph } from '../nn/graph.ts';
-import { softmaxXent } from '../nn/ops.ts';
-import { tuneLstmShapes, type LstmTiming } from '../nn/tune.ts';
-import { Optimizer, type OptimizerConfig } from '../nn/optim.ts';
-import { ParamSet } from '../nn/params.ts';
-import { InFlight, type RunControl } from './control.ts';
+import type { OptimizerConfig } from '../nn/optim.ts';
+import type { RunControl } from './control.ts';
+import type { LoopResult } from './loop.ts';
+import { Session } from './session.ts';
 
 export type FablePresetName = 'original' | 'fast';
 
@@ -121,30 +120,22 @@ export function decodeFableCheckpoint(bytes: Uint8Array, name = 'checkpoint'): F
   };
 }
 
-export class FableSession {
-  readonly params: ParamSet;
+export class FableSession extends Session {
   readonly model: LmConfig;
-  private readonly optimizer: Optimizer;
   private readonly metrics: Tensor;
   private readonly input: Tensor;
   private readonly labels: Tensor;
-  /** Makes (and frees) the session's persistent tensors: inputs, labels, metrics, optimizer state. */
-  private readonly setup: Program;
   private trainStep!: CompiledProgram;
   private gen!: { program: CompiledProgram; input: Tensor; next: Tensor; u: Tensor };
   private readonly walker: FableWalker;
   private readonly rng: SeededRng;
   iteration = 0;
-  dispatchesPerStep = 0;
-  /** The LSTM step-kernel variants measured for this session's shapes (empty where tuning is off: CPU adapters). */
-  kernelTimings: LstmTiming[] = [];
 
-  private constructor(readonly device: GPUDevice, readonly data: FableData, readonly preset: FablePreset, readonly seed: number) {
-    this.model = { ...preset.model, vocab: data.vocab.words.length };
-    const setup = (this.setup = new Program(device, 'fable setup'));
-    this.params = new ParamSet(device, lmParams(this.model), 'fable');
-    this.params.initialize(seed);
-    this.optimizer = new Optimizer(this.params, preset.optimizer, setup);
+  private constructor(device: GPUDevice, readonly data: FableData, readonly preset: FablePreset, readonly seed: number) {
+    const model = { ...preset.model, vocab: data.vocab.words.length };
+    super(device, 'fable', lmParams(model), seed, preset.optimizer);
+    this.model = model;
+    const setup = this.setup;
     this.metrics = setup.persistent([4], 'fable.metrics');
     const n = this.model.steps * preset.batch;
     this.input = setup.persistent([n], 'fable.input', this.model.input === 'embedding' ? 'u32' : 'f32');
@@ -155,26 +146,8 @@ export class FableSession {
 
   /** Builds a session; a model too big for the device, or out of memory, throws a GpuError after freeing what
    *  was made. */
-  static async create(device: GPUDevice, data: FableData, preset: FablePreset, seed = 1): Promise<FableSession> {
-    let s: FableSession | undefined;
-    return withErrorScopes(device, 'Building the fable model', async () => {
-      s = new FableSession(device, data, preset, seed);
-      s.kernelTimings = await tuneLstmShapes(device, [[preset.batch, s.model.hidden]]);
-      await s.build();
-      return s;
-    }, () => s?.destroy());
-  }
-
-  /** GPU memory the session holds: parameters and optimizer state, inputs, every program's buffers. */
-  get gpuBytes(): number {
-    return this.setup.ownedBytes + this.params.bytes + [this.trainStep, this.gen?.program, ...this.sampleCompiled].reduce((n, p) => n + (p?.bytes ?? 0), 0);
-  }
-
-  /** Frees the session's GPU buffers when another replaces it (or building it failed). Unusable afterwards. */
-  destroy(): void {
-    this.setup.destroy();
-    this.params.destroy();
-    for (const prog of [this.trainStep, this.gen?.program, ...this.sampleCompiled]) prog?.destroy();
+  static create(device: GPUDevice, data: FableData, preset: FablePreset, seed = 1): Promise<FableSession> {
+    return Session.open(device, 'Building the fable model', () => new FableSession(device, data, preset, seed), (s) => [[preset.batch, s.model.hidden]], (s) => s.build());
   }
 
   private inputValue(g: Graph, t: Tensor, rows: number) {
@@ -186,10 +159,8 @@ export class FableSession {
     const p = new Program(this.device, 'fable train step');
     const g = new Graph(p);
     const logits = lmForward(g, this.params.values(g), this.inputValue(g, this.input, this.model.steps * B), this.model, { batch: B, train: true });
-    g.apply(softmaxXent, [logits, g.value(this.labels)], { scale: 1 / B, metrics: this.metrics, train: true });
-    g.backward();
-    this.optimizer.record(p);
-    this.trainStep = await p.compile();
+    recordTrainingStep(g, logits, g.value(this.labels), { scale: 1 / B, metrics: this.metrics }, this.optimizer);
+    this.trainStep = await this.own(p);
     this.dispatchesPerStep = this.trainStep.dispatchCount;
 
     const q = new Program(this.device, 'fable generate');
@@ -201,19 +172,15 @@ export class FableSession {
     const V = this.model.vocab;
     // Greedy decoding; sampling programs are built on first use for a given temperature.
     q.dispatch('sample_argmax', { N: 1, V, offLogits: l.offset, temperature: 1 }, { logits: l.tensor, out: next }, [1]);
-    this.gen = { program: await q.compile(), input, next, u };
+    this.gen = { program: await this.own(q), input, next, u };
     this.sampleTemperature = (temperature: number) => {
       let program = this.samplePrograms.get(temperature);
       if (!program) {
-        program = (async () => {
-          const p2 = new Program(this.device, `fable sample T=${temperature}`);
-          const g2 = new Graph(p2);
-          const l2 = lmForward(g2, this.params.values(g2), this.inputValue(g2, input, this.model.steps), this.model, { batch: 1, train: false });
-          p2.dispatch('sample_temperature', { N: 1, V, offLogits: l2.offset, temperature }, { logits: l2.tensor, u, out: next }, [1]);
-          const compiled = await p2.compile();
-          this.sampleCompiled.push(compiled);
-          return compiled;
-        })();
+        const p2 = new Program(this.device, `fable sample T=${temperature}`);
+        const g2 = new Graph(p2);
+        const l2 = lmForward(g2, this.params.values(g2), this.inputValue(g2, input, this.model.steps), this.model, { batch: 1, train: false });
+        p2.dispatch('sample_temperature', { N: 1, V, offLogits: l2.offset, temperature }, { logits: l2.tensor, u, out: next }, [1]);
+        program = this.own(p2);
         this.samplePrograms.set(temperature, program);
         program.catch(() => this.samplePrograms.delete(temperature)); // a failed build is tried again next time
       }
@@ -223,7 +190,6 @@ export class FableSession {
 
   /** Sampling programs by temperature, built on first use and kept (a few KiB each) until the session goes. */
   private readonly samplePrograms = new Map<number, Promise<CompiledProgram>>();
-  private readonly sampleCompiled: CompiledProgram[] = [];
   private sampleTemperature!: (t: number) => Promise<CompiledProgram>;
 
   /** Fills one step's windows: the tutorial's walk for batch 1, random windows otherwise. */
@@ -244,35 +210,25 @@ export class FableSession {
     upload(this.device, this.labels, labels);
   }
 
-  /** Trains `iterations` steps; metrics (averages since the last report) arrive asynchronously. */
-  async train(iterations: number, control: RunControl, onMetrics: (m: FableMetrics) => void, onStep?: (i: number) => void): Promise<boolean> {
-    const device = this.device;
-    upload(device, this.metrics, new Float32Array(4));
-    let lastIteration = this.iteration;
-    const reader = new AsyncReader(device, this.metrics, (d) => {
-      if (d[2] > 0) onMetrics({ iteration: lastIteration, loss: d[0] / d[2], accuracy: d[1] / d[2] });
+  /** Trains `iterations` steps; metrics (averages since the last report) arrive asynchronously. A non-finite loss
+   *  ends the run (`diverged`). */
+  async train(iterations: number, control: RunControl, onMetrics: (m: FableMetrics) => void, onStep?: (i: number) => void): Promise<LoopResult> {
+    const it0 = this.iteration;
+    return this.loop({
+      label: 'fable step',
+      program: this.trainStep,
+      metrics: this.metrics,
+      steps: iterations,
+      control,
+      prepare: () => {
+        this.nextBatch();
+        this.optimizer.prepareStep();
+        this.iteration++;
+      },
+      readAfter: () => this.iteration % this.preset.metricsEvery === 0,
+      onRead: (upTo, m) => onMetrics({ iteration: it0 + upTo, loss: m.loss / m.rows, accuracy: m.correct / m.rows }),
+      onStep: () => onStep?.(this.iteration),
     });
-    const inflight = new InFlight(device);
-    for (let i = 0; i < iterations; i++) {
-      if (i % 8 === 0 && !(await control.checkpoint())) return false;
-      if (control.isStopped) return false;
-      this.nextBatch();
-      this.optimizer.prepareStep();
-      const wantRead = (this.iteration + 1) % this.preset.metricsEvery === 0;
-      const copy = wantRead ? reader.copyCommand() : null;
-      submitPrograms(device, [this.trainStep], copy ? [copy] : [], 'fable step');
-      this.iteration++;
-      if (copy) {
-        lastIteration = this.iteration;
-        reader.afterSubmit();
-        upload(device, this.metrics, new Float32Array(4));
-      }
-      onStep?.(this.iteration);
-      await inflight.afterSubmit();
-    }
-    await inflight.drain();
-    await reader.drain();
-    return true;
   }
 
   /** Greedy (temperature 0) or sampled continuation of three word ids, `count` words long. */
@@ -293,14 +249,6 @@ export class FableSession {
       window.push(next);
     }
     return out;
-  }
-
-  async exportWeights(): Promise<Record<string, Float32Array>> {
-    return this.params.export();
-  }
-
-  importWeights(w: Record<string, Float32Array>): void {
-    this.params.import(w);
   }
 
   /** The whole training state (call between `train` calls, when nothing is in flight). */

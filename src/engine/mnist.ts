@@ -3,19 +3,18 @@
 // Runs wherever a GPUDevice exists: the training Web Worker, or Node (npm run train).
 import type { MnistData } from '../data/idx.ts';
 import { permutation } from '../data/batch.ts';
-import { withErrorScopes } from '../gpu/device.ts';
 import { Program, type CompiledProgram } from '../gpu/program.ts';
-import { AsyncReader, download, submitPrograms, upload } from '../gpu/runner.ts';
+import { download, submitPrograms, upload } from '../gpu/runner.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import { classifierForward, classifierParams, type ClassifierConfig } from '../models/classifier.ts';
 import { recordImageBatch, uploadImageSet, type GpuImageSet } from '../nn/data.ts';
+import { recordLoss, recordTrainingStep } from '../models/step.ts';
 import { Graph } from '../nn/graph.ts';
-import { softmaxXent } from '../nn/ops.ts';
-import { tuneLstmShapes, type LstmTiming } from '../nn/tune.ts';
-import { Optimizer, type OptimizerConfig } from '../nn/optim.ts';
-import { ParamSet } from '../nn/params.ts';
-import { InFlight, type RunControl } from './control.ts';
+import type { OptimizerConfig } from '../nn/optim.ts';
+import type { RunControl } from './control.ts';
 import { ConfigError } from './errors.ts';
+import type { LoopResult } from './loop.ts';
+import { Session } from './session.ts';
 
 export interface MnistTrainConfig {
   model: ClassifierConfig;
@@ -57,9 +56,7 @@ export interface Inspection {
   gates?: { input: Float32Array; forget: Float32Array; output: Float32Array };
 }
 
-export class MnistSession {
-  readonly params: ParamSet;
-  private readonly optimizer: Optimizer;
+export class MnistSession extends Session {
   private readonly train?: GpuImageSet;
   private readonly test?: GpuImageSet;
   private readonly perm: Tensor;
@@ -67,26 +64,19 @@ export class MnistSession {
   private readonly metrics: Tensor;
   private readonly evalMetrics: Tensor;
   private readonly evalPerm: Tensor;
-  /** Makes (and frees) the session's persistent tensors: data, batch order, offsets, metrics, optimizer state. */
-  private readonly setup: Program;
   private trainStep!: CompiledProgram;
   private evalStep!: CompiledProgram;
   private infer!: { program: CompiledProgram; x: Tensor; logits: Tensor; Hs: Tensor; G?: Tensor };
   readonly stepsPerEpoch: number;
-  dispatchesPerStep = 0;
-  /** The LSTM step-kernel variants measured for this session's shapes (empty where tuning is off: CPU adapters). */
-  kernelTimings: LstmTiming[] = [];
   globalStep = 0;
   epoch = 0;
 
   /** `data` null: a model for inference only (the untrained network before any data is loaded). */
-  private constructor(readonly device: GPUDevice, data: MnistData | null, readonly config: MnistTrainConfig) {
-    const c = config.model;
+  private constructor(device: GPUDevice, data: MnistData | null, readonly config: MnistTrainConfig) {
     validateConfig(config);
-    // the parameters first: when they are too big for the device, nothing else has been allocated
-    this.params = new ParamSet(device, classifierParams(c), 'mnist');
-    this.params.initialize(config.seed);
-    const setup = (this.setup = new Program(device, 'mnist data'));
+    super(device, 'mnist', classifierParams(config.model), config.seed, config.optimizer);
+    const c = config.model;
+    const setup = this.setup;
     if (data) {
       this.train = uploadImageSet(setup, data.train.pixels, data.train.labels, c.inputSize, c.steps, 'mnist.train');
       this.test = uploadImageSet(setup, data.test.pixels, data.test.labels, c.inputSize, c.steps, 'mnist.test');
@@ -97,21 +87,27 @@ export class MnistSession {
     this.stepOffset = setup.persistent([4], 'mnist.step', 'u32');
     this.metrics = setup.persistent([4], 'mnist.metrics');
     this.evalMetrics = setup.persistent([4], 'mnist.evalMetrics');
-    this.optimizer = new Optimizer(this.params, config.optimizer, setup);
     this.stepsPerEpoch = Math.floor((this.train?.count ?? 0) / config.batch);
   }
 
   /** Builds a session; a model too big for the device, or out of memory, throws a GpuError after freeing what
    *  was made (whatever the caller had stays as it was). */
-  static async create(device: GPUDevice, data: MnistData | null, config: MnistTrainConfig): Promise<MnistSession> {
-    let s: MnistSession | undefined;
-    return withErrorScopes(device, 'Building the MNIST model', async () => {
-      s = new MnistSession(device, data, config);
-      const H = config.model.hidden;
-      if (config.model.cell === 'lstm') s.kernelTimings = await tuneLstmShapes(device, [[config.batch, H], [config.evalBatch, H]]);
-      await s.build();
-      return s;
-    }, () => s?.destroy());
+  static create(device: GPUDevice, data: MnistData | null, config: MnistTrainConfig): Promise<MnistSession> {
+    const H = config.model.hidden;
+    return Session.open(
+      device, 'Building the MNIST model', () => new MnistSession(device, data, config),
+      () => (config.model.cell === 'lstm' ? [[config.batch, H], [config.evalBatch, H]] : []),
+      (s) => s.build(),
+    );
+  }
+
+  /** Whether the session holds the data to train and evaluate (an inference-only session does not). */
+  get hasData(): boolean {
+    return this.train !== undefined;
+  }
+
+  get testCount(): number {
+    return this.test?.count ?? 0;
   }
 
   private async build(): Promise<void> {
@@ -126,10 +122,8 @@ export class MnistSession {
     const labels = p.transient([B], 'labels', 'u32');
     recordImageBatch(p, this.train, this.perm, this.stepOffset, B, X, labels);
     const { logits } = classifierForward(g, this.params.values(g), g.value(X), c, B);
-    g.apply(softmaxXent, [logits, g.value(labels)], { scale: 1 / B, metrics: this.metrics, train: true });
-    g.backward();
-    this.optimizer.record(p);
-    this.trainStep = await p.compile();
+    recordTrainingStep(g, logits, g.value(labels), { scale: 1 / B, metrics: this.metrics }, this.optimizer);
+    this.trainStep = await this.own(p);
     this.dispatchesPerStep = this.trainStep.dispatchCount;
 
     const e = new Program(device, 'mnist eval batch');
@@ -138,8 +132,8 @@ export class MnistSession {
     const le = e.transient([E], 'labels', 'u32');
     recordImageBatch(e, this.test, this.evalPerm, this.stepOffset, E, Xe, le);
     const out = classifierForward(ge, this.params.values(ge), ge.value(Xe), c, E);
-    ge.apply(softmaxXent, [out.logits, ge.value(le)], { scale: 1, metrics: this.evalMetrics, train: false });
-    this.evalStep = await e.compile();
+    recordLoss(ge, out.logits, ge.value(le), { scale: 1, metrics: this.evalMetrics });
+    this.evalStep = await this.own(e);
   }
 
   private async buildInference(): Promise<void> {
@@ -152,60 +146,58 @@ export class MnistSession {
     q.keep(r.logits.tensor);
     q.keep(saved.Hs);
     if (saved.G) q.keep(saved.G);
-    this.infer = { program: await q.compile(), x, logits: r.logits.tensor, Hs: saved.Hs, G: saved.G };
+    this.infer = { program: await this.own(q), x, logits: r.logits.tensor, Hs: saved.Hs, G: saved.G };
   }
 
   /** Trains one epoch (or its first `limit` steps). `onMetrics` is called asynchronously as readbacks arrive;
-   *  nothing ever waits for them inside a step. Returns false when stopped. */
-  async trainEpoch(control: RunControl, onMetrics: (m: StepMetrics) => void, onStep?: (step: number) => void, limit = this.stepsPerEpoch): Promise<boolean> {
+   *  nothing ever waits for them inside a step. A non-finite loss ends the epoch (`diverged`). */
+  async trainEpoch(control: RunControl, onMetrics: (m: StepMetrics) => void, onStep?: (step: number) => void, limit = this.stepsPerEpoch): Promise<LoopResult> {
     if (!this.train) throw new Error('no training data loaded');
     const device = this.device;
     const B = this.config.batch;
     upload(device, this.perm, permutation(this.train.count, this.config.seed * 1000 + this.epoch));
-    upload(device, this.metrics, new Float32Array(4));
     const epoch = this.epoch;
-    let lastStep = this.globalStep;
-    const reader = new AsyncReader(device, this.metrics, (d) => {
-      if (d[2] > 0) onMetrics({ step: lastStep, epoch, loss: d[0] / d[2], accuracy: d[1] / d[2], samples: d[2] });
+    const step0 = this.globalStep;
+    const offset = new Uint32Array(4);
+    const r = await this.loop({
+      label: 'mnist step',
+      program: this.trainStep,
+      metrics: this.metrics,
+      steps: Math.min(limit, this.stepsPerEpoch),
+      control,
+      prepare: (s) => {
+        offset[0] = s * B;
+        upload(device, this.stepOffset, offset);
+        this.optimizer.prepareStep();
+        this.globalStep++;
+      },
+      readAfter: (s) => (s + 1) % this.config.metricsEvery === 0,
+      onRead: (upTo, m) => onMetrics({ step: step0 + upTo, epoch, loss: m.loss / m.rows, accuracy: m.correct / m.rows, samples: m.rows }),
+      onStep,
     });
-    const inflight = new InFlight(device);
-    const steps = Math.min(limit, this.stepsPerEpoch);
-    for (let s = 0; s < steps; s++) {
-      if (!(await control.checkpoint())) return false;
-      upload(device, this.stepOffset, new Uint32Array([s * B, 0, 0, 0]));
-      this.optimizer.prepareStep();
-      const wantRead = (s + 1) % this.config.metricsEvery === 0 || s === steps - 1;
-      const copy = wantRead ? reader.copyCommand() : null;
-      submitPrograms(device, [this.trainStep], copy ? [copy] : [], 'mnist step');
-      this.globalStep++;
-      if (copy) {
-        lastStep = this.globalStep;
-        reader.afterSubmit();
-        upload(device, this.metrics, new Float32Array(4)); // lands after the copy, before the next step
-      }
-      onStep?.(s + 1);
-      await inflight.afterSubmit();
-    }
-    await inflight.drain();
-    await reader.drain();
-    this.epoch++;
-    return true;
+    if (r.completed) this.epoch++;
+    return r;
   }
 
   /** Accuracy and mean loss on the full test set, batched on the GPU. */
   async evaluate(): Promise<{ accuracy: number; loss: number }> {
     if (!this.test) throw new Error('no test data loaded');
     const E = this.config.evalBatch;
-    upload(this.device, this.evalMetrics, new Float32Array(4));
-    const batches = Math.ceil(this.test.count / E);
-    for (let i = 0; i < batches; i++) {
-      // the last batch overlaps the previous one when E does not divide the test set; count only new rows
-      if (this.test.count % E !== 0) throw new Error(`evalBatch ${E} must divide the test set size ${this.test.count}`);
-      upload(this.device, this.stepOffset, new Uint32Array([i * E, 0, 0, 0]));
-      submitPrograms(this.device, [this.evalStep], [], 'mnist eval');
-    }
-    const m = await download(this.device, this.evalMetrics);
-    return { accuracy: m[1] / m[2], loss: m[0] / m[2] };
+    // the last batch would overlap the previous one when E does not divide the test set
+    if (this.test.count % E !== 0) throw new Error(`evalBatch ${E} must divide the test set size ${this.test.count}`);
+    const offset = new Uint32Array(4);
+    const r = await this.loop({
+      label: 'mnist eval',
+      program: this.evalStep,
+      metrics: this.evalMetrics,
+      steps: this.test.count / E,
+      prepare: (i) => {
+        offset[0] = i * E;
+        upload(this.device, this.stepOffset, offset);
+      },
+      readAfter: () => false,
+    });
+    return { accuracy: r.sums.correct / r.sums.rows, loss: r.sums.loss / r.sums.rows };
   }
 
   /** Classifies one 28x28 image (floats in [0,1]) and returns what the network saw row by row. */
@@ -222,35 +214,6 @@ export class MnistSession {
     const G = await download(this.device, this.infer.G);
     const pick = (gate: number) => Float32Array.from({ length: c.steps * H }, (_, k) => G[k * 4 + gate]);
     return { probs, hidden, gates: { input: pick(0), forget: pick(1), output: pick(3) } };
-  }
-
-  /** GPU memory the session holds: data, parameters and optimizer state, every program's buffers. */
-  get gpuBytes(): number {
-    return this.setup.ownedBytes + this.params.bytes + [this.trainStep, this.evalStep, this.infer?.program].reduce((n, p) => n + (p?.bytes ?? 0), 0);
-  }
-
-  /** Keeps a copy of the weights on the GPU, taken after a good epoch; restoreSnapshot() brings it back after NaN. */
-  snapshot(): void {
-    this.params.saveBackup();
-  }
-
-  /** The last snapshot's weights again, with fresh optimizer moments. False when there is none. */
-  restoreSnapshot(): boolean {
-    if (!this.params.restoreBackup()) return false;
-    this.optimizer.reset();
-    return true;
-  }
-
-  /** Frees the session's GPU buffers (datasets, parameters, moments, its programs') when a new session replaces
-   *  this one, or when building it failed part-way. The session is unusable afterwards. */
-  destroy(): void {
-    this.setup.destroy();
-    this.params.destroy();
-    for (const prog of [this.trainStep, this.evalStep, this.infer?.program]) prog?.destroy();
-  }
-
-  async exportWeights(): Promise<Record<string, Float32Array>> {
-    return this.params.export();
   }
 }
 

@@ -20,6 +20,8 @@ export type ToWorker =
   | { type: 'mnist-train'; config: MnistTrainConfig }
   | { type: 'mnist-inspect'; requestId: number; image: Float32Array }
   | { type: 'mnist-test-image'; requestId: number; index: number }
+  /** Test accuracy of the model in use on the full test set, now (answered with 'evaluated'). */
+  | { type: 'mnist-evaluate' }
   | { type: 'pause'; task: Task }
   | { type: 'resume'; task: Task }
   | { type: 'stop'; task: Task }
@@ -29,6 +31,8 @@ export type ToWorker =
   | { type: 'fable-load-builtin'; baseUrl: string }
   | { type: 'fable-load-text'; name: string; text: string; maxVocab: number }
   | { type: 'fable-train'; preset: FablePresetName; iterations: number }
+  /** Puts the weights shipped with the app back in use (after a training run replaced them). */
+  | { type: 'fable-restore-shipped' }
   | { type: 'fable-generate'; requestId: number; input: string; count: number; temperature: number }
   /** PTB files by name (train / valid / test in the name); one, two or all three at a time. */
   | { type: 'ptb-load-files'; files: NamedFile[] }
@@ -102,6 +106,8 @@ export type FromWorker =
       secondsLeft: number;
     }
   | { type: 'train-epoch'; task: Task; epoch: number; testAccuracy: number; testLoss: number; seconds: number }
+  /** A phase result asked for outside the run's own schedule: metrics of a split, over `rows` examples. */
+  | { type: 'evaluated'; task: Task; split: 'valid' | 'test'; metrics: Record<string, number>; rows: number; seconds: number }
   | {
       type: 'mnist-inspection';
       requestId: number;

@@ -14,19 +14,16 @@ import { mulberry32 } from '../data/batch.ts';
 import { DataError } from '../data/errors.ts';
 import { ptbBatches, type PtbBatches } from '../data/ptb.ts';
 import { decodeSafetensors, encodeSafetensors, metadataReader } from '../data/safetensors.ts';
-import { withErrorScopes } from '../gpu/device.ts';
 import { Program, type CompiledProgram } from '../gpu/program.ts';
-import { AsyncReader, download, downloadU32, submitPrograms, upload } from '../gpu/runner.ts';
+import { download, downloadU32, submitPrograms, upload } from '../gpu/runner.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import { lmForward, lmParams, type LmConfig } from '../models/lm.ts';
 import { recordTokenWindow } from '../nn/data.ts';
+import { recordLoss, recordTrainingStep } from '../models/step.ts';
 import { Graph } from '../nn/graph.ts';
-import { softmaxXent } from '../nn/ops.ts';
-import { tuneLstmShapes, type LstmTiming } from '../nn/tune.ts';
-import { Optimizer } from '../nn/optim.ts';
-import { ParamSet } from '../nn/params.ts';
 import { InFlight, type RunControl } from './control.ts';
 import { ConfigError } from './errors.ts';
+import { Session } from './session.ts';
 
 export type PtbConfigName = 'test' | 'small' | 'medium' | 'large';
 
@@ -136,8 +133,10 @@ export interface PtbMetrics {
 }
 
 export interface PtbEpochResult {
-  /** False when stopped before the end. */
+  /** False when stopped (or diverged) before the end. */
   completed: boolean;
+  /** The loss became NaN or infinite: the epoch ended there. */
+  diverged: boolean;
   epoch: number;
   steps: number;
   perplexity: number;
@@ -208,26 +207,8 @@ interface GpuSplit {
   data: Tensor;
 }
 
-interface StepLoop {
-  program: CompiledProgram;
-  metrics: Tensor;
-  /** Runs steps first..steps-1 (first: 0 unless going on inside an epoch). */
-  first?: number;
-  steps: number;
-  /** Host writes of step s (0-based), before its submit. */
-  prepare(s: number): void;
-  /** Whether to read the metrics after step s. */
-  readAfter(s: number): boolean;
-  /** Partial sums since the previous read, covering steps up to `stepsDone`. */
-  onRead?(stepsDone: number, loss: number, rows: number): void;
-  onStep?(stepsDone: number): void;
-  control?: RunControl;
-}
-
-export class PtbSession {
-  readonly params: ParamSet;
+export class PtbSession extends Session {
   readonly model: LmConfig;
-  private readonly optimizer: Optimizer;
   private readonly splits: Record<'train' | 'valid' | 'test', GpuSplit>;
   /** Column offset of the window ([start, 0, 0, 0]), one per program family. */
   private readonly trainStepOffset: Tensor;
@@ -242,15 +223,10 @@ export class PtbSession {
   private readonly evalMetrics: Tensor;
   private readonly genInput: Tensor;
   private readonly genU: Tensor;
-  /** Makes (and frees) the session's persistent tensors: the splits, carried states, offsets, metrics. */
-  private readonly setup: Program;
   private trainStep!: CompiledProgram;
   private validStep!: CompiledProgram;
   private testStep!: CompiledProgram;
-  private readonly genPrograms = new Map<number, CompiledProgram>();
-  dispatchesPerStep = 0;
-  /** The LSTM step-kernel variants measured for this session's shapes (empty where tuning is off: CPU adapters). */
-  kernelTimings: LstmTiming[] = [];
+  private readonly genPrograms = new Map<number, Promise<CompiledProgram>>();
   /** Training epochs completed (0-based index of the next epoch). */
   epoch = 0;
   globalStep = 0;
@@ -261,8 +237,9 @@ export class PtbSession {
   /** Steps between the (asynchronous) metric reads of an evaluation. */
   evalReadEvery = 200;
 
-  private constructor(readonly device: GPUDevice, data: PtbIdsData, readonly config: PtbConfig, readonly seed: number) {
+  private constructor(device: GPUDevice, data: PtbIdsData, readonly config: PtbConfig, readonly seed: number) {
     validatePtbConfig(config);
+    super(device, 'ptb', lmParams(ptbModel(config)), seed, { kind: 'sgd', lr: config.learningRate, clipNorm: config.maxGradNorm });
     for (const split of ['train', 'valid', 'test'] as const) {
       const ids = data[split];
       for (let i = 0; i < ids.length; i++) {
@@ -273,10 +250,7 @@ export class PtbSession {
     }
     this.model = ptbModel(config);
     const B = config.batchSize, H = config.hiddenSize, L = config.numLayers;
-    // the parameters first: when they are too big for the device, nothing else has been allocated
-    this.params = new ParamSet(device, lmParams(this.model), 'ptb');
-    this.params.initialize(seed);
-    const setup = (this.setup = new Program(device, 'ptb setup'));
+    const setup = this.setup;
     const uploadSplit = (ids: Uint32Array, b: number, t: number, name: string): GpuSplit => {
       const { data: rows, ...batches } = ptbBatches(ids, b, t, name);
       const tensor = setup.persistent([rows.length], `ptb.${name}.data`, 'u32');
@@ -288,7 +262,6 @@ export class PtbSession {
       valid: uploadSplit(data.valid, B, config.numSteps, 'valid'),
       test: uploadSplit(data.test, 1, 1, 'test'),
     };
-    this.optimizer = new Optimizer(this.params, { kind: 'sgd', lr: config.learningRate, clipNorm: config.maxGradNorm }, setup);
     this.trainStepOffset = setup.persistent([4], 'ptb.train.step', 'u32');
     this.validStepOffset = setup.persistent([4], 'ptb.valid.step', 'u32');
     this.testStepOffset = setup.persistent([4], 'ptb.test.step', 'u32');
@@ -309,14 +282,8 @@ export class PtbSession {
 
   /** Builds a session; a model too big for the device, or out of memory, throws a GpuError after freeing what
    *  was made (the caller's session stays usable). */
-  static async create(device: GPUDevice, data: PtbIdsData, config: PtbConfig, seed = 1): Promise<PtbSession> {
-    let s: PtbSession | undefined;
-    return withErrorScopes(device, 'Building the PTB model', async () => {
-      s = new PtbSession(device, data, config, seed);
-      s.kernelTimings = await tuneLstmShapes(device, [[config.batchSize, config.hiddenSize]]);
-      await s.build();
-      return s;
-    }, () => s?.destroy());
+  static create(device: GPUDevice, data: PtbIdsData, config: PtbConfig, seed = 1): Promise<PtbSession> {
+    return Session.open(device, 'Building the PTB model', () => new PtbSession(device, data, config, seed), () => [[config.batchSize, config.hiddenSize]], (s) => s.build());
   }
 
   /** Windows per training epoch: ((len // batch_size) - 1) // num_steps. */
@@ -352,12 +319,10 @@ export class PtbSession {
       batch: B, states, train, seed: train && c.keepProb < 1 ? this.seedTensor : undefined,
     });
     // loss = Σ_t mean_b xent: every row's xent scaled by 1/B. The metrics hold (Σ xent, Σ correct, rows).
-    g.apply(softmaxXent, [logits, g.value(targets)], { scale: 1 / B, metrics: train ? this.trainMetrics : this.evalMetrics, train });
-    if (train) {
-      g.backward();
-      this.optimizer.record(p);
-    }
-    return p.compile();
+    const loss = { scale: 1 / B, metrics: train ? this.trainMetrics : this.evalMetrics };
+    if (train) recordTrainingStep(g, logits, g.value(targets), loss, this.optimizer);
+    else recordLoss(g, logits, g.value(targets), loss);
+    return this.own(p);
   }
 
   private async build(): Promise<void> {
@@ -369,51 +334,6 @@ export class PtbSession {
 
   private zero(tensors: readonly Tensor[]): void {
     for (const t of tensors) upload(this.device, t, new Float32Array(t.size));
-  }
-
-  /** Runs `steps` submits of one program with asynchronous, never-blocking metric reads; returns the f64 sums. */
-  private async loop(l: StepLoop): Promise<{ loss: number; rows: number; steps: number; completed: boolean }> {
-    const device = this.device;
-    upload(device, l.metrics, new Float32Array(4));
-    let loss = 0;
-    let rows = 0;
-    const pendingSteps: number[] = [];
-    const reader = new AsyncReader(device, l.metrics, (d) => {
-      const upTo = pendingSteps.shift()!;
-      loss += d[0]!;
-      rows += d[2]!;
-      if (d[2]! > 0) l.onRead?.(upTo, d[0]!, d[2]!);
-    });
-    const inflight = new InFlight(device);
-    let done = l.first ?? 0;
-    let completed = true;
-    for (let s = l.first ?? 0; s < l.steps; s++) {
-      if (l.control && (!(await l.control.checkpoint()) || l.control.isStopped)) {
-        completed = false;
-        break;
-      }
-      l.prepare(s);
-      const copy = l.readAfter(s) || s === l.steps - 1 ? reader.copyCommand() : null;
-      submitPrograms(device, [l.program], copy ? [copy] : [], 'ptb step');
-      done = s + 1;
-      if (copy) {
-        pendingSteps.push(done);
-        reader.afterSubmit();
-        upload(device, l.metrics, new Float32Array(4)); // lands after the copy, before the next step
-      }
-      l.onStep?.(done);
-      await inflight.afterSubmit();
-    }
-    await inflight.drain();
-    await reader.drain();
-    // whatever no read covered (a skipped copy when both staging buffers were busy, or a stop)
-    const rest = await download(device, l.metrics);
-    if (rest[2]! > 0) {
-      loss += rest[0]!;
-      rows += rest[2]!;
-      l.onRead?.(done, rest[0]!, rest[2]!);
-    }
-    return { loss, rows, steps: done - (l.first ?? 0), completed };
   }
 
   /**
@@ -445,6 +365,7 @@ export class PtbSession {
     let sumRows = from.rows;
     const t0 = performance.now() - from.seconds * 1000;
     const r = await this.loop({
+      label: 'ptb step',
       program: this.trainStep,
       metrics: this.trainMetrics,
       first: from.step,
@@ -461,7 +382,7 @@ export class PtbSession {
         this.globalStep++;
       },
       readAfter: (s) => s % this.metricsEvery === this.metricsPhase,
-      onRead: (upTo, loss, rows) => {
+      onRead: (upTo, { loss, rows }) => {
         sumLoss += loss;
         sumRows += rows;
         const secs = (performance.now() - t0) / 1000;
@@ -477,10 +398,10 @@ export class PtbSession {
     const done = from.step + r.steps;
     // a stopped epoch is run again (from a zero state, at the same learning rate)
     if (r.completed && until === steps) this.epoch++;
-    const lossSum = from.lossSum + r.loss;
-    const rows = from.rows + r.rows;
+    const lossSum = from.lossSum + r.sums.loss;
+    const rows = from.rows + r.sums.rows;
     return {
-      completed: r.completed, epoch, steps: done, perplexity: Math.exp(lossSum / rows), seconds,
+      completed: r.completed, diverged: r.diverged, epoch, steps: done, perplexity: Math.exp(lossSum / rows), seconds,
       wps: (done * words) / Math.max(seconds, 1e-9), lr,
       progress: { step: done, lossSum, rows, seconds },
     };
@@ -536,6 +457,7 @@ export class PtbSession {
     const stepBuf = new Uint32Array(4);
     const t0 = performance.now();
     const r = await this.loop({
+      label: `ptb ${split}`,
       program: split === 'test' ? this.testStep : this.validStep,
       metrics: this.evalMetrics,
       steps,
@@ -546,12 +468,12 @@ export class PtbSession {
       readAfter: (s) => (s + 1) % this.evalReadEvery === 0,
       onStep: onProgress,
     });
-    return { perplexity: Math.exp(r.loss / r.rows), steps: r.steps, rows: r.rows, seconds: (performance.now() - t0) / 1000 };
+    return { perplexity: Math.exp(r.sums.loss / r.sums.rows), steps: r.steps, rows: r.sums.rows, seconds: (performance.now() - t0) / 1000 };
   }
 
   /** Generation program for a temperature (0: greedy): one word in (genInput), the next word written back into
    *  genInput, so consecutive submits chain on the GPU. */
-  private async genProgram(temperature: number): Promise<CompiledProgram> {
+  private genProgram(temperature: number): Promise<CompiledProgram> {
     let prog = this.genPrograms.get(temperature);
     if (prog) return prog;
     const q = new Program(this.device, `ptb generate T=${temperature}`);
@@ -565,8 +487,9 @@ export class PtbSession {
     } else {
       q.dispatch('sample_argmax', { N: 1, V, offLogits: logits.offset, temperature: 1 }, { logits: logits.tensor, out: this.genInput }, [1]);
     }
-    prog = await q.compile();
+    prog = this.own(q);
     this.genPrograms.set(temperature, prog);
+    prog.catch(() => this.genPrograms.delete(temperature)); // a failed build is tried again next time
     return prog;
   }
 
@@ -617,37 +540,5 @@ export class PtbSession {
   /** The carried training state of layer l ([2][B][H]: h then c). */
   async trainState(l: number): Promise<Float32Array> {
     return download(this.device, this.trainStates[l]!);
-  }
-
-  /** GPU memory the session holds: the splits, states, parameters, every program's buffers. */
-  get gpuBytes(): number {
-    return this.setup.ownedBytes + this.params.bytes + [this.trainStep, this.validStep, this.testStep, ...this.genPrograms.values()].reduce((n, p) => n + (p?.bytes ?? 0), 0);
-  }
-
-  /** Keeps a copy of the weights on the GPU (after an epoch whose validation was finite); restoreSnapshot() brings
-   *  it back after the perplexity became NaN or infinite. */
-  snapshot(): void {
-    this.params.saveBackup();
-  }
-
-  /** The last snapshot's weights again. False when there is none. (SGD keeps no other state.) */
-  restoreSnapshot(): boolean {
-    return this.params.restoreBackup();
-  }
-
-  /** Frees the session's GPU buffers (the three splits, the carried states, the parameters, its programs') when a
-   *  new session replaces this one, or when building it failed part-way. The session is unusable afterwards. */
-  destroy(): void {
-    this.setup.destroy();
-    this.params.destroy();
-    for (const prog of [this.trainStep, this.validStep, this.testStep, ...this.genPrograms.values()]) prog?.destroy();
-  }
-
-  async exportWeights(): Promise<Record<string, Float32Array>> {
-    return this.params.export();
-  }
-
-  importWeights(w: Record<string, Float32Array>): void {
-    this.params.import(w);
   }
 }

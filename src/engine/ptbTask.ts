@@ -1,13 +1,14 @@
-// The Penn TreeBank part of the training worker: the three files (validated as they arrive, used once all three
-// are there), the model being trained (PtbSession), training with validation after every epoch, the test
-// evaluation and sampling. Recipe: ../shared/docs/reference-results.md section 3.
+// Penn TreeBank in the worker: the three files (validated as they arrive, used once all three are there), the
+// model being trained (PtbSession), training with validation after every epoch, the test evaluation and sampling
+// (also while a run trains). The policies are the host's. Recipe: ../shared/docs/reference-results.md section 3.
 import { DataError } from '../data/errors.ts';
 import { tokenize, type Vocab } from '../data/fable.ts';
 import { decodePtbText, EOS, preparePtb, PTB_UNK, type PtbData } from '../data/ptb.ts';
-import { RateMeter, RunControl } from './control.ts';
+import { RateMeter, type RunControl } from './control.ts';
 import { ConfigError } from './errors.ts';
+import { divergedMessage, SessionSlot, TaskHost, type Post, type RunEnd } from './host.ts';
 import { PtbSession, validatePtbConfig, type PtbConfig } from './ptb.ts';
-import type { FromWorker, NamedFile, PtbDataInfo, PtbRunOptions, PtbSplitName } from './protocol.ts';
+import type { NamedFile, PtbDataInfo, PtbRunOptions, PtbSplitName } from './protocol.ts';
 
 export const PTB_SPLITS: readonly PtbSplitName[] = ['train', 'valid', 'test'];
 export const PTB_MAX_SAMPLE_WORDS = 1000;
@@ -43,28 +44,30 @@ interface LoadedData {
   texts: Record<PtbSplitName, StagedFile>;
 }
 
-interface Model {
-  session: PtbSession;
-  vocab: Vocab;
-}
-
 function optionalCount(v: number | null, name: string, max = 1e9): void {
   if (v === null) return;
   if (!Number.isInteger(v) || v < 1 || v > max) throw new ConfigError(`${name} must be a whole number of at least 1 (got ${v}).`);
 }
 
-export class PtbWorker {
+export class PtbTask {
+  readonly host: TaskHost;
   private staged: Partial<Record<PtbSplitName, StagedFile>> = {};
   private data: LoadedData | null = null;
-  private model: Model | null = null;
-  private control: RunControl | null = null;
-  private busy: 'train' | 'test' | null = null;
-  private sampling = 0;
+  private readonly slot = new SessionSlot<PtbSession>();
+  /** The vocabulary of each session (the data may be replaced while a model trained on the old one stays). */
+  private readonly vocabOf = new WeakMap<PtbSession, Vocab>();
 
-  constructor(private readonly device: () => GPUDevice, private readonly post: (m: FromWorker) => void) {}
+  constructor(private readonly device: () => GPUDevice, private readonly out: Post) {
+    this.host = new TaskHost('ptb', out);
+  }
 
-  get runControl(): RunControl | null {
-    return this.control;
+  /** The session in use (for tests). */
+  get session(): PtbSession | null {
+    return this.slot.get();
+  }
+
+  private post(msg: Parameters<Post>[0]): void {
+    this.host.post(msg);
   }
 
   /**
@@ -86,7 +89,7 @@ export class PtbWorker {
     const missing = PTB_SPLITS.filter((s) => !staged[s]);
     if (missing.length > 0) {
       this.staged = staged;
-      this.post({ type: 'ptb-files', staged: Object.fromEntries(PTB_SPLITS.filter((s) => staged[s]).map((s) => [s, staged[s]!.name])), missing });
+      this.out({ type: 'ptb-files', staged: Object.fromEntries(PTB_SPLITS.filter((s) => staged[s]).map((s) => [s, staged[s]!.name])), missing });
       return;
     }
     const texts = staged as Record<PtbSplitName, StagedFile>;
@@ -104,45 +107,32 @@ export class PtbWorker {
     };
     this.staged = texts;
     this.data = { prepared, info, texts };
-    this.post({ type: 'ptb-loaded', data: info });
+    this.out({ type: 'ptb-loaded', data: info });
   }
 
   /** Trains max_max_epoch epochs (validation after each), then measures the test perplexity. */
-  async train(config: PtbConfig, options: PtbRunOptions): Promise<void> {
+  train(config: PtbConfig, options: PtbRunOptions): Promise<void> {
+    return this.host.start((control) => this.runTraining(config, options, control));
+  }
+
+  private async runTraining(config: PtbConfig, options: PtbRunOptions, control: RunControl): Promise<RunEnd> {
     const data = this.data;
     if (!data) throw new DataError('Penn TreeBank', 'load ptb.train.txt, ptb.valid.txt and ptb.test.txt first');
-    if (this.busy) {
-      // Not this run's failure: the run in progress goes on.
-      this.post({ type: 'error', scope: 'ptb', message: 'Another run is in progress; stop it first.' });
-      return;
-    }
     const c: PtbConfig = { ...config, vocabSize: data.prepared.vocab.words.length };
     validatePtbConfig(c);
     optionalCount(options.stepLimit, 'Steps per epoch (limit)');
     optionalCount(options.validLimit, 'Validation steps (limit)');
     optionalCount(options.testLimit, 'Test steps (limit)');
     optionalCount(options.reportEvery, 'Report every');
-    const control = new RunControl();
-    this.control = control;
-    this.busy = 'train';
-    try {
-      await this.runTraining(data, c, options, control);
-    } finally {
-      this.busy = null;
-    }
-  }
-
-  private async runTraining(data: LoadedData, c: PtbConfig, options: PtbRunOptions, control: RunControl): Promise<void> {
-    this.post({ type: 'train-state', task: 'ptb', state: 'preparing' });
     const { prepared } = data;
     const session = await PtbSession.create(this.device(), { train: prepared.train, valid: prepared.valid, test: prepared.test }, c, options.seed >>> 0 || 1);
-    const old = this.model;
-    this.model = { session, vocab: prepared.vocab };
-    if (old && this.sampling === 0) old.session.destroy();
-    if (control.isStopped) {
-      this.post({ type: 'train-state', task: 'ptb', state: 'stopped' });
-      return;
-    }
+    this.vocabOf.set(session, prepared.vocab);
+    this.slot.set(session);
+    if (control.isStopped) return { state: 'stopped' };
+    return this.slot.use(() => this.trainEpochs(session, c, options, control), session);
+  }
+
+  private async trainEpochs(session: PtbSession, c: PtbConfig, options: PtbRunOptions, control: RunControl): Promise<RunEnd> {
 
     const fullSteps = session.stepsPerEpoch;
     const stepsPerEpoch = Math.min(options.stepLimit ?? fullSteps, fullSteps);
@@ -158,7 +148,7 @@ export class PtbWorker {
       fullTestSteps: session.evalSteps('test'), reportEvery, firstEpoch: session.epoch,
     });
     this.post({ type: 'train-started', task: 'ptb', epochs: c.maxMaxEpoch, stepsPerEpoch, dispatchesPerStep: session.dispatchesPerStep, batch: c.batchSize, gpuBytes: session.gpuBytes });
-    this.post({ type: 'train-state', task: 'ptb', state: 'running' });
+    this.host.running();
 
     let diverged = false;
     /** The last epoch whose validation was finite: its weights are kept on the GPU (snapshot) for a divergence. */
@@ -174,11 +164,6 @@ export class PtbWorker {
       const r = await session.trainEpoch(
         control,
         (m) => {
-          if (!Number.isFinite(m.perplexity) || !Number.isFinite(m.recentPerplexity)) {
-            diverged = true;
-            control.stop();
-            return;
-          }
           const secs = (performance.now() - t0 - (control.pausedMs() - paused0)) / 1000;
           this.post({
             type: 'ptb-metrics', step: base + m.step, epoch, epochStep: m.step, perplexity: m.perplexity,
@@ -199,7 +184,7 @@ export class PtbWorker {
         },
         stepsPerEpoch,
       );
-      if (diverged || (r.steps > 0 && !Number.isFinite(r.perplexity))) {
+      if (r.diverged || (r.steps > 0 && !Number.isFinite(r.perplexity))) {
         diverged = true;
         break;
       }
@@ -233,34 +218,26 @@ export class PtbWorker {
 
     if (diverged) {
       const restored = lastGood && session.restoreSnapshot() ? lastGood : null;
-      this.post({
-        type: 'train-state', task: 'ptb', state: 'diverged',
-        message: 'Training diverged: the perplexity became infinite or NaN. ' +
-          (restored
-            ? `The weights after epoch ${restored.epoch} (validation perplexity ${restored.valid.toFixed(2)}) were restored: sampling and the test use them. `
-            : 'No epoch had ended well, so the model has no good weights to go back to. ') +
+      return {
+        state: 'diverged',
+        message: divergedMessage(
+          'perplexity',
+          restored ? `The weights after epoch ${restored.epoch} (validation perplexity ${restored.valid.toFixed(2)}) were restored: sampling and the test use them.` : null,
           'Try a lower learning_rate or max_grad_norm, or a smaller init_scale.',
-      });
-      return;
-    }
-    if (control.isStopped) {
-      this.post({ type: 'train-state', task: 'ptb', state: 'stopped' });
-      return;
+        ),
+      };
     }
     // All epochs done: the test perplexity (batch 1, one step per window). A pause during the last validation
     // takes effect before it.
-    if (!(await control.checkpoint())) {
-      this.post({ type: 'train-state', task: 'ptb', state: 'stopped' });
-      return;
-    }
+    if (control.isStopped || !(await control.checkpoint())) return { state: 'stopped' };
     this.post({ type: 'ptb-phase', phase: 'test', epoch: c.maxMaxEpoch });
     try {
       await this.runTest(session, options.testLimit, control);
-      this.post({ type: 'train-state', task: 'ptb', state: 'done' });
+      return { state: 'done' };
     } catch (e) {
       if (!(e instanceof Cancelled)) throw e;
       this.post({ type: 'ptb-test-cancelled', reason: 'stopped' });
-      this.post({ type: 'train-state', task: 'ptb', state: 'done', message: 'Training finished; the test evaluation was stopped before the end.' });
+      return { state: 'done', message: 'Training finished; the test evaluation was stopped before the end.' };
     }
   }
 
@@ -286,34 +263,31 @@ export class PtbWorker {
     this.post({ type: 'ptb-test', perplexity: r.perplexity, steps: r.steps, total: full, partial: r.steps < full, seconds: r.seconds });
   }
 
-  /** The test perplexity of the current model on request (a stop cancels it). */
+  /** The test perplexity of the model in use on request (not during a run; a stop cancels it). */
   async evaluateTest(limit: number | null): Promise<void> {
-    const model = this.model;
-    if (!model) throw new ConfigError('There is no model yet: start a training run first.');
-    if (this.busy) throw new ConfigError('Wait for the current run to end (or stop it) first.');
+    if (!this.slot.get()) throw new ConfigError('There is no model yet: start a training run first.');
+    if (this.host.busy) throw new ConfigError('Wait for the current run to end (or stop it) first.');
     optionalCount(limit, 'Test steps (limit)');
-    const control = new RunControl();
-    this.control = control;
-    this.busy = 'test';
-    try {
-      await this.runTest(model.session, limit, control);
-    } catch (e) {
-      if (!(e instanceof Cancelled)) throw e;
-      this.post({ type: 'ptb-test-cancelled', reason: 'stopped' });
-    } finally {
-      this.busy = null;
-    }
+    await this.host.start(async (control) => {
+      try {
+        await this.slot.use((s) => this.runTest(s, limit, control));
+      } catch (e) {
+        this.post({ type: 'ptb-test-cancelled', reason: e instanceof Cancelled ? 'stopped' : 'failed' });
+        if (!(e instanceof Cancelled)) throw e;
+      }
+      return { state: 'done' };
+    }, false);
   }
 
   /** Continues a prompt with the current model (also while it trains). Unknown words become <unk>. */
   async sample(requestId: number, prompt: string, count: number, temperature: number): Promise<void> {
-    const model = this.model;
-    if (!model) throw new ConfigError('There is no model yet: start a training run first (sampling uses the model being trained).');
+    const session = this.slot.get();
+    if (!session) throw new ConfigError('There is no model yet: start a training run first (sampling uses the model being trained).');
     if (!Number.isInteger(count) || count < 1 || count > PTB_MAX_SAMPLE_WORDS) {
       throw new ConfigError(`The number of words must be a whole number from 1 to ${PTB_MAX_SAMPLE_WORDS} (got ${count}).`);
     }
     if (!(temperature >= 0 && temperature <= PTB_MAX_TEMPERATURE)) throw new ConfigError(`Temperature must be from 0 to ${PTB_MAX_TEMPERATURE} (got ${temperature}).`);
-    const { index, words } = model.vocab;
+    const { index, words } = this.vocabOf.get(session)!;
     const unknown: string[] = [];
     const promptWords: string[] = [];
     for (const raw of tokenize(prompt)) {
@@ -329,12 +303,7 @@ export class PtbWorker {
     // No prompt: start a new sentence (after an end of sentence).
     if (promptWords.length === 0) promptWords.push(index.has(EOS) ? EOS : words[0]!);
     const ids = promptWords.map((w) => index.get(w)!);
-    this.sampling++;
-    try {
-      const out = await model.session.sample(ids, count, temperature, requestId + 1);
-      this.post({ type: 'ptb-sampled', requestId, prompt: promptWords, unknown, words: out.map((i) => words[i] ?? PTB_UNK) });
-    } finally {
-      this.sampling--;
-    }
+    const out = await this.host.request(() => this.slot.use((s) => s.sample(ids, count, temperature, requestId + 1), session));
+    this.out({ type: 'ptb-sampled', requestId, prompt: promptWords, unknown, words: out.map((i) => words[i] ?? PTB_UNK) });
   }
 }

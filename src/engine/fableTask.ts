@@ -1,0 +1,175 @@
+// The fable in the worker: the text and its vocabulary, the model in use (the shipped weights until the user
+// trains, or restores them), training with either preset (a new model that replaces the one in use when it has
+// learned something), and generation from typed words, also while a run trains. The policies are the host's.
+import { decodeSafetensors } from '../data/safetensors.ts';
+import { DataError } from '../data/errors.ts';
+import { capVocab, normalizeUserWords, prepareFable, type FableData } from '../data/fable.ts';
+import { RateMeter, type RunControl } from './control.ts';
+import { FABLE_PRESETS, FableSession, type FablePresetName } from './fable.ts';
+import { parsePrompt } from './fablePrompt.ts';
+import { divergedMessage, SessionSlot, TaskHost, type Post, type RunEnd } from './host.ts';
+import type { FableWeightsInfo } from './protocol.ts';
+
+export const SHIPPED_WEIGHTS = 'data/fable/fable-fast.safetensors';
+const MIN_TOKENS = 8;
+
+interface FableText {
+  data: FableData;
+  name: string;
+  weights: FableWeightsInfo;
+}
+
+interface Shipped {
+  weights: Record<string, Float32Array>;
+  info: FableWeightsInfo;
+}
+
+export class FableTask {
+  readonly host: TaskHost;
+  private text: FableText | null = null;
+  private readonly slot = new SessionSlot<FableSession>();
+  /** The weights shipped with the app for the fable's own text (null before loaded, or for another text). */
+  private shipped: Shipped | null = null;
+  /** The model a run trains (it replaces the one in use when the run ends); null between runs. */
+  private training: FableSession | null = null;
+
+  constructor(private readonly device: () => GPUDevice, private readonly out: Post) {
+    this.host = new TaskHost('fable', out);
+  }
+
+  /** The session in use, and the one a run trains (for tests). */
+  get session(): FableSession | null {
+    return this.slot.get();
+  }
+  get trainingSession(): FableSession | null {
+    return this.training;
+  }
+
+  /** A new text: a run on the old one stops, and the model in use becomes an untrained one for the new words. */
+  private async open(data: FableData, name: string, maxVocab: number | null, unkCount: number): Promise<FableText> {
+    this.host.stop();
+    const session = await FableSession.create(this.device(), data, FABLE_PRESETS.fast);
+    const text: FableText = { data, name, weights: { kind: 'untrained', description: 'random weights (not trained yet)' } };
+    this.slot.set(session);
+    this.text = text;
+    this.shipped = null;
+    this.out({ type: 'fable-ready', name, tokens: data.tokens.length, vocab: data.vocab.words, unkCount, maxVocab, weights: text.weights });
+    return text;
+  }
+
+  async loadBuiltin(baseUrl: string): Promise<void> {
+    const res = await fetch(`${baseUrl}data/fable/belling-the-cat.txt`);
+    if (!res.ok) throw new DataError('belling-the-cat.txt', `could not be fetched from the app (${res.status})`);
+    const data = prepareFable(await res.text(), 'belling-the-cat.txt');
+    const text = await this.open(data, 'Belling the Cat (Aesop)', null, 0);
+    const w = await fetch(`${baseUrl}${SHIPPED_WEIGHTS}`);
+    // No shipped weights (a dev server answers unknown paths with the page): the model stays untrained.
+    if (!w.ok || (w.headers.get('Content-Type') ?? '').includes('text/html')) return;
+    const st = decodeSafetensors(new Uint8Array(await w.arrayBuffer()), SHIPPED_WEIGHTS);
+    if (st.metadata.vocab !== data.vocab.words.join(' ')) throw new DataError(SHIPPED_WEIGHTS, 'made for a different vocabulary');
+    this.shipped = {
+      weights: Object.fromEntries(Object.entries(st.tensors).map(([k, v]) => [k, v.data])),
+      info: { kind: 'shipped', description: `shipped with the app: ${st.metadata.description ?? 'fast preset'}` },
+    };
+    if (this.text === text) this.useShipped(this.slot.get()!);
+  }
+
+  private useShipped(session: FableSession): void {
+    session.importWeights(this.shipped!.weights);
+    this.text!.weights = this.shipped!.info;
+    this.out({ type: 'fable-weights', weights: this.text!.weights });
+  }
+
+  /** The shipped weights in use again (after a training run replaced them). */
+  async restoreShipped(): Promise<void> {
+    const text = this.text;
+    if (!text || !this.shipped) throw new DataError('fable', 'the shipped weights are for the fable itself: load it first ("Use the fable again")');
+    const session = await FableSession.create(this.device(), text.data, FABLE_PRESETS.fast);
+    this.slot.set(session);
+    this.useShipped(session);
+  }
+
+  async loadText(name: string, text: string, maxVocab: number): Promise<void> {
+    // The same normalisation as typed prompts (lowercase, , . ? as words), so every word can be typed.
+    const tokens = normalizeUserWords(text);
+    if (tokens.length === 0) throw new DataError(name, 'the text is empty');
+    if (tokens.length < MIN_TOKENS) throw new DataError(name, `only ${tokens.length} words; at least ${MIN_TOKENS} are needed to learn anything`);
+    const capped = capVocab(tokens, maxVocab);
+    const data = prepareFable(capped.tokens.join(' '), name);
+    await this.open(data, name, maxVocab, capped.unkCount);
+  }
+
+  train(presetName: FablePresetName, iterations: number): Promise<void> {
+    return this.host.start((control) => this.run(presetName, iterations, control));
+  }
+
+  private async run(presetName: FablePresetName, iterations: number, control: RunControl): Promise<RunEnd> {
+    const text = this.text;
+    if (!text) throw new DataError('fable', 'load the story first');
+    const preset = FABLE_PRESETS[presetName];
+    if (!preset) throw new DataError('preset', `unknown preset ${String(presetName)} (original or fast)`);
+    if (!Number.isInteger(iterations) || iterations < 1 || iterations > 1_000_000) {
+      throw new DataError('iterations', `must be a whole number from 1 to 1,000,000 (got ${iterations})`);
+    }
+    const host = this.host;
+    const session = await FableSession.create(this.device(), text.data, preset, (Date.now() & 0xffff) + 1);
+    host.post({ type: 'train-started', task: 'fable', epochs: 1, stepsPerEpoch: iterations, dispatchesPerStep: session.dispatchesPerStep, batch: preset.batch, gpuBytes: session.gpuBytes });
+    host.running();
+    const t0 = performance.now();
+    const meter = new RateMeter(control);
+    let r;
+    this.training = session;
+    try {
+      r = await session.train(
+        iterations,
+        control,
+        (m) => host.post({ type: 'train-metrics', task: 'fable', step: m.iteration, epoch: 0, loss: m.loss, accuracy: m.accuracy }),
+        (i) => {
+          const sps = meter.tick(i === iterations);
+          if (sps === null) return;
+          host.post({
+            type: 'train-progress', task: 'fable', step: i, epoch: 0, epochStep: i, stepsPerEpoch: iterations,
+            stepsPerSecond: sps, samplesPerSecond: sps * preset.batch, secondsLeft: (iterations - i) / sps,
+          });
+        },
+      );
+    } catch (e) {
+      session.destroy();
+      throw e;
+    } finally {
+      this.training = null;
+    }
+    // The model in use is untouched by a divergence (training made a new one).
+    if (r.diverged) {
+      session.destroy();
+      return { state: 'diverged', message: divergedMessage('loss', `The weights in use are kept (${text.weights.description}).`, 'Try again, or use the other preset.') };
+    }
+    // The trained model replaces the playground's weights (also after a stop, once it has learned something),
+    // unless another text was loaded meanwhile.
+    if (session.iteration === 0 || this.text !== text) {
+      session.destroy();
+      return { state: 'stopped' };
+    }
+    this.slot.set(session);
+    text.weights = { kind: 'trained', description: `trained here: ${preset.name} preset, ${session.iteration} iterations in ${((performance.now() - t0) / 1000).toFixed(0)} s` };
+    this.out({ type: 'fable-weights', weights: text.weights });
+    return { state: r.completed ? 'done' : 'stopped' };
+  }
+
+  /** Continues three typed words with the model in use (between two steps of a run in progress). */
+  generate(requestId: number, input: string, count: number, temperature: number): Promise<void> {
+    const text = this.text;
+    if (!text) throw new DataError('fable', 'load the story first');
+    const prompt = parsePrompt(input, text.data.vocab);
+    if (!prompt.ok) {
+      this.out({ type: 'fable-generated', requestId, prompt, words: [] });
+      return Promise.resolve();
+    }
+    return this.host.request(() =>
+      this.slot.use(async (s) => {
+        const ids = await s.generate(prompt.ids, count, temperature, requestId + 1);
+        this.out({ type: 'fable-generated', requestId, prompt, words: ids.map((i) => s.data.vocab.words[i]!) });
+      }),
+    );
+  }
+}

@@ -1,0 +1,169 @@
+// MNIST in the worker: the data (built in, fetched with progress, or the user's IDX files), training runs with a
+// test evaluation after every epoch, and the requests a person makes meanwhile (classify a drawing, a test image,
+// evaluate now). The policies (one run, requests between steps, sessions freed once, device loss, NaN) are the
+// host's.
+import { loadMnist, MNIST_FILE_NAMES, MNIST_ROLES, identifyMnistFile, mnistImage, type MnistData, type MnistFiles, type MnistRole } from '../data/idx.ts';
+import { DataError } from '../data/errors.ts';
+import { RateMeter, type RunControl } from './control.ts';
+import { divergedMessage, SessionSlot, TaskHost, type Post, type RunEnd } from './host.ts';
+import { defaultMnistConfig, MnistSession, type MnistTrainConfig } from './mnist.ts';
+import type { NamedFile } from './protocol.ts';
+
+export class MnistTask {
+  readonly host: TaskHost;
+  private data: MnistData | null = null;
+  private readonly slot = new SessionSlot<MnistSession>();
+  /** Sessions that have taken at least one training step (an inspection says whether the model is trained). */
+  private readonly trained = new WeakSet<MnistSession>();
+
+  constructor(private readonly device: () => GPUDevice, private readonly out: Post) {
+    this.host = new TaskHost('mnist', out);
+  }
+
+  /** The session in use (for tests). */
+  get session(): MnistSession | null {
+    return this.slot.get();
+  }
+
+  private async fetchWithProgress(url: string, file: string): Promise<Uint8Array> {
+    const res = await fetch(url);
+    if (!res.ok || !res.body) throw new DataError(file, `could not be fetched from the app (${res.status} ${res.statusText})`);
+    const total = Number(res.headers.get('Content-Length') ?? 0);
+    const reader = res.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let loaded = 0;
+    let lastPost = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      loaded += value.length;
+      if (loaded - lastPost > 1 << 20) {
+        this.out({ type: 'mnist-load-progress', file, loaded, total });
+        lastPost = loaded;
+      }
+    }
+    this.out({ type: 'mnist-load-progress', file, loaded, total: total || loaded });
+    const out = new Uint8Array(loaded);
+    let at = 0;
+    for (const c of chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  }
+
+  async loadBuiltin(baseUrl: string): Promise<void> {
+    const files = {} as MnistFiles;
+    for (const role of MNIST_ROLES) {
+      const name = MNIST_FILE_NAMES[role];
+      files[role] = await this.fetchWithProgress(`${baseUrl}data/mnist/${name}`, name);
+    }
+    this.useData(await loadMnist(files), 'builtin');
+  }
+
+  async loadFiles(list: NamedFile[]): Promise<void> {
+    const files: Partial<MnistFiles> = {};
+    const names: Partial<Record<MnistRole, string>> = {};
+    for (const f of list) {
+      const role = identifyMnistFile(f.name);
+      if (!role) throw new DataError(f.name, 'not an MNIST file name (expected train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte or t10k-labels-idx1-ubyte, optionally .gz)');
+      files[role] = new Uint8Array(f.bytes);
+      names[role] = f.name;
+    }
+    const missing = MNIST_ROLES.filter((r) => !files[r]).map((r) => MNIST_FILE_NAMES[r]);
+    if (missing.length) throw new DataError(missing.join(', '), 'missing: pick all four IDX files');
+    // Parsed completely before it replaces anything: a bad file leaves the loaded data untouched.
+    this.useData(await loadMnist(files as MnistFiles, names), 'files');
+  }
+
+  /** The data itself, already parsed (the headless trainer and tests). */
+  useData(data: MnistData, source: 'builtin' | 'files'): void {
+    this.data = data;
+    this.out({ type: 'mnist-loaded', source, train: data.train.count, test: data.test.count });
+  }
+
+  train(config: MnistTrainConfig): Promise<void> {
+    return this.host.start((control) => this.run(config, control));
+  }
+
+  private async run(config: MnistTrainConfig, control: RunControl): Promise<RunEnd> {
+    const data = this.data;
+    if (!data) throw new DataError('MNIST', 'load the data first');
+    const host = this.host;
+    const session = await MnistSession.create(this.device(), data, config);
+    this.slot.set(session);
+    host.post({ type: 'train-started', task: 'mnist', epochs: config.epochs, stepsPerEpoch: session.stepsPerEpoch, dispatchesPerStep: session.dispatchesPerStep, batch: config.batch, gpuBytes: session.gpuBytes });
+    host.running();
+    return this.slot.use(async () => {
+      const meter = new RateMeter(control);
+      let goodEpoch = 0;
+      for (let epoch = 0; epoch < config.epochs; epoch++) {
+        const t0 = performance.now();
+        const r = await session.trainEpoch(
+          control,
+          (m) => host.post({ type: 'train-metrics', task: 'mnist', step: m.step, epoch: m.epoch, loss: m.loss, accuracy: m.accuracy }),
+          (epochStep) => {
+            this.trained.add(session);
+            const stepsPerSecond = meter.tick(epochStep === session.stepsPerEpoch);
+            if (stepsPerSecond === null) return;
+            const stepsLeft = (config.epochs - epoch) * session.stepsPerEpoch - epochStep;
+            host.post({
+              type: 'train-progress', task: 'mnist', step: session.globalStep, epoch, epochStep, stepsPerEpoch: session.stepsPerEpoch,
+              stepsPerSecond, samplesPerSecond: stepsPerSecond * config.batch, secondsLeft: stepsPerSecond > 0 ? stepsLeft / stepsPerSecond : Infinity,
+            });
+          },
+        );
+        if (r.diverged) return this.diverged(session, goodEpoch);
+        if (!r.completed) return { state: 'stopped' };
+        const ev = await session.evaluate();
+        if (!Number.isFinite(ev.loss)) return this.diverged(session, goodEpoch);
+        session.snapshot();
+        goodEpoch = epoch + 1;
+        host.post({ type: 'train-epoch', task: 'mnist', epoch: epoch + 1, testAccuracy: ev.accuracy, testLoss: ev.loss, seconds: (performance.now() - t0) / 1000 });
+      }
+      return { state: 'done' };
+    }, session);
+  }
+
+  private diverged(session: MnistSession, goodEpoch: number): RunEnd {
+    const restored = session.restoreSnapshot() ? `The weights after epoch ${goodEpoch} were restored.` : null;
+    return { state: 'diverged', message: divergedMessage('loss', restored, 'Try a lower learning rate.') };
+  }
+
+  /** Classifies a drawing with the model in use (the one training, between two of its steps), or an untrained
+   *  LSTM before any run. */
+  inspect(requestId: number, image: Float32Array): Promise<void> {
+    return this.host.request(async () => {
+      if (!this.slot.get()) this.slot.set(await MnistSession.create(this.device(), null, defaultMnistConfig('lstm')));
+      await this.slot.use(async (s) => {
+        const r = await s.inspect(image);
+        const cfg = s.config.model;
+        this.out(
+          { type: 'mnist-inspection', requestId, trained: this.trained.has(s), cell: cfg.cell, probs: r.probs, hidden: r.hidden, gates: r.gates ?? null, hiddenSize: cfg.hidden },
+          [r.probs.buffer, r.hidden.buffer],
+        );
+      });
+    });
+  }
+
+  testImage(requestId: number, index: number): void {
+    const data = this.data;
+    if (!data) throw new DataError('MNIST', 'load MNIST first to browse test images');
+    const i = Math.max(0, Math.min(data.test.count - 1, Math.floor(index)));
+    const image = mnistImage(data.test, i);
+    this.out({ type: 'mnist-test-image', requestId, index: i, image, label: data.test.labels[i]! }, [image.buffer]);
+  }
+
+  /** Test accuracy of the model in use on the full test set, now (also between two training steps). */
+  evaluate(): Promise<void> {
+    return this.host.request(() =>
+      this.slot.use(async (s) => {
+        if (!s.hasData) throw new DataError('MNIST', 'train a model first: the model in use has not seen the data');
+        const t0 = performance.now();
+        const ev = await s.evaluate();
+        this.out({ type: 'evaluated', task: 'mnist', split: 'test', metrics: { accuracy: ev.accuracy, loss: ev.loss }, rows: s.testCount, seconds: (performance.now() - t0) / 1000 });
+      }),
+    );
+  }
+}
