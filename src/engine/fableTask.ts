@@ -8,7 +8,7 @@ import { RateMeter, type RunControl } from './control.ts';
 import { FABLE_PRESETS, FableSession, type FablePresetName } from './fable.ts';
 import { parsePrompt } from './fablePrompt.ts';
 import { divergedMessage, SessionSlot, TaskHost, type Post, type RunEnd } from './host.ts';
-import type { FableWeightsInfo } from './protocol.ts';
+import { FABLE_TITLE, type FableWeightsInfo } from './protocol.ts';
 
 export const SHIPPED_WEIGHTS = 'data/fable/fable-fast.safetensors';
 const MIN_TOKENS = 8;
@@ -61,7 +61,7 @@ export class FableTask {
     const res = await fetch(`${baseUrl}data/fable/belling-the-cat.txt`);
     if (!res.ok) throw new DataError('belling-the-cat.txt', `could not be fetched from the app (${res.status})`);
     const data = prepareFable(await res.text(), 'belling-the-cat.txt');
-    const text = await this.open(data, 'Belling the Cat (Aesop)', null, 0);
+    const text = await this.open(data, FABLE_TITLE, null, 0);
     const w = await fetch(`${baseUrl}${SHIPPED_WEIGHTS}`);
     // No shipped weights (a dev server answers unknown paths with the page): the model stays untrained.
     if (!w.ok || (w.headers.get('Content-Type') ?? '').includes('text/html')) return;
@@ -69,7 +69,7 @@ export class FableTask {
     if (st.metadata.vocab !== data.vocab.words.join(' ')) throw new DataError(SHIPPED_WEIGHTS, 'made for a different vocabulary');
     this.shipped = {
       weights: Object.fromEntries(Object.entries(st.tensors).map(([k, v]) => [k, v.data])),
-      info: { kind: 'shipped', description: `shipped with the app: ${st.metadata.description ?? 'fast preset'}` },
+      info: { kind: 'shipped', description: st.metadata.description ?? 'fast preset' },
     };
     if (this.text === text) this.useShipped(this.slot.get()!);
   }
@@ -151,7 +151,7 @@ export class FableTask {
       return { state: 'stopped' };
     }
     this.slot.set(session);
-    text.weights = { kind: 'trained', description: `trained here: ${preset.name} preset, ${session.iteration} iterations in ${((performance.now() - t0) / 1000).toFixed(0)} s` };
+    text.weights = { kind: 'trained', description: `${preset.name} preset, ${session.iteration} iterations in ${((performance.now() - t0) / 1000).toFixed(0)} s` };
     this.out({ type: 'fable-weights', weights: text.weights });
     return { state: r.completed ? 'done' : 'stopped' };
   }

@@ -9,6 +9,9 @@ import type { PtbConfig } from './ptb.ts';
 
 export type Task = 'mnist' | 'fable' | 'ptb';
 
+/** The name of the fable's own text (the one the shipped weights are for). */
+export const FABLE_TITLE = 'Belling the Cat (Aesop)';
+
 export interface NamedFile {
   name: string;
   bytes: ArrayBuffer;

@@ -2,7 +2,7 @@
 // following the TensorFlow tutorial (../shared/docs/reference-results.md section 2).
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 import { FABLE_PRESETS, type FablePresetName } from '../engine/fable.ts';
-import type { FableWeightsInfo, ToWorker } from '../engine/protocol.ts';
+import { FABLE_TITLE as FABLE_NAME, type FableWeightsInfo, type ToWorker } from '../engine/protocol.ts';
 import { FableCharts } from './fable/FableCharts.tsx';
 import { FableOwnText } from './fable/FableOwnText.tsx';
 import { FablePlayground, GENERATE_COUNT } from './fable/FablePlayground.tsx';
@@ -103,11 +103,25 @@ export function FablePanel({ engine }: FablePanelProps) {
           {weights ? (
             <>
               <strong>{WEIGHTS_LABEL[weights.kind]}</strong> — {weights.description}
+              {training && ' · a run is training a new model, which replaces these weights when it ends'}
             </>
           ) : (
             'Weights: loading…'
           )}
         </p>
+        {story?.name === FABLE_NAME && weights && weights.kind !== 'shipped' && (
+          <button
+            type="button"
+            disabled={training || state.loading}
+            onClick={() => {
+              dispatch({ type: 'load-requested', area: 'story' });
+              send({ type: 'fable-restore-shipped' });
+            }}
+            data-testid="fable-restore-shipped"
+          >
+            Restore shipped weights
+          </button>
+        )}
         {errorIn('story')}
       </div>
 
@@ -127,6 +141,8 @@ export function FablePanel({ engine }: FablePanelProps) {
         error={errorIn('train')}
         send={send}
         onStart={train}
+        weights={weights}
+        canRestoreShipped={story?.name === FABLE_NAME}
       />
       <FableCharts metrics={state.metrics} reportEvery={FABLE_PRESETS[run.preset].metricsEvery} />
       <FableOwnText

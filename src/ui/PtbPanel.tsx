@@ -2,9 +2,10 @@
 // user's copy of PTB: load the files, pick a config (test / small / medium / large, every hyperparameter editable),
 // train with live perplexity charts, measure the test perplexity and sample text.
 // Recipe and published numbers: ../shared/docs/reference-results.md section 3.
-import { useCallback, useMemo, useReducer, useRef, useState } from 'react';
+import { useCallback, useMemo, useReducer, useRef } from 'react';
+import { useSavedState } from './saved.ts';
 import type { ToWorker } from '../engine/protocol.ts';
-import { PTB_PUBLISHED, formFromPreset, isPresetUnchanged, testLimitOf, validateForm, type PtbForm } from './ptb/config.ts';
+import { PTB_PUBLISHED, formFromPreset, isPresetUnchanged, savedPtbForm, testLimitOf, validateForm, type PtbForm } from './ptb/config.ts';
 import { PtbCharts } from './ptb/PtbCharts.tsx';
 import { PtbData } from './ptb/PtbData.tsx';
 import { PtbSample } from './ptb/PtbSample.tsx';
@@ -19,7 +20,7 @@ export interface PtbPanelProps {
 
 export function PtbPanel({ engine }: PtbPanelProps) {
   const [state, dispatch] = useReducer(ptbReducer, initialPtbState);
-  const [form, setForm] = useState<PtbForm>(() => formFromPreset('small'));
+  const [form, setForm] = useSavedState<PtbForm>('rnnlab.ptb.form', () => formFromPreset('small'), savedPtbForm);
   const requestId = useRef(0);
 
   useWorkerMessages(engine, (msg) => {

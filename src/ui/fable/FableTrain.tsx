@@ -1,8 +1,9 @@
 // Training the fable model: preset and iterations, the run controls and the progress of the run.
 import { RunControls, Stat } from '../RunControls.tsx';
-import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useId, type FormEvent, type ReactNode } from 'react';
+import { useSavedState } from '../saved.ts';
 import { FABLE_PRESETS, type FablePresetName } from '../../engine/fable.ts';
-import type { ToWorker } from '../../engine/protocol.ts';
+import type { FableWeightsInfo, ToWorker } from '../../engine/protocol.ts';
 import { formatBytes, formatDuration } from '../format.ts';
 import { ACTIVE_STATES, type FableState } from './state.ts';
 
@@ -38,12 +39,23 @@ export interface FableTrainProps {
   error: ReactNode;
   send: (msg: ToWorker) => void;
   onStart: (preset: FablePresetName) => void;
+  /** The weights in use, which a run replaces when it ends. */
+  weights: FableWeightsInfo | null;
+  /** The shipped weights can be brought back (the text is the fable). */
+  canRestoreShipped: boolean;
 }
 
-export function FableTrain({ run, storyLoaded, lastStep, error, send, onStart }: FableTrainProps) {
+function savedFableTrain(v: unknown): { preset: FablePresetName; iterations: string } | null {
+  const f = v as { preset?: unknown; iterations?: unknown } | null;
+  return f && (f.preset === 'fast' || f.preset === 'original') && typeof f.iterations === 'string' ? { preset: f.preset, iterations: f.iterations } : null;
+}
+
+export function FableTrain({ run, storyLoaded, lastStep, error, send, onStart, weights, canRestoreShipped }: FableTrainProps) {
   const id = useId();
-  const [preset, setPreset] = useState<FablePresetName>('fast');
-  const [iterations, setIterations] = useState(String(FABLE_PRESETS.fast.iterations));
+  const [form, setForm] = useSavedState('rnnlab.fable.train', () => ({ preset: 'fast' as FablePresetName, iterations: String(FABLE_PRESETS.fast.iterations) }), savedFableTrain);
+  const { preset, iterations } = form;
+  const setPreset = (p: FablePresetName) => setForm((f) => ({ ...f, preset: p }));
+  const setIterations = (it: string) => setForm((f) => ({ ...f, iterations: it }));
   const itError = iterationsError(iterations);
   const active = ACTIVE_STATES.includes(run.state);
   const canStart = storyLoaded && !active && itError === null;
@@ -119,6 +131,12 @@ export function FableTrain({ run, storyLoaded, lastStep, error, send, onStart }:
         ))}
       </ul>
 
+      {weights && !active && (
+        <p className="note small" data-testid="fable-replaces">
+          Training makes a new model; when the run ends it replaces the weights in use ({weights.kind === 'shipped' ? 'the shipped weights' : weights.kind === 'trained' ? 'the model trained here before' : 'the untrained model'}).
+          {canRestoreShipped && ' “Restore shipped weights” in the panel above brings the shipped ones back.'}
+        </p>
+      )}
       <RunControls task="fable" state={run.state} active={active} canStart={canStart} send={send} startLabel={run.state === 'idle' || active ? 'Start' : 'Start again'} stateTestId="fable-train-state">
         {!storyLoaded && <span className="muted small">Waiting for the text to load.</span>}
       </RunControls>

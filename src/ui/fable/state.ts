@@ -80,7 +80,7 @@ function applyMessage(s: FableState, msg: FromWorker): FableState {
       };
     }
     case 'fable-weights':
-      return { ...s, weights: msg.weights };
+      return { ...s, loading: false, weights: msg.weights };
     case 'fable-generated':
       if (msg.requestId !== s.generation.pendingId) return s; // an older request
       return { ...s, generation: { pendingId: null, result: { requestId: msg.requestId, prompt: msg.prompt, words: msg.words } } };
@@ -128,7 +128,8 @@ export function fableReducer(s: FableState, a: FableAction): FableState {
         ...s,
         lastArea: 'train',
         error: s.error?.area === 'train' ? null : s.error,
-        run: { ...s.run, preset: a.preset, message: null },
+        // 'preparing' at once, so Start is disabled before the worker answers (one click, one run)
+        run: { ...s.run, state: 'preparing', preset: a.preset, message: null },
       };
     case 'generate-requested':
       return {

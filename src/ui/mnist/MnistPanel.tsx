@@ -50,6 +50,8 @@ export function MnistPanel({ engine }: { engine: Engine }) {
         lastStep={state.metrics[state.metrics.length - 1]?.step ?? 0}
         send={send}
         onStart={(cell) => dispatch({ type: 'train-requested', cell })}
+        evaluation={state.evaluation}
+        onEvaluate={() => dispatch({ type: 'evaluate-requested' })}
       />
       <TrainCharts metrics={state.metrics} epochs={state.epochs} cell={state.run.cell} />
       <Playground engine={engine} dataLoaded={state.data.loaded !== null} />

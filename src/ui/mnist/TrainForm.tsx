@@ -12,11 +12,13 @@ export interface TrainFormProps {
   lastStep: number;
   send: (msg: ToWorker) => void;
   onStart: (cell: Cell) => void;
+  evaluation: MnistState['evaluation'];
+  onEvaluate: () => void;
 }
 
 
 
-export function TrainForm({ run, dataLoaded, lastStep, send, onStart }: TrainFormProps) {
+export function TrainForm({ run, dataLoaded, lastStep, send, onStart, evaluation, onEvaluate }: TrainFormProps) {
   const [form, setForm] = useState<MnistForm>(loadSavedForm);
   const id = useId();
   useEffect(() => saveForm(form), [form]);
@@ -57,6 +59,18 @@ export function TrainForm({ run, dataLoaded, lastStep, send, onStart }: TrainFor
       </div>
 
       <RunControls task="mnist" state={run.state} active={active} canStart={canStart} send={send} startLabel={run.state === 'idle' ? 'Start' : 'Start again'} stateTestId="train-state">
+        <button
+          type="button"
+          disabled={!started || run.state === 'preparing' || evaluation?.pending === true}
+          onClick={() => {
+            onEvaluate();
+            send({ type: 'mnist-evaluate' });
+          }}
+          title="Test accuracy of the model now, on the full test set (also during training, between two steps)"
+          data-testid="mnist-evaluate"
+        >
+          Evaluate
+        </button>
         {!dataLoaded && <span className="muted small">Load the data first.</span>}
         {dataLoaded && !valid && <span className="muted small">Fix the highlighted fields to start.</span>}
       </RunControls>
@@ -64,6 +78,13 @@ export function TrainForm({ run, dataLoaded, lastStep, send, onStart }: TrainFor
       {run.message && (
         <div className={run.state === 'diverged' || run.state === 'failed' ? 'error inline' : 'note'} role="status" data-testid="train-message">
           {run.message}
+        </div>
+      )}
+      {evaluation && (
+        <div className="note" role="status" data-testid="mnist-evaluation">
+          {evaluation.pending
+            ? 'Evaluating on the test set…'
+            : `Test accuracy now: ${(evaluation.accuracy * 100).toFixed(2)}% (loss ${evaluation.loss.toFixed(4)}) on ${evaluation.rows.toLocaleString('en-US')} test images, after step ${evaluation.atStep.toLocaleString('en-US')} (${evaluation.seconds.toFixed(1)} s)`}
         </div>
       )}
       {run.error && (

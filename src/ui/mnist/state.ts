@@ -31,6 +31,8 @@ export interface MnistState {
     started: { epochs: number; stepsPerEpoch: number; dispatchesPerStep: number; batch: number; gpuBytes: number } | null;
     progress: Extract<FromWorker, { type: 'train-progress' }> | null;
   };
+  /** Test accuracy asked for with Evaluate (pending until the worker answers). */
+  evaluation: { pending: boolean; accuracy: number; loss: number; rows: number; seconds: number; atStep: number } | null;
   metrics: MetricPoint[];
   epochs: EpochPoint[];
 }
@@ -38,6 +40,7 @@ export interface MnistState {
 export const initialMnistState: MnistState = {
   data: { loading: false, progress: {}, loaded: null, error: null },
   run: { state: 'idle', message: null, error: null, cell: 'lstm', started: null, progress: null },
+  evaluation: null,
   metrics: [],
   epochs: [],
 };
@@ -45,6 +48,7 @@ export const initialMnistState: MnistState = {
 export type MnistAction =
   | { type: 'load-start' }
   | { type: 'train-requested'; cell: 'lstm' | 'rnn' }
+  | { type: 'evaluate-requested' }
   | { type: 'worker'; msgs: FromWorker[] };
 
 /** Smoothing of the per-report loss/accuracy curves (one report per `metricsEvery` steps). */
@@ -58,7 +62,7 @@ function applyMessage(s: MnistState, msg: FromWorker): MnistState {
       return { ...s, data: { loading: false, progress: s.data.progress, loaded: { source: msg.source, train: msg.train, test: msg.test }, error: null } };
     case 'error':
       if (msg.scope === 'mnist-data') return { ...s, data: { ...s.data, loading: false, progress: {}, error: msg.message } };
-      if (msg.scope === 'mnist-train') return { ...s, run: { ...s.run, error: msg.message } };
+      if (msg.scope === 'mnist-train') return { ...s, run: { ...s.run, error: msg.message }, evaluation: s.evaluation?.pending ? null : s.evaluation };
       return s;
     case 'train-state':
       if (msg.task !== 'mnist') return s;
@@ -83,6 +87,9 @@ function applyMessage(s: MnistState, msg: FromWorker): MnistState {
     case 'train-epoch':
       if (msg.task !== 'mnist') return s;
       return { ...s, epochs: [...s.epochs, { epoch: msg.epoch, testAccuracy: msg.testAccuracy, testLoss: msg.testLoss, seconds: msg.seconds }] };
+    case 'evaluated':
+      if (msg.task !== 'mnist') return s;
+      return { ...s, evaluation: { pending: false, accuracy: msg.metrics.accuracy!, loss: msg.metrics.loss!, rows: msg.rows, seconds: msg.seconds, atStep: s.metrics.at(-1)?.step ?? 0 } };
     default:
       return s;
   }
@@ -93,7 +100,10 @@ export function mnistReducer(s: MnistState, a: MnistAction): MnistState {
     case 'load-start':
       return { ...s, data: { ...s.data, loading: true, progress: {}, error: null } };
     case 'train-requested':
-      return { ...s, run: { ...s.run, cell: a.cell, error: null, message: null } };
+      // 'preparing' at once, so Start is disabled before the worker answers (one click, one run)
+      return { ...s, run: { ...s.run, state: 'preparing', cell: a.cell, error: null, message: null }, evaluation: null };
+    case 'evaluate-requested':
+      return { ...s, run: { ...s.run, error: null }, evaluation: { pending: true, accuracy: NaN, loss: NaN, rows: 0, seconds: 0, atStep: 0 } };
     case 'worker':
       return a.msgs.reduce(applyMessage, s);
   }
@@ -112,6 +122,7 @@ export function isMnistMessage(msg: FromWorker): boolean {
     case 'train-metrics':
     case 'train-progress':
     case 'train-epoch':
+    case 'evaluated':
       return msg.task === 'mnist';
     default:
       return false;

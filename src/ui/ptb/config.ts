@@ -3,6 +3,7 @@
 import { ConfigError } from '../../engine/errors.ts';
 import { PTB_CONFIGS, validatePtbConfig, type PtbConfig, type PtbConfigName } from '../../engine/ptb.ts';
 import type { PtbRunOptions } from '../../engine/protocol.ts';
+import { stringFields } from '../saved.ts';
 
 export type PtbField =
   | 'initScale'
@@ -165,4 +166,14 @@ export function validateForm(form: PtbForm, vocabSize = 10000): { errors: PtbFor
 /** The test-steps option on its own (the test panel uses it too). */
 export function testLimitOf(form: PtbForm): number | null | string {
   return optional(form.options.testLimit, 'Test steps');
+}
+
+/** A PTB form read back from storage, or null when it is not one (an old shape, an unknown preset). */
+export function savedPtbForm(v: unknown): PtbForm | null {
+  const f = v as Partial<PtbForm> | null;
+  if (!f || typeof f.preset !== 'string' || !PTB_PRESETS.some((p) => p.name === f.preset)) return null;
+  const d = formFromPreset(f.preset as PtbConfigName);
+  const values = stringFields(f.values, d.values);
+  const options = stringFields(f.options, d.options);
+  return values && options ? { preset: d.preset, values, options } : null;
 }

@@ -188,7 +188,8 @@ export function ptbReducer(s: PtbState, a: PtbAction): PtbState {
         ...s,
         lastArea: 'train',
         error: s.error?.area === 'train' || s.error?.area === 'test' ? null : s.error,
-        run: { ...s.run, preset: a.preset, message: null },
+        // 'preparing' at once, so Start is disabled before the worker answers (one click, one run)
+        run: { ...s.run, state: 'preparing', preset: a.preset, message: null },
       };
     case 'test-requested':
       return {
