@@ -3,7 +3,10 @@
 //   logits [N][V] (at offLogits); out [N] (u32)
 //   argmax:  out[n] = the first index of the row maximum (greedy decoding, as in the fable tutorial)
 //   sample:  out[n] = the index drawn from softmax(z / temperature) with the uniform number u[n] in [0, 1)
-// One workgroup per row.
+//   push:    the id in next[0] joins the generation window: window[0..T-2] <- window[1..T-1], window[T-1] <- id
+//            (its f32 value's bits when asFloat = 1: a model that reads ids as floats), so the next word of a
+//            continuation is computed on the GPU without the host. One invocation.
+// argmax / sample: one workgroup per row.
 
 struct Params { N: u32, V: u32, offLogits: u32, temperature: f32 }
 
@@ -70,4 +73,17 @@ fn sample(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li
     }
     out[n] = chosen;
   }
+}
+
+struct PushParams { T: u32, asFloat: u32 }
+
+@group(0) @binding(0) var<uniform> pp: PushParams;
+@group(0) @binding(4) var<storage, read> next: array<u32>;
+@group(0) @binding(5) var<storage, read_write> window: array<u32>;
+
+@compute @workgroup_size(1)
+fn push() {
+  for (var i = 0u; i + 1u < pp.T; i++) { window[i] = window[i + 1u]; }
+  let id = next[0];
+  window[pp.T - 1u] = select(id, bitcast<u32>(f32(id)), pp.asFloat == 1u);
 }

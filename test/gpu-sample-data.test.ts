@@ -5,9 +5,9 @@
 // token_window against a CPU window of the [rows][len] id matrix.
 import { describe, expect, it } from 'vitest';
 import { Program, grid1d } from '../src/gpu/program.ts';
-import { submitPrograms, upload } from '../src/gpu/runner.ts';
+import { generateOnGpu, submitPrograms, upload } from '../src/gpu/runner.ts';
 import { mulberry32, randInts } from '../src/reference/random.ts';
-import { argmaxRows, softmaxRows } from '../src/reference/softmax.ts';
+import { argmaxRows, softmaxRows, windowPush } from '../src/reference/softmax.ts';
 import { testDevice } from './gpu.ts';
 import { TOL, expectClose, expectEqualArrays, randF32, readU32, read, runProgram, tensorOf } from './gpu-helpers.ts';
 
@@ -68,6 +68,45 @@ describe('sample_temperature', () => {
       expectEqualArrays(await readU32(device, out), want, 'sampled indices');
     });
   }
+});
+
+describe('sample_push', () => {
+  for (const asFloat of [0, 1]) {
+    it(`T=5, ids as ${asFloat ? 'f32' : 'u32'}: the window shifts and takes the id last`, async () => {
+      const device = await testDevice();
+      const start = [11, 22, 33, 44, 55];
+      const p = new Program(device, 'push');
+      const window = asFloat ? tensorOf(p, start, 'window') : tensorOf(p, Uint32Array.from(start), 'window');
+      const next = tensorOf(p, Uint32Array.from([777]), 'next');
+      p.dispatch('sample_push', { T: 5, asFloat }, { next, window }, [1]);
+      await runProgram(p);
+      const want = windowPush(start, 777);
+      expectEqualArrays(asFloat ? Array.from(await read(device, window)) : await readU32(device, window), want, 'window');
+    });
+  }
+
+  it('a whole continuation in one submission: argmax + push chained on the GPU == the CPU loop', async () => {
+    const device = await testDevice();
+    // The logits here do not depend on the window (one fixed row): what is checked is the chaining itself, that
+    // every run's id is collected and joins the window in order. The models' continuations against their CPU
+    // decoders are checked in ptb-engine.test.ts and fable-shipped.test.ts.
+    const V = 7;
+    const rand = mulberry32(5);
+    const table = randF32(V, rand, -2, 2);
+    const p = new Program(device, 'chain');
+    const window = tensorOf(p, Uint32Array.from([3, 1, 4]), 'window');
+    const logitsAll = tensorOf(p, table, 'table');
+    const next = p.persistent([1], 'next', 'u32');
+    p.dispatch('sample_argmax', { N: 1, V, offLogits: 0, temperature: 1 }, { logits: logitsAll, out: next }, [1]);
+    p.dispatch('sample_push', { T: 3, asFloat: 0 }, { next, window }, [1]);
+    const program = await p.compile();
+    const ids = await generateOnGpu(device, { label: 'chain', program, runs: 4, out: next, firstOut: 0 });
+    const first = argmaxRows(Float64Array.from(table), 1, V)[0]!;
+    expect(ids).toEqual([first, first, first, first]);
+    let w = [3, 1, 4];
+    for (const id of ids) w = windowPush(w, id);
+    expectEqualArrays(await readU32(device, window), w, 'window after 4 words');
+  });
 });
 
 describe('image_batch', () => {

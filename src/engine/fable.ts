@@ -5,7 +5,7 @@ import { DataError } from '../data/errors.ts';
 import { FableWalker, type FableData } from '../data/fable.ts';
 import { decodeSafetensors, encodeSafetensors, metadataReader } from '../data/safetensors.ts';
 import { Program, type CompiledProgram } from '../gpu/program.ts';
-import { download, downloadU32, submitPrograms, upload } from '../gpu/runner.ts';
+import { download, generateOnGpu, upload } from '../gpu/runner.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import { lmForward, lmParams, type LmConfig } from '../models/lm.ts';
 import { recordTrainingStep } from '../models/step.ts';
@@ -170,8 +170,11 @@ export class FableSession extends Session {
     const u = q.persistent([1], 'fable.u');
     const next = q.persistent([1], 'fable.next', 'u32');
     const V = this.model.vocab;
-    // Greedy decoding; sampling programs are built on first use for a given temperature.
+    // A run: the window's next word (greedy here; sampling programs are built on first use for a temperature),
+    // which then joins the window on the GPU, so a whole continuation is one submission.
+    const push = { T: this.model.steps, asFloat: this.model.input === 'embedding' ? 0 : 1 };
     q.dispatch('sample_argmax', { N: 1, V, offLogits: l.offset, temperature: 1 }, { logits: l.tensor, out: next }, [1]);
+    q.dispatch('sample_push', push, { next, window: input }, [1]);
     this.gen = { program: await this.own(q), input, next, u };
     this.sampleTemperature = (temperature: number) => {
       let program = this.samplePrograms.get(temperature);
@@ -180,6 +183,7 @@ export class FableSession extends Session {
         const g2 = new Graph(p2);
         const l2 = lmForward(g2, this.params.values(g2), this.inputValue(g2, input, this.model.steps), this.model, { batch: 1, train: false });
         p2.dispatch('sample_temperature', { N: 1, V, offLogits: l2.offset, temperature }, { logits: l2.tensor, u, out: next }, [1]);
+        p2.dispatch('sample_push', push, { next, window: input }, [1]);
         program = this.own(p2);
         this.samplePrograms.set(temperature, program);
         program.catch(() => this.samplePrograms.delete(temperature)); // a failed build is tried again next time
@@ -231,24 +235,22 @@ export class FableSession extends Session {
     });
   }
 
-  /** Greedy (temperature 0) or sampled continuation of three word ids, `count` words long. */
+  /** Greedy (temperature 0) or sampled continuation of three word ids, `count` words long: one submission, the
+   *  chosen ids fed back on the GPU, one readback. */
   async generate(prompt: readonly number[], count: number, temperature = 0, seed = 1): Promise<number[]> {
     const T = this.model.steps;
     if (prompt.length !== T) throw new Error(`the prompt must have exactly ${T} words`);
-    const window = [...prompt];
-    const out: number[] = [];
-    const rand = mulberry32(seed);
     const program = temperature > 0 ? await this.sampleTemperature(temperature) : this.gen.program;
-    for (let k = 0; k < count; k++) {
-      upload(this.device, this.gen.input, this.model.input === 'embedding' ? Uint32Array.from(window) : Float32Array.from(window));
-      if (temperature > 0) upload(this.device, this.gen.u, new Float32Array([rand()]));
-      submitPrograms(this.device, [program], [], 'fable generate');
-      const [next] = await downloadU32(this.device, this.gen.next);
-      out.push(next);
-      window.shift();
-      window.push(next);
-    }
-    return out;
+    upload(this.device, this.gen.input, this.model.input === 'embedding' ? Uint32Array.from(prompt) : Float32Array.from(prompt));
+    const rand = mulberry32(seed);
+    return generateOnGpu(this.device, {
+      label: 'fable generate',
+      program,
+      runs: count,
+      uniforms: temperature > 0 ? { values: Float32Array.from({ length: count }, () => rand()), u: this.gen.u } : undefined,
+      out: this.gen.next,
+      firstOut: 0,
+    });
   }
 
   /** The whole training state (call between `train` calls, when nothing is in flight). */

@@ -15,13 +15,13 @@ import { DataError } from '../data/errors.ts';
 import { ptbBatches, type PtbBatches } from '../data/ptb.ts';
 import { decodeSafetensors, encodeSafetensors, metadataReader } from '../data/safetensors.ts';
 import { Program, type CompiledProgram } from '../gpu/program.ts';
-import { download, downloadU32, submitPrograms, upload } from '../gpu/runner.ts';
+import { download, downloadU32, generateOnGpu, upload } from '../gpu/runner.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import { lmForward, lmParams, type LmConfig } from '../models/lm.ts';
 import { recordTokenWindow } from '../nn/data.ts';
 import { recordLoss, recordTrainingStep } from '../models/step.ts';
 import { Graph } from '../nn/graph.ts';
-import { InFlight, type RunControl } from './control.ts';
+import type { RunControl } from './control.ts';
 import { ConfigError } from './errors.ts';
 import { Session } from './session.ts';
 
@@ -495,7 +495,8 @@ export class PtbSession extends Session {
 
   /**
    * Feeds the prompt (from a zero state) and continues it by `count` words, sampled from softmax(z / temperature)
-   * (temperature 0: the most likely word). One submit per word; the ids are collected on the GPU and read once.
+   * (temperature 0: the most likely word). One submission: each run writes its word into the next run's input on
+   * the GPU; the ids are collected there and read once.
    */
   async sample(promptIds: readonly number[], count: number, temperature = 1, seed = 1): Promise<number[]> {
     if (promptIds.length === 0) throw new ConfigError('The prompt needs at least one word.');
@@ -504,32 +505,19 @@ export class PtbSession extends Session {
     }
     if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new ConfigError(`Temperature must be 0 or more (got ${temperature}).`);
     if (count <= 0) return [];
-    const device = this.device;
     const program = await this.genProgram(temperature);
     this.zero(this.genStates);
-    const history = device.createBuffer({ label: 'ptb.gen.history', size: count * 4, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+    const runs = promptIds.length - 1 + count;
     const rand = mulberry32(seed);
-    const u = new Float32Array(1);
-    const inflight = new InFlight(device);
-    const input = this.genInput;
-    const total = promptIds.length - 1 + count;
-    for (let k = 0; k < total; k++) {
-      if (k < promptIds.length) upload(device, input, new Uint32Array([promptIds[k]!]));
-      if (temperature > 0) {
-        u[0] = rand();
-        upload(device, this.genU, u);
-      }
-      const out = k - (promptIds.length - 1);
-      const copy = out >= 0 ? [(enc: GPUCommandEncoder) => enc.copyBufferToBuffer(input.buffer!, input.byteOffset, history, out * 4, 4)] : [];
-      submitPrograms(device, [program], copy, 'ptb generate');
-      await inflight.afterSubmit();
-    }
-    await inflight.drain();
-    await history.mapAsync(GPUMapMode.READ);
-    const ids = Array.from(new Uint32Array(history.getMappedRange().slice(0)));
-    history.unmap();
-    history.destroy();
-    return ids;
+    return generateOnGpu(this.device, {
+      label: 'ptb generate',
+      program,
+      runs,
+      uniforms: temperature > 0 ? { values: Float32Array.from({ length: runs }, () => rand()), u: this.genU } : undefined,
+      feed: { ids: Uint32Array.from(promptIds), input: this.genInput },
+      out: this.genInput,
+      firstOut: promptIds.length - 1,
+    });
   }
 
   /** The id the last generation ended on (for tests). */

@@ -294,6 +294,13 @@ export const KERNELS = {
     bindings: [['logits', 1, 'read'], ['u', 2, 'read'], ['out', 3, 'rw']],
     workgroup: [256],
   },
+  sample_push: {
+    source: sampleWgsl,
+    entry: 'push',
+    uniforms: [['T', 'u32'], ['asFloat', 'u32']],
+    bindings: [['next', 4, 'read'], ['window', 5, 'rw']],
+    workgroup: [1],
+  },
 
   // Datasets on the GPU (shaders/data.wgsl)
   image_batch: {

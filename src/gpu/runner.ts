@@ -106,3 +106,54 @@ export class AsyncReader {
     while (this.pending > 0) await new Promise((r) => setTimeout(r, 1));
   }
 }
+
+export interface Generation {
+  label: string;
+  /** One run computes one word: it reads its input (on the GPU) and writes the chosen id into `out`. */
+  program: CompiledProgram;
+  runs: number;
+  /** Sampling: one uniform number per run, copied into `u` before it. */
+  uniforms?: { values: Float32Array; u: Tensor };
+  /** A prompt fed word by word: ids[k] is copied into `input` before run k. */
+  feed?: { ids: Uint32Array; input: Tensor };
+  out: Tensor;
+  /** The ids of runs firstOut.. are the continuation. */
+  firstOut: number;
+}
+
+/**
+ * A whole continuation in ONE submission: every run's inputs are copied on the GPU (the sampled id is fed back by
+ * the program itself), each run's id is copied into a history buffer, and the history is read back once.
+ */
+export async function generateOnGpu(device: GPUDevice, g: Generation): Promise<number[]> {
+  const words = g.runs - g.firstOut;
+  if (words <= 0) return [];
+  const source = (label: string, data: Float32Array | Uint32Array) => {
+    const b = device.createBuffer({ label, size: Math.max(4, data.byteLength), usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    device.queue.writeBuffer(b, 0, data.buffer, data.byteOffset, data.byteLength);
+    return b;
+  };
+  const us = g.uniforms ? source(`${g.label} u`, g.uniforms.values) : null;
+  const feed = g.feed ? source(`${g.label} prompt`, g.feed.ids) : null;
+  const history = device.createBuffer({ label: `${g.label} ids`, size: words * 4, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+  try {
+    const enc = device.createCommandEncoder({ label: g.label });
+    for (let k = 0; k < g.runs; k++) {
+      if (us) enc.copyBufferToBuffer(us, k * 4, g.uniforms!.u.buffer!, g.uniforms!.u.byteOffset, 4);
+      if (feed && k < g.feed!.ids.length) enc.copyBufferToBuffer(feed, k * 4, g.feed!.input.buffer!, g.feed!.input.byteOffset, 4);
+      const pass = enc.beginComputePass({ label: g.label });
+      g.program.encode(pass);
+      pass.end();
+      if (k >= g.firstOut) enc.copyBufferToBuffer(g.out.buffer!, g.out.byteOffset, history, (k - g.firstOut) * 4, 4);
+    }
+    device.queue.submit([enc.finish()]);
+    await history.mapAsync(GPUMapMode.READ);
+    const ids = Array.from(new Uint32Array(history.getMappedRange().slice(0)));
+    history.unmap();
+    return ids;
+  } finally {
+    history.destroy();
+    us?.destroy();
+    feed?.destroy();
+  }
+}

@@ -4,7 +4,7 @@
  *   dLogits[n] = (softmax(z_n) - onehot(label)) * scale   (gradient of scale * Σ_n loss[n])
  *   correct[n] = 1 iff argmax(z_n) == label, first maximum wins ties.
  * Stable: the row max is subtracted before exp.
- * argmaxRows: [N][V] -> [N] (first max wins).  softmaxRows: softmax(z / temperature) per row, [N][V].
+ * argmaxRows: [N][V] -> [N] (first max wins).  windowPush: the generation window shifted left by one, `id` last.  softmaxRows: softmax(z / temperature) per row, [N][V].
  */
 
 export interface SoftmaxXent {
@@ -67,4 +67,9 @@ export function softmaxRows(logits: Float64Array, N: number, V: number, temperat
     for (let v = 0; v < V; v++) out[off + v] /= sum;
   }
   return out;
+}
+
+/** The generation window after a word: its first id dropped, `id` appended. */
+export function windowPush(window: readonly number[], id: number): number[] {
+  return [...window.slice(1), id];
 }
