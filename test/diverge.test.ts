@@ -95,7 +95,7 @@ describe('PTB: NaN, then the last good weights', () => {
     worker = new PtbTask(() => device, (m) => {
       messages.push(m);
       // a fault after the first epoch's validation: the second epoch's training turns NaN
-      if (m.type === 'ptb-epoch' && m.epoch === 1 && !poisoned) {
+      if (m.type === 'phase-result' && m.phase === 'epoch' && m.epoch === 1 && !poisoned) {
         poisoned = true;
         poison(worker.session!.params);
       }
@@ -103,12 +103,12 @@ describe('PTB: NaN, then the last good weights', () => {
     const file = (s: string) => ({ name: `ptb.${s}.txt`, bytes: read(s).slice().buffer as ArrayBuffer });
     await worker.loadFiles([file('train'), file('valid'), file('test')]);
     await worker.train({ ...PTB_CONFIGS.test, maxMaxEpoch: 3 }, { stepLimit: 30, validLimit: 30, testLimit: 5, reportEvery: 10, seed: 1 });
-    const epochs = messages.filter((m) => m.type === 'ptb-epoch');
+    const epochs = messages.filter((m): m is Extract<FromWorker, { type: 'phase-result' }> => m.type === 'phase-result' && m.phase === 'epoch');
     expect(epochs).toHaveLength(1);
     const states = messages.filter((m): m is Extract<FromWorker, { type: 'train-state' }> => m.type === 'train-state');
     const last = states.at(-1)!;
     expect(last.state).toBe('diverged');
-    const validAfter1 = (epochs[0] as Extract<FromWorker, { type: 'ptb-epoch' }>).validPerplexity;
+    const validAfter1 = epochs[0]!.values.valid!;
     expect(last.message).toContain(`The weights after epoch 1 (validation perplexity ${validAfter1.toFixed(2)}) were restored`);
     expect(last.message).toMatch(/lower learning_rate/);
 

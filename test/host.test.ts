@@ -196,7 +196,7 @@ describe.each(tasks)('%s host', (task, make) => {
     let poisoned = false;
     log.on = (m) => {
       // after the first completed epoch where there is one (MNIST, PTB), else during the run (fable)
-      const point = task === 'fable' ? m.type === 'train-progress' : m.type === 'train-epoch' || m.type === 'ptb-epoch';
+      const point = task === 'fable' ? m.type === 'train-progress' : m.type === 'phase-result' && m.phase === 'epoch';
       if (point && !poisoned) {
         poisoned = true;
         poison(d.training()!.params);

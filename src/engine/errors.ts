@@ -1,7 +1,2 @@
-/** A setting that makes no sense (the UI shows the message next to the form). */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+// ConfigError is defined with the configs it guards (src/models); the engine and the page name it from here too.
+export { ConfigError } from '../models/errors.ts';

@@ -4,10 +4,10 @@
 import { decodeSafetensors } from '../data/safetensors.ts';
 import { DataError } from '../data/errors.ts';
 import { capVocab, normalizeUserWords, prepareFable, type FableData } from '../data/fable.ts';
-import { RateMeter, type RunControl } from './control.ts';
+import type { RunControl } from './control.ts';
 import { FABLE_PRESETS, FableSession, type FablePresetName } from './fable.ts';
 import { parsePrompt } from './fablePrompt.ts';
-import { divergedMessage, SessionSlot, TaskHost, type Post, type RunEnd } from './host.ts';
+import { divergedMessage, ProgressReporter, SessionSlot, TaskHost, type Post, type RunEnd } from './host.ts';
 import { FABLE_TITLE, type FableWeightsInfo } from './protocol.ts';
 
 export const SHIPPED_WEIGHTS = 'data/fable/fable-fast.safetensors';
@@ -53,7 +53,7 @@ export class FableTask {
     this.slot.set(session);
     this.text = text;
     this.shipped = null;
-    this.out({ type: 'fable-ready', name, tokens: data.tokens.length, vocab: data.vocab.words, unkCount, maxVocab, weights: text.weights });
+    this.out({ type: 'fable-ready', task: 'fable', name, tokens: data.tokens.length, vocab: data.vocab.words, unkCount, maxVocab, weights: text.weights });
     return text;
   }
 
@@ -77,7 +77,7 @@ export class FableTask {
   private useShipped(session: FableSession): void {
     session.importWeights(this.shipped!.weights);
     this.text!.weights = this.shipped!.info;
-    this.out({ type: 'fable-weights', weights: this.text!.weights });
+    this.out({ type: 'fable-weights', task: 'fable', weights: this.text!.weights });
   }
 
   /** The shipped weights in use again (after a training run replaced them). */
@@ -113,25 +113,18 @@ export class FableTask {
     }
     const host = this.host;
     const session = await FableSession.create(this.device(), text.data, preset, (Date.now() & 0xffff) + 1);
-    host.post({ type: 'train-started', task: 'fable', epochs: 1, stepsPerEpoch: iterations, dispatchesPerStep: session.dispatchesPerStep, batch: preset.batch, gpuBytes: session.gpuBytes });
-    host.running();
+    const plan = { epochs: 1, stepsPerEpoch: iterations, samplesPerStep: preset.batch };
+    host.started({ ...plan, dispatchesPerStep: session.dispatchesPerStep, batch: preset.batch, gpuBytes: session.gpuBytes });
     const t0 = performance.now();
-    const meter = new RateMeter(control);
+    const progress = new ProgressReporter(host, control, plan);
     let r;
     this.training = session;
     try {
       r = await session.train(
         iterations,
         control,
-        (m) => host.post({ type: 'train-metrics', task: 'fable', step: m.iteration, epoch: 0, loss: m.loss, accuracy: m.accuracy }),
-        (i) => {
-          const sps = meter.tick(i === iterations);
-          if (sps === null) return;
-          host.post({
-            type: 'train-progress', task: 'fable', step: i, epoch: 0, epochStep: i, stepsPerEpoch: iterations,
-            stepsPerSecond: sps, samplesPerSecond: sps * preset.batch, secondsLeft: (iterations - i) / sps,
-          });
-        },
+        (m) => host.post({ type: 'train-metrics', task: 'fable', step: m.iteration, epoch: 0, epochStep: m.iteration, values: { loss: m.loss, accuracy: m.accuracy } }),
+        (i) => progress.step(i, 0, i),
       );
     } catch (e) {
       session.destroy();
@@ -152,7 +145,7 @@ export class FableTask {
     }
     this.slot.set(session);
     text.weights = { kind: 'trained', description: `${preset.name} preset, ${session.iteration} iterations in ${((performance.now() - t0) / 1000).toFixed(0)} s` };
-    this.out({ type: 'fable-weights', weights: text.weights });
+    this.out({ type: 'fable-weights', task: 'fable', weights: text.weights });
     return { state: r.completed ? 'done' : 'stopped' };
   }
 
@@ -162,13 +155,13 @@ export class FableTask {
     if (!text) throw new DataError('fable', 'load the story first');
     const prompt = parsePrompt(input, text.data.vocab);
     if (!prompt.ok) {
-      this.out({ type: 'fable-generated', requestId, prompt, words: [] });
+      this.out({ type: 'fable-generated', task: 'fable', requestId, prompt, words: [] });
       return Promise.resolve();
     }
     return this.host.request(() =>
       this.slot.use(async (s) => {
         const ids = await s.generate(prompt.ids, count, temperature, requestId + 1);
-        this.out({ type: 'fable-generated', requestId, prompt, words: ids.map((i) => s.data.vocab.words[i]!) });
+        this.out({ type: 'fable-generated', task: 'fable', requestId, prompt, words: ids.map((i) => s.data.vocab.words[i]!) });
       }),
     );
   }

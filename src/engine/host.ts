@@ -6,7 +6,7 @@
 //   - NaN: one message for every task, saying what was restored.
 import { DataError } from '../data/errors.ts';
 import { GpuError } from '../gpu/errors.ts';
-import { RunControl } from './control.ts';
+import { RateMeter, RunControl } from './control.ts';
 import { ConfigError } from './errors.ts';
 import type { FromWorker, RunState, Task } from './protocol.ts';
 
@@ -101,8 +101,9 @@ export class TaskHost {
     this.out({ type: 'train-state', task: this.task, state, ...(message === undefined ? {} : { message }) });
   }
 
-  /** The run is built and trains now (after its 'started' messages). */
-  running(): void {
+  /** The run is built and trains now: what it will do, then its state. */
+  started(info: Omit<Extract<FromWorker, { type: 'train-started' }>, 'type' | 'task'>): void {
+    this.post({ type: 'train-started', task: this.task, ...info });
     if (this.run && !this.run.failed && this.run.announce) this.setState(this.run.control.isPaused ? 'paused' : 'running');
   }
 
@@ -164,5 +165,30 @@ export class TaskHost {
     run.control.stop();
     this.setState('failed', message);
     run.failed = true;
+  }
+}
+
+/** A run's progress: steps per second over about a second (pauses left out) and the time left, as train-progress. */
+export class ProgressReporter {
+  private readonly meter: RateMeter;
+
+  constructor(private readonly host: TaskHost, control: RunControl, private readonly plan: { epochs: number; stepsPerEpoch: number; samplesPerStep: number }) {
+    this.meter = new RateMeter(control);
+  }
+
+  /**
+   * After a step: `step` counts the run's steps, `epoch` is 0-based, `epochStep` the steps done in it; `otherSeconds`:
+   * what the rest of the run needs besides training steps (PTB's validations). Returns the rate when it posted.
+   */
+  step(step: number, epoch: number, epochStep: number, otherSeconds = 0): number | null {
+    const { epochs, stepsPerEpoch, samplesPerStep } = this.plan;
+    const rate = this.meter.tick(epochStep === stepsPerEpoch);
+    if (rate === null) return null;
+    const stepsLeft = (epochs - epoch) * stepsPerEpoch - epochStep;
+    this.host.post({
+      type: 'train-progress', task: this.host.task, step, epoch, epochStep, stepsPerEpoch, stepsPerSecond: rate,
+      samplesPerSecond: rate * samplesPerStep, secondsLeft: rate > 0 ? stepsLeft / rate + otherSeconds : Infinity,
+    });
+    return rate;
   }
 }

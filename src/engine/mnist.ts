@@ -6,38 +6,16 @@ import { permutation } from '../data/batch.ts';
 import { Program, type CompiledProgram } from '../gpu/program.ts';
 import { download, submitPrograms, upload } from '../gpu/runner.ts';
 import type { Tensor } from '../gpu/tensor.ts';
-import { classifierForward, classifierParams, type ClassifierConfig } from '../models/classifier.ts';
+import { classifierForward, classifierParams } from '../models/classifier.ts';
 import { recordImageBatch, uploadImageSet, type GpuImageSet } from '../nn/data.ts';
 import { recordLoss, recordTrainingStep } from '../models/step.ts';
 import { Graph } from '../nn/graph.ts';
-import type { OptimizerConfig } from '../nn/optim.ts';
 import type { RunControl } from './control.ts';
-import { ConfigError } from './errors.ts';
+import { validateConfig, type MnistTrainConfig } from '../models/mnist.ts';
 import type { LoopResult } from './loop.ts';
 import { Session } from './session.ts';
 
-export interface MnistTrainConfig {
-  model: ClassifierConfig;
-  batch: number;
-  epochs: number;
-  optimizer: OptimizerConfig;
-  seed: number;
-  /** Read loss/accuracy every this many steps (asynchronously). */
-  metricsEvery: number;
-  evalBatch: number;
-}
-
-export function defaultMnistConfig(cell: 'lstm' | 'rnn' = 'lstm'): MnistTrainConfig {
-  return {
-    model: { cell, hidden: 128, steps: 28, inputSize: 28, classes: 10, forgetBias: cell === 'lstm' ? 1 : 0 },
-    batch: 128,
-    epochs: cell === 'lstm' ? 3 : 5,
-    optimizer: { kind: 'adam', lr: 0.001 },
-    seed: 1,
-    metricsEvery: 10,
-    evalBatch: 1000,
-  };
-}
+export { defaultMnistConfig, validateConfig, type MnistTrainConfig } from '../models/mnist.ts';
 
 export interface StepMetrics {
   step: number;
@@ -222,17 +200,4 @@ export function softmax(z: Float32Array): Float32Array {
   const e = z.map((v) => Math.exp(v - m));
   const s = e.reduce((a, b) => a + b, 0);
   return e.map((v) => v / s);
-}
-
-export function validateConfig(c: MnistTrainConfig): void {
-  const bad = (what: string) => {
-    throw new ConfigError(what);
-  };
-  const int = (v: number, lo: number, hi: number, name: string) => {
-    if (!Number.isInteger(v) || v < lo || v > hi) bad(`${name} must be a whole number from ${lo} to ${hi} (got ${v}).`);
-  };
-  int(c.model.hidden, 1, 2048, 'Hidden size');
-  int(c.batch, 1, 4096, 'Batch size');
-  int(c.epochs, 1, 100, 'Epochs');
-  if (!(c.optimizer.lr > 0 && c.optimizer.lr <= 10)) bad(`Learning rate must be a number above 0 and at most 10 (got ${c.optimizer.lr}).`);
 }

@@ -4,8 +4,8 @@
 // host's.
 import { loadMnist, MNIST_FILE_NAMES, MNIST_ROLES, identifyMnistFile, mnistImage, type MnistData, type MnistFiles, type MnistRole } from '../data/idx.ts';
 import { DataError } from '../data/errors.ts';
-import { RateMeter, type RunControl } from './control.ts';
-import { divergedMessage, SessionSlot, TaskHost, type Post, type RunEnd } from './host.ts';
+import type { RunControl } from './control.ts';
+import { divergedMessage, ProgressReporter, SessionSlot, TaskHost, type Post, type RunEnd } from './host.ts';
 import { defaultMnistConfig, MnistSession, type MnistTrainConfig } from './mnist.ts';
 import type { NamedFile } from './protocol.ts';
 
@@ -39,11 +39,11 @@ export class MnistTask {
       chunks.push(value);
       loaded += value.length;
       if (loaded - lastPost > 1 << 20) {
-        this.out({ type: 'mnist-load-progress', file, loaded, total });
+        this.out({ type: 'mnist-load-progress', task: 'mnist', file, loaded, total });
         lastPost = loaded;
       }
     }
-    this.out({ type: 'mnist-load-progress', file, loaded, total: total || loaded });
+    this.out({ type: 'mnist-load-progress', task: 'mnist', file, loaded, total: total || loaded });
     const out = new Uint8Array(loaded);
     let at = 0;
     for (const c of chunks) {
@@ -80,7 +80,7 @@ export class MnistTask {
   /** The data itself, already parsed (the headless trainer and tests). */
   useData(data: MnistData, source: 'builtin' | 'files'): void {
     this.data = data;
-    this.out({ type: 'mnist-loaded', source, train: data.train.count, test: data.test.count });
+    this.out({ type: 'mnist-loaded', task: 'mnist', source, train: data.train.count, test: data.test.count });
   }
 
   train(config: MnistTrainConfig): Promise<void> {
@@ -93,25 +93,19 @@ export class MnistTask {
     const host = this.host;
     const session = await MnistSession.create(this.device(), data, config);
     this.slot.set(session);
-    host.post({ type: 'train-started', task: 'mnist', epochs: config.epochs, stepsPerEpoch: session.stepsPerEpoch, dispatchesPerStep: session.dispatchesPerStep, batch: config.batch, gpuBytes: session.gpuBytes });
-    host.running();
+    const plan = { epochs: config.epochs, stepsPerEpoch: session.stepsPerEpoch, samplesPerStep: config.batch };
+    host.started({ ...plan, dispatchesPerStep: session.dispatchesPerStep, batch: config.batch, gpuBytes: session.gpuBytes });
     return this.slot.use(async () => {
-      const meter = new RateMeter(control);
+      const progress = new ProgressReporter(host, control, plan);
       let goodEpoch = 0;
       for (let epoch = 0; epoch < config.epochs; epoch++) {
         const t0 = performance.now();
         const r = await session.trainEpoch(
           control,
-          (m) => host.post({ type: 'train-metrics', task: 'mnist', step: m.step, epoch: m.epoch, loss: m.loss, accuracy: m.accuracy }),
+          (m) => host.post({ type: 'train-metrics', task: 'mnist', step: m.step, epoch: m.epoch, epochStep: m.step - epoch * session.stepsPerEpoch, values: { loss: m.loss, accuracy: m.accuracy } }),
           (epochStep) => {
             this.trained.add(session);
-            const stepsPerSecond = meter.tick(epochStep === session.stepsPerEpoch);
-            if (stepsPerSecond === null) return;
-            const stepsLeft = (config.epochs - epoch) * session.stepsPerEpoch - epochStep;
-            host.post({
-              type: 'train-progress', task: 'mnist', step: session.globalStep, epoch, epochStep, stepsPerEpoch: session.stepsPerEpoch,
-              stepsPerSecond, samplesPerSecond: stepsPerSecond * config.batch, secondsLeft: stepsPerSecond > 0 ? stepsLeft / stepsPerSecond : Infinity,
-            });
+            progress.step(session.globalStep, epoch, epochStep);
           },
         );
         if (r.diverged) return this.diverged(session, goodEpoch);
@@ -120,7 +114,7 @@ export class MnistTask {
         if (!Number.isFinite(ev.loss)) return this.diverged(session, goodEpoch);
         session.snapshot();
         goodEpoch = epoch + 1;
-        host.post({ type: 'train-epoch', task: 'mnist', epoch: epoch + 1, testAccuracy: ev.accuracy, testLoss: ev.loss, seconds: (performance.now() - t0) / 1000 });
+        host.post({ type: 'phase-result', task: 'mnist', phase: 'epoch', epoch: epoch + 1, values: { accuracy: ev.accuracy, loss: ev.loss }, seconds: (performance.now() - t0) / 1000, steps: session.testCount, total: session.testCount });
       }
       return { state: 'done' };
     }, session);
@@ -140,7 +134,7 @@ export class MnistTask {
         const r = await s.inspect(image);
         const cfg = s.config.model;
         this.out(
-          { type: 'mnist-inspection', requestId, trained: this.trained.has(s), cell: cfg.cell, probs: r.probs, hidden: r.hidden, gates: r.gates ?? null, hiddenSize: cfg.hidden },
+          { type: 'mnist-inspection', task: 'mnist', requestId, trained: this.trained.has(s), cell: cfg.cell, probs: r.probs, hidden: r.hidden, gates: r.gates ?? null, hiddenSize: cfg.hidden },
           [r.probs.buffer, r.hidden.buffer],
         );
       });
@@ -152,7 +146,7 @@ export class MnistTask {
     if (!data) throw new DataError('MNIST', 'load MNIST first to browse test images');
     const i = Math.max(0, Math.min(data.test.count - 1, Math.floor(index)));
     const image = mnistImage(data.test, i);
-    this.out({ type: 'mnist-test-image', requestId, index: i, image, label: data.test.labels[i]! }, [image.buffer]);
+    this.out({ type: 'mnist-test-image', task: 'mnist', requestId, index: i, image, label: data.test.labels[i]! }, [image.buffer]);
   }
 
   /** Test accuracy of the model in use on the full test set, now (also between two training steps). */
@@ -162,7 +156,7 @@ export class MnistTask {
         if (!s.hasData) throw new DataError('MNIST', 'train a model first: the model in use has not seen the data');
         const t0 = performance.now();
         const ev = await s.evaluate();
-        this.out({ type: 'evaluated', task: 'mnist', split: 'test', metrics: { accuracy: ev.accuracy, loss: ev.loss }, rows: s.testCount, seconds: (performance.now() - t0) / 1000 });
+        this.out({ type: 'phase-result', task: 'mnist', phase: 'test', epoch: s.epoch, values: { accuracy: ev.accuracy, loss: ev.loss }, seconds: (performance.now() - t0) / 1000, steps: s.testCount, total: s.testCount, partial: false });
       }),
     );
   }

@@ -86,17 +86,43 @@ export interface KernelCheck {
   checked: number;
 }
 
+/** Metric values by series name: MNIST and the fable report loss and accuracy, PTB perplexity (since the start
+ *  of the epoch, the tutorial's figure), recent (since the previous report), wps and lr. */
+export type Metrics = Record<string, number>;
+
+/** What a PTB run will do (its config with the data's vocabulary, and the limits of this run's epochs). */
+export interface PtbRunPlan {
+  config: PtbConfig;
+  /** Windows of a full training epoch, and of the epochs of this run (the step limit applied). */
+  fullStepsPerEpoch: number;
+  stepsPerEpoch: number;
+  fullValidSteps: number;
+  validSteps: number;
+  fullTestSteps: number;
+  reportEvery: number;
+  /** 0-based epoch the run starts at. */
+  firstEpoch: number;
+}
+
+/** The phases of a run: training, validation after an epoch, the test pass. */
+export type Phase = 'train' | 'valid' | 'test';
+
+/**
+ * Every message names its task (the app's own: ready, fatal, gradient-check and diagnostics errors, name none);
+ * the page routes them by task in one place (taskOf). Run state, progress, metrics, phases and phase results are
+ * the same messages for every task.
+ */
 export type FromWorker =
   | { type: 'ready'; adapter: AdapterSummary }
   /** WebGPU unusable (no adapter, device lost): the app shows it and offers a reload. */
   | { type: 'fatal'; kind: GpuErrorKind; message: string }
   /** Something went wrong in one area; everything else keeps working. */
   | { type: 'error'; scope: 'mnist-data' | 'mnist-train' | 'mnist-inspect' | 'diagnostics' | 'fable' | 'ptb'; message: string }
-  | { type: 'mnist-load-progress'; file: string; loaded: number; total: number }
-  | { type: 'mnist-loaded'; source: 'builtin' | 'files'; train: number; test: number }
+  | { type: 'gradient-check'; results: KernelCheck[]; seconds: number }
   | { type: 'train-state'; task: Task; state: RunState; message?: string }
-  | { type: 'train-started'; task: Task; epochs: number; stepsPerEpoch: number; dispatchesPerStep: number; batch: number; gpuBytes: number }
-  | { type: 'train-metrics'; task: Task; step: number; epoch: number; loss: number; accuracy: number }
+  | { type: 'train-started'; task: Task; epochs: number; stepsPerEpoch: number; dispatchesPerStep: number; batch: number; gpuBytes: number; ptb?: PtbRunPlan }
+  /** Metrics since the previous report; `step` counts every training step of the run. */
+  | { type: 'train-metrics'; task: Task; step: number; epoch: number; epochStep: number; values: Metrics }
   | {
       type: 'train-progress';
       task: Task;
@@ -108,11 +134,20 @@ export type FromWorker =
       samplesPerSecond: number;
       secondsLeft: number;
     }
-  | { type: 'train-epoch'; task: Task; epoch: number; testAccuracy: number; testLoss: number; seconds: number }
-  /** A phase result asked for outside the run's own schedule: metrics of a split, over `rows` examples. */
-  | { type: 'evaluated'; task: Task; split: 'valid' | 'test'; metrics: Record<string, number>; rows: number; seconds: number }
+  | { type: 'phase'; task: Task; phase: Phase; epoch: number }
+  | { type: 'phase-progress'; task: Task; phase: 'valid' | 'test'; step: number; total: number }
+  /**
+   * A phase's result: 'epoch' after each epoch (1-based `epoch`; MNIST: accuracy and loss on the test set; PTB:
+   * train and valid perplexity, lr, wps, trainSteps, validSteps), 'test' for a test pass (PTB: perplexity; MNIST's
+   * Evaluate: accuracy and loss). `steps` of `total` windows or examples; `partial` when fewer than all.
+   */
+  | { type: 'phase-result'; task: Task; phase: 'epoch' | 'test'; epoch: number; values: Metrics; seconds: number; steps?: number; total?: number; partial?: boolean }
+  | { type: 'phase-cancelled'; task: Task; phase: 'test'; reason: 'stopped' | 'failed' }
+  | { type: 'mnist-load-progress'; task: 'mnist'; file: string; loaded: number; total: number }
+  | { type: 'mnist-loaded'; task: 'mnist'; source: 'builtin' | 'files'; train: number; test: number }
   | {
       type: 'mnist-inspection';
+      task: 'mnist';
       requestId: number;
       trained: boolean;
       cell: 'lstm' | 'rnn' | null;
@@ -121,10 +156,10 @@ export type FromWorker =
       gates: { input: Float32Array; forget: Float32Array; output: Float32Array } | null;
       hiddenSize: number;
     }
-  | { type: 'mnist-test-image'; requestId: number; index: number; image: Float32Array; label: number }
-  | { type: 'gradient-check'; results: KernelCheck[]; seconds: number }
+  | { type: 'mnist-test-image'; task: 'mnist'; requestId: number; index: number; image: Float32Array; label: number }
   | {
       type: 'fable-ready';
+      task: 'fable';
       name: string;
       tokens: number;
       vocab: string[];
@@ -133,43 +168,26 @@ export type FromWorker =
       maxVocab: number | null;
       weights: FableWeightsInfo;
     }
-  | { type: 'fable-weights'; weights: FableWeightsInfo }
-  | { type: 'fable-generated'; requestId: number; prompt: PromptResult; words: string[] }
+  | { type: 'fable-weights'; task: 'fable'; weights: FableWeightsInfo }
+  | { type: 'fable-generated'; task: 'fable'; requestId: number; prompt: PromptResult; words: string[] }
   /** Files accepted so far; `missing` are still needed before the data can be used. */
-  | { type: 'ptb-files'; staged: Partial<Record<PtbSplitName, string>>; missing: PtbSplitName[] }
-  | { type: 'ptb-loaded'; data: PtbDataInfo }
-  | {
-      type: 'ptb-started';
-      config: PtbConfig;
-      /** Windows of a full training epoch, and of the epochs of this run (the step limit applied). */
-      fullStepsPerEpoch: number;
-      stepsPerEpoch: number;
-      fullValidSteps: number;
-      validSteps: number;
-      fullTestSteps: number;
-      reportEvery: number;
-      /** 0-based epoch the run starts at. */
-      firstEpoch: number;
-    }
-  /** Training perplexity: `perplexity` since the start of the epoch (the tutorial's figure), `recent` since the
-   *  previous report. `step` counts every training step of the run. */
-  | { type: 'ptb-metrics'; step: number; epoch: number; epochStep: number; perplexity: number; recentPerplexity: number; wps: number; lr: number }
-  | { type: 'ptb-phase'; phase: 'train' | 'valid' | 'test'; epoch: number }
-  | { type: 'ptb-eval-progress'; split: 'valid' | 'test'; step: number; total: number }
-  /** One finished epoch (1-based `epoch`). */
-  | {
-      type: 'ptb-epoch';
-      epoch: number;
-      trainPerplexity: number;
-      validPerplexity: number;
-      lr: number;
-      seconds: number;
-      wps: number;
-      trainSteps: number;
-      validSteps: number;
-      /** Fewer windows than the full epoch / validation set. */
-      partial: boolean;
-    }
-  | { type: 'ptb-test'; perplexity: number; steps: number; total: number; partial: boolean; seconds: number }
-  | { type: 'ptb-test-cancelled'; reason: 'stopped' | 'failed' }
-  | { type: 'ptb-sampled'; requestId: number; prompt: string[]; unknown: string[]; words: string[] };
+  | { type: 'ptb-files'; task: 'ptb'; staged: Partial<Record<PtbSplitName, string>>; missing: PtbSplitName[] }
+  | { type: 'ptb-loaded'; task: 'ptb'; data: PtbDataInfo }
+  | { type: 'ptb-sampled'; task: 'ptb'; requestId: number; prompt: string[]; unknown: string[]; words: string[] };
+
+/** The task a message belongs to (null: the app's own), by which the page routes it: the one place that decides. */
+export function taskOf(msg: FromWorker): Task | null {
+  if ('task' in msg) return msg.task;
+  if (msg.type !== 'error') return null;
+  switch (msg.scope) {
+    case 'mnist-data':
+    case 'mnist-train':
+    case 'mnist-inspect':
+      return 'mnist';
+    case 'fable':
+    case 'ptb':
+      return msg.scope;
+    case 'diagnostics':
+      return null;
+  }
+}

@@ -4,11 +4,11 @@
 import { DataError } from '../data/errors.ts';
 import { tokenize, type Vocab } from '../data/fable.ts';
 import { decodePtbText, EOS, preparePtb, PTB_UNK, type PtbData } from '../data/ptb.ts';
-import { RateMeter, type RunControl } from './control.ts';
+import type { RunControl } from './control.ts';
 import { ConfigError } from './errors.ts';
-import { divergedMessage, SessionSlot, TaskHost, type Post, type RunEnd } from './host.ts';
+import { divergedMessage, ProgressReporter, SessionSlot, TaskHost, type Post, type RunEnd } from './host.ts';
 import { PtbSession, validatePtbConfig, type PtbConfig } from './ptb.ts';
-import type { NamedFile, PtbDataInfo, PtbRunOptions, PtbSplitName } from './protocol.ts';
+import type { NamedFile, PtbDataInfo, PtbRunOptions, PtbRunPlan, PtbSplitName } from './protocol.ts';
 
 export const PTB_SPLITS: readonly PtbSplitName[] = ['train', 'valid', 'test'];
 export const PTB_MAX_SAMPLE_WORDS = 1000;
@@ -89,7 +89,7 @@ export class PtbTask {
     const missing = PTB_SPLITS.filter((s) => !staged[s]);
     if (missing.length > 0) {
       this.staged = staged;
-      this.out({ type: 'ptb-files', staged: Object.fromEntries(PTB_SPLITS.filter((s) => staged[s]).map((s) => [s, staged[s]!.name])), missing });
+      this.out({ type: 'ptb-files', task: 'ptb', staged: Object.fromEntries(PTB_SPLITS.filter((s) => staged[s]).map((s) => [s, staged[s]!.name])), missing });
       return;
     }
     const texts = staged as Record<PtbSplitName, StagedFile>;
@@ -107,7 +107,7 @@ export class PtbTask {
     };
     this.staged = texts;
     this.data = { prepared, info, texts };
-    this.out({ type: 'ptb-loaded', data: info });
+    this.out({ type: 'ptb-loaded', task: 'ptb', data: info });
   }
 
   /** Trains max_max_epoch epochs (validation after each), then measures the test perplexity. */
@@ -143,45 +143,33 @@ export class PtbTask {
     session.metricsEvery = reportEvery;
     session.metricsPhase = reportEvery - 1;
     const words = c.numSteps * c.batchSize;
-    this.post({
-      type: 'ptb-started', config: c, fullStepsPerEpoch: fullSteps, stepsPerEpoch, fullValidSteps: fullValid, validSteps,
+    const plan: PtbRunPlan = {
+      config: c, fullStepsPerEpoch: fullSteps, stepsPerEpoch, fullValidSteps: fullValid, validSteps,
       fullTestSteps: session.evalSteps('test'), reportEvery, firstEpoch: session.epoch,
-    });
-    this.post({ type: 'train-started', task: 'ptb', epochs: c.maxMaxEpoch, stepsPerEpoch, dispatchesPerStep: session.dispatchesPerStep, batch: c.batchSize, gpuBytes: session.gpuBytes });
-    this.host.running();
+    };
+    const progressPlan = { epochs: c.maxMaxEpoch, stepsPerEpoch, samplesPerStep: words };
+    this.host.started({ ...progressPlan, dispatchesPerStep: session.dispatchesPerStep, batch: c.batchSize, gpuBytes: session.gpuBytes, ptb: plan });
 
     let diverged = false;
     /** The last epoch whose validation was finite: its weights are kept on the GPU (snapshot) for a divergence. */
     let lastGood: { epoch: number; valid: number } | null = null;
     let validSeconds = 0;
-    let stepsPerSecond = 0;
     for (let epoch = session.epoch; epoch < c.maxMaxEpoch && !control.isStopped && !diverged; epoch++) {
-      this.post({ type: 'ptb-phase', phase: 'train', epoch });
+      this.post({ type: 'phase', task: 'ptb', phase: 'train', epoch });
       const t0 = performance.now();
       const paused0 = control.pausedMs();
-      const meter = new RateMeter(control);
+      const progress = new ProgressReporter(this.host, control, progressPlan);
       const base = epoch * stepsPerEpoch;
       const r = await session.trainEpoch(
         control,
         (m) => {
           const secs = (performance.now() - t0 - (control.pausedMs() - paused0)) / 1000;
           this.post({
-            type: 'ptb-metrics', step: base + m.step, epoch, epochStep: m.step, perplexity: m.perplexity,
-            recentPerplexity: m.recentPerplexity, wps: secs > 0 ? (m.step * words) / secs : 0, lr: m.lr,
+            type: 'train-metrics', task: 'ptb', step: base + m.step, epoch, epochStep: m.step,
+            values: { perplexity: m.perplexity, recent: m.recentPerplexity, wps: secs > 0 ? (m.step * words) / secs : 0, lr: m.lr },
           });
         },
-        (step) => {
-          const rate = meter.tick(step === stepsPerEpoch);
-          if (rate === null) return;
-          stepsPerSecond = rate;
-          const epochsLeft = c.maxMaxEpoch - epoch;
-          const stepsLeft = epochsLeft * stepsPerEpoch - step;
-          this.post({
-            type: 'train-progress', task: 'ptb', step: base + step, epoch, epochStep: step, stepsPerEpoch, stepsPerSecond,
-            samplesPerSecond: stepsPerSecond * words,
-            secondsLeft: stepsPerSecond > 0 ? stepsLeft / stepsPerSecond + epochsLeft * validSeconds : Infinity,
-          });
-        },
+        (step) => progress.step(base + step, epoch, step, (c.maxMaxEpoch - epoch) * validSeconds),
         stepsPerEpoch,
       );
       if (r.diverged || (r.steps > 0 && !Number.isFinite(r.perplexity))) {
@@ -192,7 +180,7 @@ export class PtbTask {
       const trainSeconds = (performance.now() - t0 - (control.pausedMs() - paused0)) / 1000;
       // A pause that came during the last steps takes effect here, before the validation.
       if (!(await control.checkpoint())) break;
-      this.post({ type: 'ptb-phase', phase: 'valid', epoch });
+      this.post({ type: 'phase', task: 'ptb', phase: 'valid', epoch });
       const v0 = performance.now();
       let valid: { perplexity: number; steps: number };
       try {
@@ -210,9 +198,8 @@ export class PtbTask {
       lastGood = { epoch: epoch + 1, valid: valid.perplexity };
       const seconds = (performance.now() - t0 - (control.pausedMs() - paused0)) / 1000;
       this.post({
-        type: 'ptb-epoch', epoch: epoch + 1, trainPerplexity: r.perplexity, validPerplexity: valid.perplexity, lr: r.lr, seconds,
-        wps: trainSeconds > 0 ? (r.steps * words) / trainSeconds : 0,
-        trainSteps: r.steps, validSteps: valid.steps, partial: r.steps < fullSteps || valid.steps < fullValid,
+        type: 'phase-result', task: 'ptb', phase: 'epoch', epoch: epoch + 1, seconds, partial: r.steps < fullSteps || valid.steps < fullValid,
+        values: { train: r.perplexity, valid: valid.perplexity, lr: r.lr, wps: trainSeconds > 0 ? (r.steps * words) / trainSeconds : 0, trainSteps: r.steps, validSteps: valid.steps },
       });
     }
 
@@ -230,13 +217,13 @@ export class PtbTask {
     // All epochs done: the test perplexity (batch 1, one step per window). A pause during the last validation
     // takes effect before it.
     if (control.isStopped || !(await control.checkpoint())) return { state: 'stopped' };
-    this.post({ type: 'ptb-phase', phase: 'test', epoch: c.maxMaxEpoch });
+    this.post({ type: 'phase', task: 'ptb', phase: 'test', epoch: c.maxMaxEpoch });
     try {
       await this.runTest(session, options.testLimit, control);
       return { state: 'done' };
     } catch (e) {
       if (!(e instanceof Cancelled)) throw e;
-      this.post({ type: 'ptb-test-cancelled', reason: 'stopped' });
+      this.post({ type: 'phase-cancelled', task: 'ptb', phase: 'test', reason: 'stopped' });
       return { state: 'done', message: 'Training finished; the test evaluation was stopped before the end.' };
     }
   }
@@ -244,13 +231,13 @@ export class PtbTask {
   /** Validation or test windows with progress messages; a stop of `control` cancels it (Cancelled). */
   private async evaluate(session: PtbSession, split: 'valid' | 'test', total: number, control: RunControl): Promise<{ perplexity: number; steps: number; seconds: number }> {
     let last = performance.now();
-    this.post({ type: 'ptb-eval-progress', split, step: 0, total });
+    this.post({ type: 'phase-progress', task: 'ptb', phase: split, step: 0, total });
     const r = await session.evaluateDetailed(split, total, (step) => {
       if (control.isStopped) throw new Cancelled();
       const now = performance.now();
       if (now - last >= PROGRESS_EVERY_MS || step === total) {
         last = now;
-        this.post({ type: 'ptb-eval-progress', split, step, total });
+        this.post({ type: 'phase-progress', task: 'ptb', phase: split, step, total });
       }
     });
     return { perplexity: r.perplexity, steps: r.steps, seconds: r.seconds };
@@ -260,7 +247,7 @@ export class PtbTask {
     const full = session.evalSteps('test');
     const total = Math.min(limit ?? full, full);
     const r = await this.evaluate(session, 'test', total, control);
-    this.post({ type: 'ptb-test', perplexity: r.perplexity, steps: r.steps, total: full, partial: r.steps < full, seconds: r.seconds });
+    this.post({ type: 'phase-result', task: 'ptb', phase: 'test', epoch: session.epoch, values: { perplexity: r.perplexity }, steps: r.steps, total: full, partial: r.steps < full, seconds: r.seconds });
   }
 
   /** The test perplexity of the model in use on request (not during a run; a stop cancels it). */
@@ -272,7 +259,7 @@ export class PtbTask {
       try {
         await this.slot.use((s) => this.runTest(s, limit, control));
       } catch (e) {
-        this.post({ type: 'ptb-test-cancelled', reason: e instanceof Cancelled ? 'stopped' : 'failed' });
+        this.post({ type: 'phase-cancelled', task: 'ptb', phase: 'test', reason: e instanceof Cancelled ? 'stopped' : 'failed' });
         if (!(e instanceof Cancelled)) throw e;
       }
       return { state: 'done' };
@@ -304,6 +291,6 @@ export class PtbTask {
     if (promptWords.length === 0) promptWords.push(index.has(EOS) ? EOS : words[0]!);
     const ids = promptWords.map((w) => index.get(w)!);
     const out = await this.host.request(() => this.slot.use((s) => s.sample(ids, count, temperature, requestId + 1), session));
-    this.out({ type: 'ptb-sampled', requestId, prompt: promptWords, unknown, words: out.map((i) => words[i] ?? PTB_UNK) });
+    this.out({ type: 'ptb-sampled', task: 'ptb', requestId, prompt: promptWords, unknown, words: out.map((i) => words[i] ?? PTB_UNK) });
   }
 }

@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import type { AdapterSummary } from '../gpu/device.ts';
 import type { KernelCheck } from '../engine/protocol.ts';
-import { useWorkerMessages, type Engine } from './useEngine.ts';
+import { useTaskMessages, type Engine } from './useEngine.ts';
 
 export interface DiagnosticsProps {
   engine: Engine;
@@ -20,7 +20,7 @@ export function Diagnostics({ engine, adapter }: DiagnosticsProps) {
   const [check, setCheck] = useState<Check>({ state: 'idle' });
   const [error, setError] = useState<string | null>(null);
 
-  useWorkerMessages(engine, (msg) => {
+  useTaskMessages(engine, null, (msg) => {
     if (msg.type === 'gradient-check') setCheck({ state: 'done', results: msg.results, seconds: msg.seconds });
     if (msg.type === 'error' && msg.scope === 'diagnostics') {
       setError(msg.message);

@@ -7,8 +7,8 @@ import { FableCharts } from './fable/FableCharts.tsx';
 import { FableOwnText } from './fable/FableOwnText.tsx';
 import { FablePlayground, GENERATE_COUNT } from './fable/FablePlayground.tsx';
 import { FableTrain } from './fable/FableTrain.tsx';
-import { ACTIVE_STATES, fableReducer, initialFableState, isFableMessage, type FableArea } from './fable/state.ts';
-import { useWorkerMessages, type Engine } from './useEngine.ts';
+import { ACTIVE_STATES, fableReducer, initialFableState, type FableArea } from './fable/state.ts';
+import { useTaskMessages, type Engine } from './useEngine.ts';
 
 export interface FablePanelProps {
   engine: Engine;
@@ -25,8 +25,8 @@ export function FablePanel({ engine }: FablePanelProps) {
   const requestId = useRef(0);
   const loadSent = useRef(false);
 
-  useWorkerMessages(engine, (msg) => {
-    if (isFableMessage(msg)) dispatch({ type: 'worker', msg });
+  useTaskMessages(engine, 'fable', (msg) => {
+    dispatch({ type: 'worker', msg });
   });
   const send = useCallback((msg: ToWorker) => engine.send(msg), [engine]);
 

@@ -11,8 +11,8 @@ import { PtbData } from './ptb/PtbData.tsx';
 import { PtbSample } from './ptb/PtbSample.tsx';
 import { PtbTest } from './ptb/PtbTest.tsx';
 import { PtbTrain } from './ptb/PtbTrain.tsx';
-import { ACTIVE_STATES, initialPtbState, isPtbMessage, ptbReducer, type PtbArea } from './ptb/state.ts';
-import { useWorkerMessages, type Engine } from './useEngine.ts';
+import { ACTIVE_STATES, initialPtbState, ptbReducer, type PtbArea } from './ptb/state.ts';
+import { useTaskMessages, type Engine } from './useEngine.ts';
 
 export interface PtbPanelProps {
   engine: Engine;
@@ -23,8 +23,8 @@ export function PtbPanel({ engine }: PtbPanelProps) {
   const [form, setForm] = useSavedState<PtbForm>('rnnlab.ptb.form', () => formFromPreset('small'), savedPtbForm);
   const requestId = useRef(0);
 
-  useWorkerMessages(engine, (msg) => {
-    if (isPtbMessage(msg)) dispatch({ type: 'worker', msg });
+  useTaskMessages(engine, 'ptb', (msg) => {
+    dispatch({ type: 'worker', msg });
   });
   const send = useCallback((msg: ToWorker, transfer?: Transferable[]) => engine.send(msg, transfer), [engine]);
 

@@ -1,19 +1,20 @@
 // The one hook that owns the training worker. Components get plain data and callbacks, never GPU objects.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { FromWorker, ToWorker } from '../engine/protocol.ts';
+import { taskOf, type FromWorker, type Task, type ToWorker } from '../engine/protocol.ts';
 
 export type Listener = (msg: FromWorker) => void;
 
 export interface Engine {
   send: (msg: ToWorker, transfer?: Transferable[]) => void;
-  /** Subscribes to every message from the worker; returns the unsubscribe function. */
-  subscribe: (fn: Listener) => () => void;
+  /** Subscribes to the messages of one task (null: the app's own: gradient checks, diagnostics errors); returns
+   *  the unsubscribe function. */
+  subscribe: (task: Task | null, fn: Listener) => () => void;
   status: { state: 'starting' } | { state: 'ready'; adapter: Extract<FromWorker, { type: 'ready' }>['adapter'] } | { state: 'fatal'; message: string; kind: string };
 }
 
 export function useEngine(): Engine {
   const workerRef = useRef<Worker | null>(null);
-  const listeners = useRef(new Set<Listener>());
+  const listeners = useRef(new Map<Task | null, Set<Listener>>());
   const [status, setStatus] = useState<Engine['status']>({ state: 'starting' });
 
   useEffect(() => {
@@ -28,7 +29,8 @@ export function useEngine(): Engine {
       const msg = ev.data;
       if (msg.type === 'ready') setStatus({ state: 'ready', adapter: msg.adapter });
       if (msg.type === 'fatal') setStatus({ state: 'fatal', kind: msg.kind, message: msg.message });
-      for (const fn of listeners.current) fn(msg);
+      // The one place messages are routed: by the task they name.
+      for (const fn of listeners.current.get(taskOf(msg)) ?? []) fn(msg);
     };
     worker.onerror = (ev) => setStatus({ state: 'fatal', kind: 'internal', message: `The training worker failed to start: ${ev.message}` });
     return () => {
@@ -41,17 +43,19 @@ export function useEngine(): Engine {
     workerRef.current?.postMessage(msg, transfer);
   }, []);
 
-  const subscribe = useCallback((fn: Listener) => {
-    listeners.current.add(fn);
-    return () => void listeners.current.delete(fn);
+  const subscribe = useCallback((task: Task | null, fn: Listener) => {
+    let set = listeners.current.get(task);
+    if (!set) listeners.current.set(task, (set = new Set()));
+    set.add(fn);
+    return () => void set.delete(fn);
   }, []);
 
   return useMemo(() => ({ send, subscribe, status }), [send, subscribe, status]);
 }
 
-/** Subscribes a component to worker messages for as long as it is mounted. */
-export function useWorkerMessages(engine: Engine, fn: Listener): void {
+/** Subscribes a component to one task's messages (null: the app's own) for as long as it is mounted. */
+export function useTaskMessages(engine: Engine, task: Task | null, fn: Listener): void {
   const ref = useRef(fn);
   ref.current = fn;
-  useEffect(() => engine.subscribe((m) => ref.current(m)), [engine]);
+  useEffect(() => engine.subscribe(task, (m) => ref.current(m)), [engine, task]);
 }

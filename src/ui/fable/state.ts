@@ -108,7 +108,7 @@ function applyMessage(s: FableState, msg: FromWorker): FableState {
     case 'train-metrics': {
       if (msg.task !== 'fable') return s;
       const prev = s.metrics[s.metrics.length - 1];
-      const point: FableMetricPoint = nextMetricPoint(prev, msg.step, msg.loss, msg.accuracy, EMA_ALPHA);
+      const point: FableMetricPoint = nextMetricPoint(prev, msg.step, msg.values.loss!, msg.values.accuracy!, EMA_ALPHA);
       return { ...s, metrics: [...s.metrics, point] };
     }
     case 'train-progress':
@@ -142,25 +142,6 @@ export function fableReducer(s: FableState, a: FableAction): FableState {
       return { ...s, error: null };
     case 'worker':
       return applyMessage(s, a.msg);
-  }
-}
-
-/** The messages this panel cares about. */
-export function isFableMessage(msg: FromWorker): boolean {
-  switch (msg.type) {
-    case 'fable-ready':
-    case 'fable-weights':
-    case 'fable-generated':
-      return true;
-    case 'error':
-      return msg.scope === 'fable';
-    case 'train-state':
-    case 'train-started':
-    case 'train-metrics':
-    case 'train-progress':
-      return msg.task === 'fable';
-    default:
-      return false;
   }
 }
 

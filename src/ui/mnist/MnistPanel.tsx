@@ -1,10 +1,10 @@
 // The MNIST tab: data, training form and progress, live charts, drawing a digit and the network's insides.
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 import type { FromWorker, ToWorker } from '../../engine/protocol.ts';
-import { useWorkerMessages, type Engine } from '../useEngine.ts';
+import { useTaskMessages, type Engine } from '../useEngine.ts';
 import { DataLoader } from './DataLoader.tsx';
 import { Playground } from './Playground.tsx';
-import { initialMnistState, isMnistMessage, mnistReducer } from './state.ts';
+import { initialMnistState, mnistReducer } from './state.ts';
 import { TrainCharts } from './TrainCharts.tsx';
 import { TrainForm } from './TrainForm.tsx';
 
@@ -29,8 +29,7 @@ export function MnistPanel({ engine }: { engine: Engine }) {
     [],
   );
 
-  useWorkerMessages(engine, (msg) => {
-    if (!isMnistMessage(msg)) return;
+  useTaskMessages(engine, 'mnist', (msg) => {
     queue.current.push(msg);
     timer.current ??= setTimeout(flush, FLUSH_MS);
   });

@@ -1,6 +1,6 @@
 // Draw a digit (or pick a test image), see the network's guess and probabilities, and what happens inside it.
 import { useCallback, useRef, useState } from 'react';
-import { useWorkerMessages, type Engine } from '../useEngine.ts';
+import { useTaskMessages, type Engine } from '../useEngine.ts';
 import { DrawCanvas, type DrawCanvasHandle } from './DrawCanvas.tsx';
 import { PixelImage } from './Heatmap.tsx';
 import { InsideNetwork, type InspectionMsg } from './InsideNetwork.tsx';
@@ -53,7 +53,7 @@ export function Playground({ engine, dataLoaded }: { engine: Engine; dataLoaded:
     [inspect],
   );
 
-  useWorkerMessages(engine, (msg) => {
+  useTaskMessages(engine, 'mnist', (msg) => {
     switch (msg.type) {
       case 'mnist-inspection':
         if (msg.requestId !== inFlight.current) return;
@@ -76,9 +76,9 @@ export function Playground({ engine, dataLoaded }: { engine: Engine; dataLoaded:
         setError(msg.message);
         pump();
         return;
-      case 'train-epoch':
-        // The weights changed: look at the current image again.
-        if (msg.task === 'mnist' && current.current) inspect(current.current);
+      case 'phase-result':
+        // An epoch ended (the weights changed): look at the current image again.
+        if (msg.task === 'mnist' && msg.phase === 'epoch' && current.current) inspect(current.current);
         return;
       case 'train-state':
         if (msg.task === 'mnist' && current.current && ['paused', 'stopped', 'done', 'diverged'].includes(msg.state)) inspect(current.current);

@@ -78,18 +78,18 @@ function applyMessage(s: MnistState, msg: FromWorker): MnistState {
     case 'train-metrics': {
       if (msg.task !== 'mnist') return s;
       const prev = s.metrics[s.metrics.length - 1];
-      const point: MetricPoint = nextMetricPoint(prev, msg.step, msg.loss, msg.accuracy, EMA_ALPHA);
+      const point: MetricPoint = nextMetricPoint(prev, msg.step, msg.values.loss!, msg.values.accuracy!, EMA_ALPHA);
       return { ...s, metrics: [...s.metrics, point] };
     }
     case 'train-progress':
       if (msg.task !== 'mnist') return s;
       return { ...s, run: { ...s.run, progress: msg } };
-    case 'train-epoch':
+    case 'phase-result': {
       if (msg.task !== 'mnist') return s;
-      return { ...s, epochs: [...s.epochs, { epoch: msg.epoch, testAccuracy: msg.testAccuracy, testLoss: msg.testLoss, seconds: msg.seconds }] };
-    case 'evaluated':
-      if (msg.task !== 'mnist') return s;
-      return { ...s, evaluation: { pending: false, accuracy: msg.metrics.accuracy!, loss: msg.metrics.loss!, rows: msg.rows, seconds: msg.seconds, atStep: s.metrics.at(-1)?.step ?? 0 } };
+      const { accuracy, loss } = msg.values as { accuracy: number; loss: number };
+      if (msg.phase === 'epoch') return { ...s, epochs: [...s.epochs, { epoch: msg.epoch, testAccuracy: accuracy, testLoss: loss, seconds: msg.seconds }] };
+      return { ...s, evaluation: { pending: false, accuracy, loss, rows: msg.steps ?? 0, seconds: msg.seconds, atStep: s.metrics.at(-1)?.step ?? 0 } };
+    }
     default:
       return s;
   }
@@ -106,26 +106,6 @@ export function mnistReducer(s: MnistState, a: MnistAction): MnistState {
       return { ...s, run: { ...s.run, error: null }, evaluation: { pending: true, accuracy: NaN, loss: NaN, rows: 0, seconds: 0, atStep: 0 } };
     case 'worker':
       return a.msgs.reduce(applyMessage, s);
-  }
-}
-
-/** The messages this panel's reducer cares about (everything else is ignored before it reaches React). */
-export function isMnistMessage(msg: FromWorker): boolean {
-  switch (msg.type) {
-    case 'mnist-load-progress':
-    case 'mnist-loaded':
-      return true;
-    case 'error':
-      return msg.scope === 'mnist-data' || msg.scope === 'mnist-train';
-    case 'train-state':
-    case 'train-started':
-    case 'train-metrics':
-    case 'train-progress':
-    case 'train-epoch':
-    case 'evaluated':
-      return msg.task === 'mnist';
-    default:
-      return false;
   }
 }
 

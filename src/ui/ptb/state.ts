@@ -1,6 +1,6 @@
 // Penn TreeBank panel state, fed by worker messages (a pure reducer: no React, no worker).
 import type { PtbConfigName } from '../../engine/ptb.ts';
-import type { FromWorker, PtbDataInfo, PtbSplitName, RunState } from '../../engine/protocol.ts';
+import type { FromWorker, PtbDataInfo, PtbRunPlan, PtbSplitName, RunState } from '../../engine/protocol.ts';
 
 type Msg<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
 
@@ -15,6 +15,15 @@ export interface PtbMetricPoint {
   recent: number;
   wps: number;
   lr: number;
+}
+
+/** The test perplexity of a model. */
+export interface PtbTestResult {
+  perplexity: number;
+  steps: number;
+  total: number;
+  partial: boolean;
+  seconds: number;
 }
 
 export interface PtbEpochPoint {
@@ -46,7 +55,7 @@ export interface PtbState {
     message: string | null;
     preset: PtbConfigName;
     phase: 'train' | 'valid' | 'test' | null;
-    started: Msg<'ptb-started'> | null;
+    started: PtbRunPlan | null;
     progress: Msg<'train-progress'> | null;
     dispatchesPerStep: number | null;
     gpuBytes: number | null;
@@ -58,7 +67,7 @@ export interface PtbState {
   test: {
     running: boolean;
     progress: { step: number; total: number } | null;
-    result: Msg<'ptb-test'> | null;
+    result: PtbTestResult | null;
     cancelled: boolean;
     /** The preset of the run the result belongs to. */
     preset: PtbConfigName | null;
@@ -129,45 +138,45 @@ function applyMessage(s: PtbState, msg: FromWorker): PtbState {
       };
     }
     case 'train-started':
-      if (msg.task !== 'ptb') return s;
-      return { ...s, run: { ...s.run, dispatchesPerStep: msg.dispatchesPerStep, gpuBytes: msg.gpuBytes } };
-    case 'ptb-started':
+      if (msg.task !== 'ptb' || !msg.ptb) return s;
       return {
         ...s,
         hasModel: true,
-        run: { ...s.run, started: msg, progress: null, phase: 'train', valid: null },
+        run: { ...s.run, dispatchesPerStep: msg.dispatchesPerStep, gpuBytes: msg.gpuBytes, started: msg.ptb, progress: null, phase: 'train', valid: null },
         metrics: [],
         epochs: [],
         test: { running: false, progress: null, result: null, cancelled: false, preset: null, failed: false },
       };
-    case 'ptb-metrics':
-      return {
-        ...s,
-        metrics: [...s.metrics, { step: msg.step, epoch: msg.epoch, perplexity: msg.perplexity, recent: msg.recentPerplexity, wps: msg.wps, lr: msg.lr }],
-      };
+    case 'train-metrics': {
+      if (msg.task !== 'ptb') return s;
+      const v = msg.values;
+      return { ...s, metrics: [...s.metrics, { step: msg.step, epoch: msg.epoch, perplexity: v.perplexity!, recent: v.recent!, wps: v.wps!, lr: v.lr! }] };
+    }
     case 'train-progress':
       if (msg.task !== 'ptb') return s;
       return { ...s, run: { ...s.run, progress: msg } };
-    case 'ptb-phase':
+    case 'phase':
+      if (msg.task !== 'ptb') return s;
       return {
         ...s,
         run: { ...s.run, phase: msg.phase, valid: msg.phase === 'valid' ? null : s.run.valid },
         test: msg.phase === 'test' ? { ...s.test, running: true, progress: null, result: null, cancelled: false, failed: false, preset: s.run.preset } : s.test,
       };
-    case 'ptb-eval-progress':
-      if (msg.split === 'valid') return { ...s, run: { ...s.run, valid: { step: msg.step, total: msg.total } } };
+    case 'phase-progress':
+      if (msg.task !== 'ptb') return s;
+      if (msg.phase === 'valid') return { ...s, run: { ...s.run, valid: { step: msg.step, total: msg.total } } };
       return { ...s, test: { ...s.test, progress: { step: msg.step, total: msg.total } } };
-    case 'ptb-epoch':
-      return {
-        ...s,
-        epochs: [
-          ...s.epochs,
-          { epoch: msg.epoch, train: msg.trainPerplexity, valid: msg.validPerplexity, lr: msg.lr, seconds: msg.seconds, wps: msg.wps, partial: msg.partial },
-        ],
-      };
-    case 'ptb-test':
-      return { ...s, test: { ...s.test, running: false, result: msg, cancelled: false, failed: false } };
-    case 'ptb-test-cancelled':
+    case 'phase-result': {
+      if (msg.task !== 'ptb') return s;
+      const v = msg.values;
+      if (msg.phase === 'epoch') {
+        return { ...s, epochs: [...s.epochs, { epoch: msg.epoch, train: v.train!, valid: v.valid!, lr: v.lr!, seconds: msg.seconds, wps: v.wps!, partial: msg.partial ?? false }] };
+      }
+      const result: PtbTestResult = { perplexity: v.perplexity!, steps: msg.steps ?? 0, total: msg.total ?? 0, partial: msg.partial ?? false, seconds: msg.seconds };
+      return { ...s, test: { ...s.test, running: false, result, cancelled: false, failed: false } };
+    }
+    case 'phase-cancelled':
+      if (msg.task !== 'ptb') return s;
       return { ...s, test: { ...s.test, running: false, cancelled: msg.reason === 'stopped', failed: msg.reason === 'failed' } };
     case 'ptb-sampled':
       if (msg.requestId !== s.sample.pendingId) return s; // an older request
@@ -207,21 +216,6 @@ export function ptbReducer(s: PtbState, a: PtbAction): PtbState {
       };
     case 'worker':
       return applyMessage(s, a.msg);
-  }
-}
-
-/** The messages this panel cares about. */
-export function isPtbMessage(msg: FromWorker): boolean {
-  if (msg.type.startsWith('ptb-')) return true;
-  switch (msg.type) {
-    case 'error':
-      return msg.scope === 'ptb';
-    case 'train-state':
-    case 'train-started':
-    case 'train-progress':
-      return msg.task === 'ptb';
-    default:
-      return false;
   }
 }
 
