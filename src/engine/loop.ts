@@ -62,6 +62,8 @@ export async function runSteps(device: GPUDevice, l: StepLoop): Promise<LoopResu
   const inflight = new InFlight(device);
   const first = l.first ?? 0;
   let done = first;
+  /** The last step whose sums a copy carries (the rest is read once at the end). */
+  let covered = first;
   let completed = true;
   for (let s = first; s < l.steps; s++) {
     if (diverged || (l.control && !(await l.control.checkpoint())) || diverged) {
@@ -73,6 +75,7 @@ export async function runSteps(device: GPUDevice, l: StepLoop): Promise<LoopResu
     submitPrograms(device, [l.program], copy ? [copy] : [], l.label);
     done = s + 1;
     if (copy) {
+      covered = done;
       readUpTo.push(done);
       reader.afterSubmit();
       upload(device, l.metrics, zero); // lands after the copy, before the next step
@@ -82,7 +85,8 @@ export async function runSteps(device: GPUDevice, l: StepLoop): Promise<LoopResu
   }
   await inflight.drain();
   await reader.drain();
-  // whatever no read covered (a copy skipped while both staging buffers were busy, or a stop)
-  deliver(done, await download(device, l.metrics));
+  // whatever no read covered (a copy skipped while both staging buffers were busy, or a stop): one more readback,
+  // only then (a loop that ran to its end with its last copy made submits nothing more)
+  if (covered < done) deliver(done, await download(device, l.metrics));
   return { sums, steps: done - first, completed: completed && !diverged, diverged };
 }
