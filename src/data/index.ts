@@ -4,3 +4,4 @@ export * from './fable.ts';
 export * from './ptb.ts';
 export * from './draw.ts';
 export * from './batch.ts';
+export * from './limits.ts';
