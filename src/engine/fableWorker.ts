@@ -2,6 +2,7 @@
 // user trains), training with either preset, and generation from typed words.
 import { decodeSafetensors } from '../data/safetensors.ts';
 import { DataError } from '../data/errors.ts';
+import { checkFileSize } from '../data/limits.ts';
 import { capVocab, normalizeUserWords, prepareFable, type FableData } from '../data/fable.ts';
 import { RateMeter, RunControl } from './control.ts';
 import { FABLE_PRESETS, FableSession, type FablePresetName } from './fable.ts';
@@ -57,6 +58,7 @@ export class FableWorker {
   }
 
   async loadText(name: string, text: string, maxVocab: number): Promise<void> {
+    checkFileSize(name, text.length, 'fableText');
     // The same normalisation as typed prompts (lowercase, , . ? as words), so every word can be typed.
     const tokens = normalizeUserWords(text);
     if (tokens.length === 0) throw new DataError(name, 'the text is empty');
