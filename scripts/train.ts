@@ -174,7 +174,7 @@ async function trainFable(opts: Record<string, string>) {
   const run = new RunRecord(checkpointFile, adapter, session.kernelTimings);
   let reached: number | null = null;
   if (earlier) {
-    session.restore(earlier);
+    session.restore(earlier, checkpointFile);
     reached = earlier.notes.reached ? Number(earlier.notes.reached) : null;
     run.resume(earlier.notes, `iteration ${earlier.iteration}`);
   }
@@ -273,7 +273,7 @@ async function trainPtb(opts: Record<string, string>) {
   let progress = { step: 0, lossSum: 0, rows: 0, seconds: 0 };
   if (earlier) {
     try {
-      progress = session.restore(earlier);
+      progress = session.restore(earlier, checkpointFile);
     } catch (e) {
       return fail((e as Error).message);
     }

@@ -5,3 +5,4 @@ export * from './ptb.ts';
 export * from './draw.ts';
 export * from './batch.ts';
 export * from './limits.ts';
+export * from './fingerprint.ts';

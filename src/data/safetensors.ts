@@ -238,22 +238,29 @@ export function decodeSafetensors(bytes: Uint8Array, name = 'weights'): SafeTens
 
 /** Typed reads of a .safetensors file's metadata (all strings there), each failure a DataError naming the file. */
 export function metadataReader(meta: Record<string, string>, name: string) {
-  return {
-    /** A whole number >= 0. */
-    int(key: string): number {
-      const raw = meta[key];
-      const v = Number(raw);
-      if (raw === undefined || !/^(0|[1-9][0-9]*)$/.test(raw) || !Number.isSafeInteger(v)) {
-        throw new DataError(name, `${key} is ${raw ?? "missing"}, expected a whole number >= 0`);
-      }
-      return v;
-    },
-    json<T>(key: string, fallback?: string): T {
-      try {
-        return JSON.parse(meta[key] ?? fallback ?? '');
-      } catch {
-        throw new DataError(name, `${key} is not valid JSON`);
-      }
-    },
-  };
+  /** A whole number >= 0 (digits only: no sign, fraction, exponent or spaces). */
+  function int(key: string): number {
+    const raw = meta[key];
+    const v = Number(raw);
+    if (raw === undefined || !/^(0|[1-9][0-9]*)$/.test(raw) || !Number.isSafeInteger(v)) {
+      throw new DataError(name, `${key} is ${raw ?? 'missing'}, expected a whole number >= 0`);
+    }
+    return v;
+  }
+  function json<T>(key: string, fallback?: string): T {
+    try {
+      return JSON.parse(meta[key] ?? fallback ?? '');
+    } catch {
+      throw new DataError(name, `${key} is not valid JSON`);
+    }
+  }
+  /** A JSON object of strings (prototype-less). */
+  function stringMap(key: string, fallback?: string): Record<string, string> {
+    const v = json<unknown>(key, fallback);
+    if (typeof v !== 'object' || v === null || Array.isArray(v) || !Object.values(v).every((x) => typeof x === 'string')) {
+      throw new DataError(name, `${key} is not a JSON object of strings`);
+    }
+    return Object.assign(Object.create(null), v) as Record<string, string>;
+  }
+  return { int, json, stringMap };
 }
