@@ -316,6 +316,13 @@ describe('bounded gzip: a .gz is inflated only as far as its IDX header allows',
     await expectAsyncDataError(readIdxFile(cifar, 'c.gz', 'testImages'), 'c.gz', /images are 32x32, expected 28x28/);
   });
 
+  it('a header that promises much (127 MiB, within the limit) costs only what arrives: a short file is reported truncated', async () => {
+    const promise = new Uint8Array(gzipSync(idx(0x803, [170_000, 28, 28], new Uint8Array(10 * 784))));
+    const r = await measured(async () => parseIdxImages(await readIdxFile(promise, 'p.gz', 'trainImages'), 'p.gz'));
+    expect((r.error as Error).message).toMatch(/^p\.gz: truncated: header says 170000 images of 28x28 \(133280000 bytes\) but the file has 7840 bytes after the header$/);
+    expect(r.grewMiB).toBeLessThan(64);
+  });
+
   it('files over the size limits are refused before decompressing or parsing; the real files pass', async () => {
     const big = { length: 129 << 20 } as Uint8Array; // refused on its length alone
     await expectAsyncDataError(readIdxFile(big, 'train-images-idx3-ubyte', 'trainImages'), 'train-images-idx3-ubyte', /the file is 129\.0 MiB, more than the 128\.0 MiB rnnlab accepts for an IDX image file/);

@@ -219,7 +219,6 @@ export async function gunzipBounded(bytes: Uint8Array, name: string, bound: Gunz
   const chunks: Uint8Array[] = [];
   let total = 0;
   let declared: number | null = null;
-  let out: Uint8Array | null = null;
   try {
     for (;;) {
       let step: ReadableStreamReadResult<Uint8Array>;
@@ -230,30 +229,15 @@ export async function gunzipBounded(bytes: Uint8Array, name: string, bound: Gunz
         throw new DataError(name, `corrupt gzip data: decompression failed (${why})`, { cause: e });
       }
       if (step.done) break;
-      const chunk = step.value;
-      if (out) {
-        if (total + chunk.length > out.length) {
-          throw new DataError(name, `trailing bytes: the header says ${formatBytes(out.length)} but the decompressed file goes on past them`);
-        }
-        out.set(chunk, total);
-        total += chunk.length;
-        continue;
+      chunks.push(step.value);
+      total += step.value.length;
+      // Nothing is allocated for what a header declares: a header that promises much costs only what arrives.
+      if (declared === null && bound.declaredSize) declared = bound.declaredSize(concat(chunks, total));
+      if (declared !== null && total > declared) {
+        throw new DataError(name, `trailing bytes: the header says ${formatBytes(declared)} but the decompressed file goes on past them`);
       }
-      chunks.push(chunk);
-      total += chunk.length;
       if (total > bound.maxBytes) {
         throw new DataError(name, `decompresses to more than ${formatBytes(bound.maxBytes)}, the most rnnlab accepts here; check that this is the right file`);
-      }
-      if (bound.declaredSize) {
-        declared = bound.declaredSize(concat(chunks, total));
-        if (declared !== null) {
-          if (total > declared) {
-            throw new DataError(name, `trailing bytes: the header says ${formatBytes(declared)} but the decompressed file goes on past them`);
-          }
-          out = new Uint8Array(declared);
-          out.set(concat(chunks, total));
-          chunks.length = 0;
-        }
       }
     }
   } catch (e) {
@@ -261,7 +245,7 @@ export async function gunzipBounded(bytes: Uint8Array, name: string, bound: Gunz
     throw e;
   }
   // Short output (or a header never completed) is returned as is: the parser says what is missing.
-  return out ? out.subarray(0, total) : concat(chunks, total);
+  return concat(chunks, total);
 }
 
 function concat(chunks: Uint8Array[], total: number): Uint8Array {
