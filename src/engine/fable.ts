@@ -362,4 +362,3 @@ export class FableSession {
     return download(this.device, this.metrics);
   }
 }
-
