@@ -334,6 +334,7 @@ function exitWith(e: unknown, task?: Task): never {
 }
 
 process.on('unhandledRejection', (e) => exitWith(e));
+process.on('uncaughtException', (e) => exitWith(e));
 let parsed: Parsed;
 try {
   parsed = parseTrainArgs(process.argv.slice(2));

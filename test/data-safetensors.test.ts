@@ -101,6 +101,7 @@ describe('safetensors: the reference reader\'s rules', () => {
   it("a shape's byte size must be its data's", () => {
     expect(refusal(file({ w: f32([2, 3], [0, 20]) }, 20))).toMatch(/shape \[2,3\] of F32 takes 24 bytes but data_offsets \[0,20\] hold 20/);
     expect(refusal(file({ w: { dtype: 'F16', shape: [3], data_offsets: [0, 12] } }, 12))).toMatch(/takes 6 bytes/);
+    expect(refusal(file({ w: f32([2 ** 30, 2 ** 30, 2 ** 30], [0, 4]) }, 4))).toMatch(/shape \[1073741824,1073741824,1073741824\] is too large/);
     // a zero dimension: no data, accepted
     expect(decodeSafetensors(file({ w: f32([0, 3], [0, 0]) })).tensors.w!.data).toHaveLength(0);
   });

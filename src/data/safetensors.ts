@@ -154,6 +154,7 @@ function tensorEntry(file: string, name: string, entry: unknown): TensorEntry {
   }
   let size = width;
   for (const d of shape as number[]) size *= d;
+  if (!Number.isSafeInteger(size)) throw bad(`shape [${shape}] is too large to hold in memory`);
   if (size !== offsets[1] - offsets[0]) {
     throw bad(`shape [${shape}] of ${dtype} takes ${size} bytes but data_offsets [${offsets}] hold ${offsets[1] - offsets[0]}`);
   }
