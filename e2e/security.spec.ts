@@ -55,11 +55,17 @@ test('headers on the page and its worker; cross-origin isolated; no CSP violatio
   expect(violations).toEqual([]);
 });
 
-test('the bench page alone may compile WebAssembly (jax-js wasm); a blocked inline script is reported', async ({ page }) => {
+test('the bench page alone may run jax-js wasm (compiled wasm, blob: worker threads); a blocked inline script is reported', async ({ page }) => {
   const violations = await watchViolations(page);
   const res = await page.goto('/bench/index.html');
-  expect(res!.headers()['content-security-policy']).toContain("'wasm-unsafe-eval'");
+  const csp = res!.headers()['content-security-policy'];
+  expect(csp).toMatch(/; script-src 'self' 'nonce-[^']+' 'wasm-unsafe-eval'; /);
+  expect(csp).toContain("; worker-src 'self' blob:; ");
   await page.waitForFunction(() => 'rnnlabBench' in window);
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  const r = await page.evaluate(() => window.rnnlabBench.measure({ impl: 'jax', backend: 'wasm', workload: 'mnist-lstm', tiny: true, steps: 2, reps: 1, budgetMs: 120_000 }));
+  expect(r.error).toBeUndefined();
+  expect(r.note).not.toContain('single-threaded');
   expect(violations).toEqual([]);
   // the watcher itself works: an inline script without the nonce is refused and seen
   await page.evaluate(() => {

@@ -7,13 +7,14 @@
 //     cross-origin isolated (SharedArrayBuffer and precise timers available; nothing cross-origin can load in it).
 // The dev server adds what Vite's development page needs: its inline React-refresh preamble and the <style>
 // elements of hot CSS carry a per-server nonce (Vite's html.cspNonce), and its HMR websocket is 'self'.
-// The bench page (/bench/) also allows WebAssembly compilation ('wasm-unsafe-eval'): jax-js's wasm backend.
+// The bench page (/bench/, dev only) also allows what jax-js's wasm backend needs: WebAssembly compilation
+// ('wasm-unsafe-eval') and, the page being cross-origin isolated, its worker threads, started from blob: URLs.
 import type { Connect, Plugin } from 'vite';
 
 export interface CspOptions {
   /** The dev server's nonce for the scripts and styles Vite itself puts inline. */
   nonce?: string;
-  /** Allow WebAssembly compilation (the bench page's peers). */
+  /** Allow WebAssembly compilation and workers from blob: URLs (the bench page's peers). */
   wasm?: boolean;
 }
 
@@ -26,7 +27,7 @@ export function contentSecurityPolicy({ nonce, wasm = false }: CspOptions = {}):
     "img-src 'self' data:",
     "font-src 'self'",
     "connect-src 'self'",
-    "worker-src 'self'",
+    `worker-src 'self'${wasm ? ' blob:' : ''}`,
     "object-src 'none'",
     "base-uri 'self'",
     "form-action 'self'",

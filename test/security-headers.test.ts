@@ -27,6 +27,8 @@ describe('security headers', () => {
     expect(contentSecurityPolicy({ nonce: 'abc' })).toContain("script-src 'self' 'nonce-abc';");
     expect(securityHeaders('/')['Content-Security-Policy']).not.toContain('wasm');
     expect(securityHeaders('/bench/index.html')['Content-Security-Policy']).toContain("script-src 'self' 'wasm-unsafe-eval';");
+    expect(securityHeaders('/bench/index.html')['Content-Security-Policy']).toContain("worker-src 'self' blob:;");
+    expect(securityHeaders('/')['Content-Security-Policy']).toContain("worker-src 'self';");
     expect(securityHeaders('/')['Cross-Origin-Embedder-Policy']).toBe('require-corp');
     expect(securityHeaders('/')['Cross-Origin-Opener-Policy']).toBe('same-origin');
   });
