@@ -15,6 +15,7 @@ import { GpuError } from '../src/gpu/errors.ts';
 import { acquireNodeGpu } from '../src/gpu/node.ts';
 import { enableKernelTuning, enableKernelTuningOnGpu, kernelTuningEnabled, recordLstmTiming } from '../src/nn/kernelChoice.ts';
 import { describeLstmTiming, type LstmTiming } from '../src/nn/tune.ts';
+import { parseTrainArgs, readUserFile, TASKS, usage, UsageError, type Parsed, type Task } from './cli-args.ts';
 import { mnistDataDir } from './vite-mnist-plugin.ts';
 
 /** The GPU for a run, its adapter line printed (with how buffer accesses are checked: NodeGpuOptions.robust). */
@@ -96,19 +97,6 @@ function reuseKernels(device: GPUDevice, notes: Record<string, string> | undefin
   for (const t of JSON.parse(notes.kernels) as LstmTiming[]) recordLstmTiming(device, t);
 }
 
-function parseArgs(argv: string[]) {
-  const [task, ...rest] = argv;
-  const opts: Record<string, string> = {};
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i];
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    // --flag alone (no value, or followed by another --option) means true
-    const [k, v] = a.includes('=') ? a.slice(2).split('=', 2) : rest[i + 1] === undefined || rest[i + 1]!.startsWith('--') ? [a.slice(2), 'true'] : [a.slice(2), rest[++i]];
-    opts[k] = v;
-  }
-  return { task, opts };
-}
-
 async function trainMnist(opts: Record<string, string>) {
   const cell = (opts.cell ?? 'lstm') as 'lstm' | 'rnn';
   if (cell !== 'lstm' && cell !== 'rnn') throw new Error('--cell must be lstm or rnn');
@@ -161,11 +149,11 @@ async function trainFable(opts: Record<string, string>) {
   const checkpointFile = opts.checkpoint;
   const every = Number(opts['checkpoint-every'] ?? Math.ceil(1000 / preset.metricsEvery) * preset.metricsEvery);
   if (checkpointFile && (!Number.isInteger(every) || every < 1 || every % preset.metricsEvery !== 0)) {
-    throw new Error(`--checkpoint-every must be a multiple of the metrics interval (${preset.metricsEvery})`);
+    throw new UsageError(`--checkpoint-every must be a multiple of the metrics interval (${preset.metricsEvery}; --metrics-every changes it) (got ${every})`);
   }
   const data = prepareFable(readFileSync(join(process.cwd(), 'public/data/fable/belling-the-cat.txt'), 'utf8'), 'belling-the-cat.txt');
-  const earlier = checkpointFile && existsSync(checkpointFile) ? decodeFableCheckpoint(new Uint8Array(readFileSync(checkpointFile)), checkpointFile) : undefined;
-  if (earlier && earlier.seed !== seed) throw new Error(`${checkpointFile} is a run with seed ${earlier.seed}; pass --seed ${earlier.seed} to go on with it`);
+  const earlier = checkpointFile && existsSync(checkpointFile) ? decodeFableCheckpoint(readUserFile(checkpointFile, 'safetensors'), checkpointFile) : undefined;
+  if (earlier && earlier.seed !== seed) throw new DataError(checkpointFile!, `is a run with seed ${earlier.seed}; pass --seed ${earlier.seed} to go on with it`);
   const { device, adapter } = await openGpu(opts);
   reuseKernels(device, earlier?.notes);
   const session = await FableSession.create(device, data, preset, seed);
@@ -174,7 +162,7 @@ async function trainFable(opts: Record<string, string>) {
   const run = new RunRecord(checkpointFile, adapter, session.kernelTimings);
   let reached: number | null = null;
   if (earlier) {
-    session.restore(earlier);
+    session.restore(earlier, checkpointFile);
     reached = earlier.notes.reached ? Number(earlier.notes.reached) : null;
     run.resume(earlier.notes, `iteration ${earlier.iteration}`);
   }
@@ -206,7 +194,7 @@ async function trainFable(opts: Record<string, string>) {
 /** The TensorFlow tutorial's ptb_word_lm.py, its log lines included. */
 async function trainPtb(opts: Record<string, string>) {
   const fail = (msg: string): never => {
-    console.error(`ptb: ${msg}`);
+    console.error(`error: ${msg}`);
     process.exit(1);
   };
   const name = (opts.config ?? 'small') as PtbConfigName;
@@ -229,7 +217,7 @@ async function trainPtb(opts: Record<string, string>) {
   if (missing.length) fail(`${missing.join(', ')} missing in ${dir} (it needs ptb.train.txt, ptb.valid.txt and ptb.test.txt)`);
   let data: PtbData;
   try {
-    const read = (s: string) => new Uint8Array(readFileSync(join(dir, `ptb.${s}.txt`)));
+    const read = (s: string) => readUserFile(join(dir, `ptb.${s}.txt`), 'ptbText');
     data = preparePtb({ train: read('train'), valid: read('valid'), test: read('test') });
   } catch (e) {
     return fail((e as Error).message);
@@ -241,7 +229,7 @@ async function trainPtb(opts: Record<string, string>) {
   const checkpointFile = opts.checkpoint;
   let earlier: PtbCheckpoint | undefined;
   try {
-    if (checkpointFile && existsSync(checkpointFile)) earlier = decodePtbCheckpoint(new Uint8Array(readFileSync(checkpointFile)), checkpointFile);
+    if (checkpointFile && existsSync(checkpointFile)) earlier = decodePtbCheckpoint(readUserFile(checkpointFile, 'safetensors'), checkpointFile);
   } catch (e) {
     return fail((e as Error).message);
   }
@@ -273,7 +261,7 @@ async function trainPtb(opts: Record<string, string>) {
   let progress = { step: 0, lossSum: 0, rows: 0, seconds: 0 };
   if (earlier) {
     try {
-      progress = session.restore(earlier);
+      progress = session.restore(earlier, checkpointFile);
     } catch (e) {
       return fail((e as Error).message);
     }
@@ -326,24 +314,41 @@ async function trainPtb(opts: Record<string, string>) {
   }
 }
 
-const { task, opts } = parseArgs(process.argv.slice(2));
-const run = { mnist: trainMnist, fable: trainFable, ptb: trainPtb }[task as 'mnist'];
-if (!run) {
-  console.error('(any task: --robust keeps Dawn\'s bounds clamps on every buffer access, as in the browser; off by default here: 1.4x faster on SwiftShader.');
-  console.error(' On a real GPU each session times the LSTM step-kernel variants for its shapes and keeps the faster; --tune false keeps the default rule, --tune force times them on any adapter)');
-  console.error('usage: npm run train -- mnist [--cell lstm|rnn] [--epochs N] [--batch B] [--hidden H] [--lr X] [--steps N]');
-  console.error('       npm run train -- fable [--preset original|fast] [--iterations N] [--seed S] [--save weights.safetensors] [--checkpoint FILE [--checkpoint-every N]]');
-  console.error('       npm run train -- ptb [--config test|small|medium|large] [--data DIR] [--epochs N] [--steps-per-epoch N] [--eval-steps N] [--sample N] [--seed S] [--save weights.safetensors] [--checkpoint FILE [--checkpoint-every STEPS]]');
-  process.exit(2);
+function printUsage(print: (line: string) => void, task?: Task): void {
+  for (const t of task ? [task] : TASKS) print(`usage: ${usage(t)}`);
+  print('(any task: --robust keeps Dawn\'s bounds clamps on every buffer access, as in the browser; off by default here: 1.4x faster on SwiftShader.');
+  print(' On a real GPU each session times the LSTM step-kernel variants for its shapes and keeps the faster; --tune false keeps the default rule, --tune force times them on any adapter)');
 }
-try {
-  await run(opts);
-} catch (e) {
-  // what a person can act on (a model too big for the adapter, a bad file, a bad setting) in one line, no stack
-  if (e instanceof GpuError || e instanceof DataError || e instanceof ConfigError) {
-    console.error(`error: ${e.message}`);
-    process.exit(1);
+
+/** Every failure is one `error:` line (no stack): 2 for a mistake in the command line, 1 for anything else. */
+function exitWith(e: unknown, task?: Task): never {
+  const message = e instanceof Error ? e.message : String(e);
+  const known = e instanceof UsageError || e instanceof GpuError || e instanceof DataError || e instanceof ConfigError;
+  console.error(`error: ${known ? message : `${message} (an unexpected failure; RNNLAB_DEBUG=1 prints where)`}`);
+  if (!known && process.env.RNNLAB_DEBUG) console.error((e as Error)?.stack);
+  if (e instanceof UsageError) {
+    printUsage((l) => console.error(l), task);
+    process.exit(2);
   }
-  throw e;
+  process.exit(1);
+}
+
+process.on('unhandledRejection', (e) => exitWith(e));
+process.on('uncaughtException', (e) => exitWith(e));
+let parsed: Parsed;
+try {
+  parsed = parseTrainArgs(process.argv.slice(2));
+} catch (e) {
+  exitWith(e, TASKS.find((t) => t === process.argv[2]));
+}
+if ('help' in parsed) {
+  printUsage((l) => console.log(l), parsed.task);
+  process.exit(0);
+}
+const run = { mnist: trainMnist, fable: trainFable, ptb: trainPtb }[parsed.task];
+try {
+  await run(parsed.opts);
+} catch (e) {
+  exitWith(e, parsed.task);
 }
 process.exit(0);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { constants as zlibConstants, createGzip, gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DataError } from '../src/data/errors.ts';
 import {
@@ -15,6 +15,7 @@ import {
   scalePixels,
   parseIdxImages,
   parseIdxLabels,
+  readIdxFile,
   type MnistFiles,
 } from '../src/data/idx.ts';
 
@@ -238,5 +239,97 @@ describe('identifyMnistFile', () => {
     expect(identifyMnistBytes(idx(0x803, [60000, 28, 28], new Uint8Array(0)))).toBe('trainImages');
     expect(identifyMnistBytes(idx(0x801, [10000], new Uint8Array(0)))).toBe('testLabels');
     expect(identifyMnistBytes(idx(0x801, [5], new Uint8Array(0)))).toBeNull();
+  });
+});
+
+/**
+ * A real gzip bomb: `head` followed by `zeroMiB` MiB of zeros, compressed as a stream (zlib, run-length
+ * strategy: ~1,000:1, about a second for 2 GiB) so the test itself never holds the inflated bytes.
+ */
+async function gzipBomb(head: Uint8Array, zeroMiB: number): Promise<Uint8Array> {
+  const gz = createGzip({ level: 9, strategy: zlibConstants.Z_RLE });
+  const parts: Buffer[] = [];
+  gz.on('data', (c: Buffer) => parts.push(c));
+  const ended = new Promise((resolve) => gz.on('end', resolve));
+  gz.write(head);
+  const zeros = Buffer.alloc(1 << 20);
+  for (let i = 0; i < zeroMiB; i++) {
+    if (!gz.write(zeros)) await new Promise((resolve) => gz.once('drain', resolve));
+  }
+  gz.end();
+  await ended;
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+describe('bounded gzip: a .gz is inflated only as far as its IDX header allows', () => {
+  let bomb: Uint8Array;
+  let headed: Uint8Array;
+  beforeAll(async () => {
+    bomb = await gzipBomb(new Uint8Array(0), 2048); // 2 GiB of zeros: magic 0x00000000
+    headed = await gzipBomb(idx(0x803, [10, 28, 28], new Uint8Array(0)), 2048); // 10 images, then 2 GiB more
+    expect(bomb.length).toBeLessThan(3 << 20);
+  }, 60_000);
+
+  /** Runs f, returning its error, the seconds it took and how much the process's memory grew (MiB). */
+  async function measured(f: () => Promise<unknown>): Promise<{ error: unknown; seconds: number; grewMiB: number }> {
+    const before = process.memoryUsage();
+    const t0 = performance.now();
+    const error = await f().then(() => null, (e: unknown) => e);
+    const after = process.memoryUsage();
+    const grew = Math.max(after.rss - before.rss, after.arrayBuffers - before.arrayBuffers);
+    return { error, seconds: (performance.now() - t0) / 1000, grewMiB: grew / 2 ** 20 };
+  }
+
+  it('2 GiB of zeros (wrong magic): refused at the first bytes, fast and with little memory', async () => {
+    const r = await measured(() => readIdxFile(bomb, 'train-images-idx3-ubyte.gz', 'trainImages'));
+    expect(r.error).toBeInstanceOf(DataError);
+    expect((r.error as Error).message).toMatch(/^train-images-idx3-ubyte\.gz: wrong magic number 0x00000000, expected 0x00000803/);
+    // inflating it all takes many seconds and 2 GiB; generous bounds that still catch that
+    expect(r.seconds).toBeLessThan(3);
+    expect(r.grewMiB).toBeLessThan(256);
+  });
+
+  it('a right header followed by 2 GiB: stops just past the 7,856 bytes the header declares', async () => {
+    const r = await measured(() => readIdxFile(headed, 'train-images-idx3-ubyte.gz', 'trainImages'));
+    expect(r.error).toBeInstanceOf(DataError);
+    expect((r.error as Error).message).toMatch(/^train-images-idx3-ubyte\.gz: trailing bytes: the header says 7\.7 KiB but the decompressed file goes on past them/);
+    expect(r.seconds).toBeLessThan(3);
+    expect(r.grewMiB).toBeLessThan(256);
+  });
+
+  it('without a header to go by (maybeGunzip), the bound is a size: over it the inflating stops', async () => {
+    const r = await measured(() => maybeGunzip(bomb, 'x.gz', 64 << 20));
+    expect(r.error).toBeInstanceOf(DataError);
+    expect((r.error as Error).message).toMatch(/^x\.gz: decompresses to more than 64\.0 MiB/);
+    expect(r.seconds).toBeLessThan(3);
+    expect(r.grewMiB).toBeLessThan(256);
+  });
+
+  it('a header that declares more than the limit is refused before anything else is inflated', async () => {
+    const huge = await gzipBomb(idx(0x803, [0xffffffff, 28, 28], new Uint8Array(0)), 64);
+    await expectAsyncDataError(readIdxFile(huge, 'big.gz', 'trainImages'), 'big.gz', /header says 4294967295 images \(3\.1 TiB|header says 4294967295 images/, /more than the 128\.0 MiB rnnlab accepts for an IDX image file/);
+    const labels = await gzipBomb(idx(0x801, [2_000_000], new Uint8Array(0)), 1);
+    await expectAsyncDataError(readIdxFile(labels, 'l.gz', 'trainLabels'), 'l.gz', /2000000 labels .* more than the 1\.0 MiB/);
+    const wrongKind = new Uint8Array(gzipSync(idx(0x801, [3], Uint8Array.from([1, 2, 3]))));
+    await expectAsyncDataError(readIdxFile(wrongKind, 'x.gz', 'testImages'), 'x.gz', /this is an IDX label file, expected an image file/);
+    const cifar = new Uint8Array(gzipSync(idx(0x803, [1, 32, 32], new Uint8Array(1024))));
+    await expectAsyncDataError(readIdxFile(cifar, 'c.gz', 'testImages'), 'c.gz', /images are 32x32, expected 28x28/);
+  });
+
+  it('a header that promises much (127 MiB, within the limit) costs only what arrives: a short file is reported truncated', async () => {
+    const promise = new Uint8Array(gzipSync(idx(0x803, [170_000, 28, 28], new Uint8Array(10 * 784))));
+    const r = await measured(async () => parseIdxImages(await readIdxFile(promise, 'p.gz', 'trainImages'), 'p.gz'));
+    expect((r.error as Error).message).toMatch(/^p\.gz: truncated: header says 170000 images of 28x28 \(133280000 bytes\) but the file has 7840 bytes after the header$/);
+    expect(r.grewMiB).toBeLessThan(64);
+  });
+
+  it('files over the size limits are refused before decompressing or parsing; the real files pass', async () => {
+    const big = { length: 129 << 20 } as Uint8Array; // refused on its length alone
+    await expectAsyncDataError(readIdxFile(big, 'train-images-idx3-ubyte', 'trainImages'), 'train-images-idx3-ubyte', /the file is 129\.0 MiB, more than the 128\.0 MiB rnnlab accepts for an IDX image file/);
+    await expectAsyncDataError(readIdxFile(new Uint8Array((1 << 20) + 1), 'train-labels-idx1-ubyte', 'trainLabels'), 'train-labels-idx1-ubyte', /more than the 1\.0 MiB/);
+    const real = readBytes(resolve(mnistDir, NAMES.trainImages));
+    expect(await readIdxFile(real, NAMES.trainImages, 'trainImages')).toBe(real);
+    const gz = new Uint8Array(gzipSync(real, { level: 1 }));
+    expect((await readIdxFile(gz, 'train-images-idx3-ubyte.gz', 'trainImages')).length).toBe(real.length);
   });
 });

@@ -7,6 +7,7 @@
  * No fs here: callers pass bytes (browser: File/fetch, Node: fs.readFileSync).
  */
 import { DataError } from './errors.ts';
+import { checkFileSize, FILE_LIMITS, formatBytes } from './limits.ts';
 
 export const IDX_IMAGES_MAGIC = 0x00000803;
 export const IDX_LABELS_MAGIC = 0x00000801;
@@ -157,31 +158,97 @@ export function isGzip(bytes: Uint8Array): boolean {
 }
 
 /**
- * If `bytes` is gzip (magic 1f 8b), decompresses it with DecompressionStream('gzip') (browsers, workers,
- * Node >= 18); otherwise returns the same array. A corrupt or truncated gzip stream gives a DataError.
+ * The exact size an IDX file declares once its first bytes are known: null while more bytes are needed, a
+ * DataError as soon as they show the file is not of the kind expected (wrong magic, wrong image size) or
+ * declares more than the kind's size limit.
  */
-export async function maybeGunzip(bytes: Uint8Array, name = 'file'): Promise<Uint8Array> {
-  if (!isGzip(bytes)) return bytes;
-  const ds = new DecompressionStream('gzip');
-  const writer = ds.writable.getWriter();
-  const reader = ds.readable.getReader();
-  // Write and read concurrently (awaiting the write first could dead-lock on backpressure).
-  // Errors surface through the reader; the writer's promises are only silenced here.
-  writer.write(bytes as Uint8Array<ArrayBuffer>).catch(() => {});
-  writer.close().catch(() => {});
+export function idxDeclaredSize(head: Uint8Array, name: string, kind: 'image' | 'label'): number | null {
+  if (head.length < 4) return null;
+  const images = kind === 'image';
+  checkMagic(head, name, images ? IDX_IMAGES_MAGIC : IDX_LABELS_MAGIC, kind);
+  const headerBytes = images ? IDX_IMAGES_HEADER_BYTES : IDX_LABELS_HEADER_BYTES;
+  if (head.length < headerBytes) return null;
+  const count = readU32BE(head, 4);
+  let size = count;
+  if (images) {
+    const rows = readU32BE(head, 8);
+    const cols = readU32BE(head, 12);
+    if (rows !== MNIST_SIDE || cols !== MNIST_SIDE) throw new DataError(name, `images are ${rows}x${cols}, expected ${MNIST_SIDE}x${MNIST_SIDE}`);
+    size = count * rows * cols;
+  }
+  const limit = FILE_LIMITS[images ? 'idxImages' : 'idxLabels'].bytes;
+  if (headerBytes + size > limit) {
+    throw new DataError(
+      name,
+      `the header says ${plural(count, kind)} (${formatBytes(headerBytes + size)}), more than the ${formatBytes(limit)} rnnlab accepts ` +
+        `for an IDX ${kind} file; check that this is the right file`,
+    );
+  }
+  return headerBytes + size;
+}
+
+/** How much a gunzip may produce: at most `maxBytes`, and exactly what `declaredSize` reads from the first bytes. */
+export interface GunzipBound {
+  maxBytes: number;
+  /** The decompressed size the content's own header declares (null: more bytes needed); may throw to stop early. */
+  declaredSize?: (head: Uint8Array) => number | null;
+}
+
+/** Compressed input is fed in slices this big, so the inflater never holds more than ~1,000 times it. */
+const GUNZIP_SLICE = 16 * 1024;
+
+/**
+ * Decompresses gzip as a stream (DecompressionStream: browsers, workers, Node >= 18) and stops as soon as the
+ * output breaks its bound: over `maxBytes`, or (with `declaredSize`) a first header that is wrong, or more output
+ * than the header declares. The input is fed in small slices under backpressure, so a gzip bomb costs memory in
+ * proportion to the bound, not to what it would inflate to. Corrupt or truncated gzip data gives a DataError.
+ */
+export async function gunzipBounded(bytes: Uint8Array, name: string, bound: GunzipBound): Promise<Uint8Array> {
+  let fed = 0;
+  const source = new ReadableStream<Uint8Array<ArrayBuffer>>(
+    {
+      pull(controller) {
+        if (fed >= bytes.length) return controller.close();
+        controller.enqueue(bytes.slice(fed, fed + GUNZIP_SLICE));
+        fed += GUNZIP_SLICE;
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  const reader = source.pipeThrough(new DecompressionStream('gzip')).getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
+  let declared: number | null = null;
   try {
     for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      total += value.length;
+      let step: ReadableStreamReadResult<Uint8Array>;
+      try {
+        step = await reader.read();
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        throw new DataError(name, `corrupt gzip data: decompression failed (${why})`, { cause: e });
+      }
+      if (step.done) break;
+      chunks.push(step.value);
+      total += step.value.length;
+      // Nothing is allocated for what a header declares: a header that promises much costs only what arrives.
+      if (declared === null && bound.declaredSize) declared = bound.declaredSize(concat(chunks, total));
+      if (declared !== null && total > declared) {
+        throw new DataError(name, `trailing bytes: the header says ${formatBytes(declared)} but the decompressed file goes on past them`);
+      }
+      if (total > bound.maxBytes) {
+        throw new DataError(name, `decompresses to more than ${formatBytes(bound.maxBytes)}, the most rnnlab accepts here; check that this is the right file`);
+      }
     }
   } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    throw new DataError(name, `corrupt gzip data: decompression failed (${why})`, { cause: e });
+    void reader.cancel().catch(() => {});
+    throw e;
   }
+  // Short output (or a header never completed) is returned as is: the parser says what is missing.
+  return concat(chunks, total);
+}
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(total);
   let off = 0;
@@ -189,7 +256,29 @@ export async function maybeGunzip(bytes: Uint8Array, name = 'file'): Promise<Uin
     out.set(c, off);
     off += c.length;
   }
+  chunks.splice(0, chunks.length, out);
   return out;
+}
+
+/**
+ * If `bytes` is gzip (magic 1f 8b), decompresses it (gunzipBounded) to at most `maxBytes` (default: the IDX image
+ * limit); otherwise returns the same array.
+ */
+export async function maybeGunzip(bytes: Uint8Array, name = 'file', maxBytes = FILE_LIMITS.idxImages.bytes): Promise<Uint8Array> {
+  if (!isGzip(bytes)) return bytes;
+  return gunzipBounded(bytes, name, { maxBytes });
+}
+
+/**
+ * An MNIST file as picked (plain or .gz) -> its uncompressed bytes: the file's size limit first, and a .gz is
+ * decompressed only as far as its IDX header allows (a wrong header stops it at the first bytes).
+ */
+export async function readIdxFile(bytes: Uint8Array, name: string, role: MnistRole): Promise<Uint8Array> {
+  const kind = role.endsWith('Images') ? 'image' : 'label';
+  const limit = FILE_LIMITS[kind === 'image' ? 'idxImages' : 'idxLabels'].bytes;
+  checkFileSize(name, bytes.length, kind === 'image' ? 'idxImages' : 'idxLabels');
+  if (!isGzip(bytes)) return bytes;
+  return gunzipBounded(bytes, name, { maxBytes: limit, declaredSize: (head) => idxDeclaredSize(head, name, kind) });
 }
 
 /**
@@ -267,14 +356,14 @@ export function assembleMnist(files: MnistFiles, names: Partial<Record<MnistRole
   };
 }
 
-/** maybeGunzip on each file, then assembleMnist. */
+/** readIdxFile on each file (size limits, bounded gunzip), then assembleMnist. */
 export async function loadMnist(
   files: MnistFiles,
   names: Partial<Record<MnistRole, string>> = {},
 ): Promise<MnistData> {
   const n = (r: MnistRole) => names[r] ?? MNIST_FILE_NAMES[r];
   const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
-    MNIST_ROLES.map((r) => maybeGunzip(files[r], n(r))),
+    MNIST_ROLES.map((r) => (files[r] instanceof Uint8Array ? readIdxFile(files[r], n(r), r) : files[r])),
   );
   return assembleMnist({ trainImages: trainImages!, trainLabels: trainLabels!, testImages: testImages!, testLabels: testLabels! }, names);
 }

@@ -9,6 +9,7 @@
  */
 import { DataError } from './errors.ts';
 import { tokenize, type Vocab } from './fable.ts';
+import { checkFileSize } from './limits.ts';
 
 export const EOS = '<eos>';
 export const PTB_UNK = '<unk>';
@@ -83,14 +84,17 @@ function validate(length: number, at: (i: number) => number, name: string): void
   }
 }
 
-/** Validates bytes as PTB-style text and decodes them. Binary, non-ASCII, empty or line-less files -> DataError. */
+/** Validates bytes as PTB-style text and decodes them. Over the size limit (32 MiB), binary, non-ASCII, empty or
+ *  line-less files -> DataError. */
 export function decodePtbText(bytes: Uint8Array, name: string): string {
+  checkFileSize(name, bytes.length, 'ptbText');
   validate(bytes.length, (i) => bytes[i]!, name);
   return new TextDecoder('utf-8').decode(bytes);
 }
 
 /** The same checks as decodePtbText for text already decoded (e.g. File.text()). Returns the text. */
 export function validatePtbText(text: string, name: string): string {
+  checkFileSize(name, text.length, 'ptbText');
   validate(text.length, (i) => text.charCodeAt(i), name);
   return text;
 }

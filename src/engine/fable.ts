@@ -3,6 +3,7 @@
 import { mulberry32, type SeededRng } from '../data/batch.ts';
 import { DataError } from '../data/errors.ts';
 import { FableWalker, type FableData } from '../data/fable.ts';
+import { fingerprintIds, readFingerprint } from '../data/fingerprint.ts';
 import { decodeSafetensors, encodeSafetensors, metadataReader } from '../data/safetensors.ts';
 import { Program, type CompiledProgram } from '../gpu/program.ts';
 import { download, generateOnGpu, upload } from '../gpu/runner.ts';
@@ -11,6 +12,7 @@ import { lmForward, lmParams, type LmConfig } from '../models/lm.ts';
 import { recordTrainingStep } from '../models/step.ts';
 import { Graph } from '../nn/graph.ts';
 import type { FablePreset, FablePresetName } from '../models/fable.ts';
+import { checkTensors } from './checkpoint.ts';
 import type { RunControl } from './control.ts';
 import type { LoopResult } from './loop.ts';
 import { Session } from './session.ts';
@@ -33,6 +35,8 @@ export interface FableCheckpoint {
   walkerOffset: number;
   /** The vocabulary, space-separated: a checkpoint only resumes on the same text. */
   vocab: string;
+  /** fingerprintIds of the text's token ids (src/data/fingerprint.ts): the same text, word for word. */
+  data: string;
   weights: Record<string, Float32Array>;
   moments: { m?: Float32Array; v?: Float32Array };
   /** The run's own record kept with the state (e.g. its log so far and the wall time spent). */
@@ -54,6 +58,7 @@ export function encodeFableCheckpoint(c: FableCheckpoint): Uint8Array {
     rngState: String(c.rngState),
     walkerOffset: String(c.walkerOffset),
     vocab: c.vocab,
+    data: c.data,
     notes: JSON.stringify(c.notes),
   };
   return encodeSafetensors(tensors, meta);
@@ -63,28 +68,33 @@ export function decodeFableCheckpoint(bytes: Uint8Array, name = 'checkpoint'): F
   const st = decodeSafetensors(bytes, name);
   const meta = st.metadata;
   if (meta.kind !== CHECKPOINT_KIND) throw new DataError(name, `not a fable training checkpoint (kind: ${meta.kind ?? 'none'})`);
-  const { int, json } = metadataReader(meta, name);
+  const { int, stringMap } = metadataReader(meta, name);
   if (meta.preset !== 'original' && meta.preset !== 'fast') throw new DataError(name, `unknown preset ${meta.preset}`);
-  const weights: Record<string, Float32Array> = {};
+  if (meta.vocab === undefined) throw new DataError(name, 'the vocabulary is missing');
+  const weights: Record<string, Float32Array> = Object.create(null);
   const moments: FableCheckpoint['moments'] = {};
   for (const [key, t] of Object.entries(st.tensors)) {
     if (key === MOMENT_NAMES.m) moments.m = t.data;
     else if (key === MOMENT_NAMES.v) moments.v = t.data;
     else weights[key] = t.data;
   }
-  const notes = json<Record<string, string>>('notes', '{}');
-  return {
+  const c: FableCheckpoint = {
     preset: meta.preset,
     seed: int('seed'),
     iteration: int('iteration'),
     optimizerStep: int('optimizerStep'),
     rngState: int('rngState'),
     walkerOffset: int('walkerOffset'),
-    vocab: meta.vocab ?? '',
+    vocab: meta.vocab,
+    data: readFingerprint(meta, name),
     weights,
     moments,
-    notes,
+    notes: stringMap('notes', '{}'),
   };
+  // one optimizer step per iteration; the random stream's state is a u32
+  if (c.optimizerStep !== c.iteration) throw new DataError(name, `optimizerStep ${c.optimizerStep} differs from iteration ${c.iteration} (one step per iteration): a damaged checkpoint`);
+  if (c.rngState > 0xffffffff) throw new DataError(name, `rngState ${c.rngState} is not a 32-bit state: a damaged checkpoint`);
+  return c;
 }
 
 export class FableSession extends Session {
@@ -230,16 +240,33 @@ export class FableSession extends Session {
       rngState: this.rng.state,
       walkerOffset: this.walker.offset,
       vocab: this.data.vocab.words.join(' '),
+      data: fingerprintIds(this.data.ids),
       weights: await this.params.export(),
       moments: await this.params.exportMoments(),
       notes,
     };
   }
 
-  /** Goes on from a checkpoint of the same preset and text: training continues exactly as it would have. */
-  restore(c: FableCheckpoint): void {
-    if (c.preset !== this.preset.name) throw new Error(`the checkpoint is of the ${c.preset} preset, this run is ${this.preset.name}`);
-    if (c.vocab !== this.data.vocab.words.join(' ')) throw new Error('the checkpoint was trained on another text (its vocabulary differs)');
+  /**
+   * Goes on from a checkpoint of the same preset, seed and text: training continues exactly as it would have.
+   * Anything else, or a state this session could not have been in, is a DataError naming the file (`name`).
+   */
+  restore(c: FableCheckpoint, name = 'checkpoint'): void {
+    const refuse = (why: string) => new DataError(name, why);
+    if (c.preset !== this.preset.name) throw refuse(`is a run of the ${c.preset} preset, this run is ${this.preset.name}: pass --preset ${c.preset} to go on with it`);
+    if (c.seed !== this.seed) throw refuse(`is a run with seed ${c.seed}, this run has seed ${this.seed}: pass --seed ${c.seed} to go on with it`);
+    const fp = fingerprintIds(this.data.ids);
+    if (c.vocab !== this.data.vocab.words.join(' ') || c.data !== fp) {
+      throw refuse(`was trained on another text (data fingerprint ${c.data}, this text's ${fp}); go on with the text it was made with, or delete it to start anew`);
+    }
+    if (!(Number.isInteger(c.walkerOffset) && c.walkerOffset >= 0 && c.walkerOffset <= this.data.ids.length)) {
+      throw refuse(`walkerOffset ${c.walkerOffset} is outside the text's ${this.data.ids.length} tokens: a damaged checkpoint`);
+    }
+    for (const [k, v] of [['iteration', c.iteration], ['optimizerStep', c.optimizerStep], ['rngState', c.rngState]] as const) {
+      if (!(Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) throw refuse(`${k} ${v} is not a whole number from 0 to 2^32-1: a damaged checkpoint`);
+    }
+    if (c.optimizerStep !== c.iteration) throw refuse(`optimizerStep ${c.optimizerStep} differs from iteration ${c.iteration}: a damaged checkpoint`);
+    checkTensors(c.weights, this.params, c.moments, refuse);
     this.params.import(c.weights);
     this.params.importMoments(c.moments);
     this.optimizer.step = c.optimizerStep;

@@ -3,6 +3,7 @@
 // learned something), and generation from typed words, also while a run trains. The policies are the host's.
 import { decodeSafetensors } from '../data/safetensors.ts';
 import { DataError } from '../data/errors.ts';
+import { checkFileSize } from '../data/limits.ts';
 import { capVocab, normalizeUserWords, prepareFable, type FableData } from '../data/fable.ts';
 import type { RunControl } from './control.ts';
 import { FABLE_PRESETS, FableSession, type FablePresetName } from './fable.ts';
@@ -90,6 +91,7 @@ export class FableTask {
   }
 
   async loadText(name: string, text: string, maxVocab: number): Promise<void> {
+    checkFileSize(name, text.length, 'fableText');
     // The same normalisation as typed prompts (lowercase, , . ? as words), so every word can be typed.
     const tokens = normalizeUserWords(text);
     if (tokens.length === 0) throw new DataError(name, 'the text is empty');

@@ -12,6 +12,7 @@
 //     no step ever waits for a readback. The host adds the partial sums in f64.
 import { mulberry32 } from '../data/batch.ts';
 import { DataError } from '../data/errors.ts';
+import { fingerprintSplits, readFingerprint } from '../data/fingerprint.ts';
 import { ptbBatches, type PtbBatches } from '../data/ptb.ts';
 import { decodeSafetensors, encodeSafetensors, metadataReader } from '../data/safetensors.ts';
 import { Program, type CompiledProgram } from '../gpu/program.ts';
@@ -21,9 +22,10 @@ import { lmForward, lmParams, type LmConfig } from '../models/lm.ts';
 import { recordTokenWindow } from '../nn/data.ts';
 import { recordLoss, recordTrainingStep } from '../models/step.ts';
 import { Graph } from '../nn/graph.ts';
+import { checkTensors } from './checkpoint.ts';
 import type { RunControl } from './control.ts';
 import { ConfigError } from './errors.ts';
-import { ptbDropoutSeed, ptbLearningRate, ptbModel, validatePtbConfig, type PtbConfig } from '../models/ptb.ts';
+import { PTB_CONFIGS, ptbDropoutSeed, ptbLearningRate, ptbModel, validatePtbConfig, type PtbConfig } from '../models/ptb.ts';
 import { Session } from './session.ts';
 
 export { PTB_CONFIGS, ptbDropoutSeed, ptbLearningRate, ptbModel, validatePtbConfig, type PtbConfig, type PtbConfigName } from '../models/ptb.ts';
@@ -87,6 +89,8 @@ export interface PtbCheckpoint {
   weights: Record<string, Float32Array>;
   /** The carried LSTM state of every layer ([2][B][H] each). */
   states: Float32Array[];
+  /** fingerprintSplits of the train, valid and test ids (src/data/fingerprint.ts): a run goes on only on its data. */
+  data: string;
   notes: Record<string, string>;
 }
 
@@ -102,6 +106,7 @@ export function encodePtbCheckpoint(c: PtbCheckpoint): Uint8Array {
     epoch: String(c.epoch),
     globalStep: String(c.globalStep),
     progress: JSON.stringify(c.progress),
+    data: c.data,
     notes: JSON.stringify(c.notes),
   });
 }
@@ -110,18 +115,49 @@ export function decodePtbCheckpoint(bytes: Uint8Array, name = 'checkpoint'): Ptb
   const st = decodeSafetensors(bytes, name);
   const m = st.metadata;
   if (m.kind !== CHECKPOINT_KIND) throw new DataError(name, `not a PTB training checkpoint (kind: ${m.kind ?? 'none'})`);
-  const { int, json } = metadataReader(m, name);
-  const weights: Record<string, Float32Array> = {};
+  const { int, json, stringMap } = metadataReader(m, name);
+  const damaged = (why: string) => new DataError(name, `${why}: a damaged checkpoint (delete it to start the run anew)`);
+  const config = json<unknown>('config');
+  const template = PTB_CONFIGS.test;
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw damaged('config is not an object');
+  for (const [k, v] of Object.entries(template)) {
+    if (typeof (config as Record<string, unknown>)[k] !== typeof v) throw damaged(`config.${k} is missing or not a ${typeof v}`);
+  }
+  try {
+    validatePtbConfig(config as PtbConfig);
+  } catch (e) {
+    throw damaged(`config: ${(e as Error).message}`);
+  }
+  const c = config as PtbConfig;
+  const weights: Record<string, Float32Array> = Object.create(null);
   const states: Float32Array[] = [];
   for (const [key, t] of Object.entries(st.tensors)) {
-    const layer = /^state\.l(\d+)$/.exec(key);
-    if (layer) states[Number(layer[1])] = t.data;
+    const layer = /^state\.l(0|[1-9][0-9]*)$/.exec(key);
+    if (layer && Number(layer[1]) < c.numLayers) states[Number(layer[1])] = t.data;
     else weights[key] = t.data;
   }
-  if (states.some((x) => x === undefined)) throw new DataError(name, 'a layer state is missing');
-  const progress = json<PtbEpochProgress>('progress');
-  if (!(Number.isInteger(progress.step) && progress.step >= 0 && progress.rows >= 0)) throw new DataError(name, 'progress is not a position in an epoch');
-  return { config: json<PtbConfig>('config'), seed: int('seed'), epoch: int('epoch'), globalStep: int('globalStep'), progress, weights, states, notes: json('notes') };
+  const stateSize = 2 * c.batchSize * c.hiddenSize;
+  for (let l = 0; l < c.numLayers; l++) {
+    if (!states[l]) throw damaged(`the carried state of layer ${l} (state.l${l}) is missing`);
+    if (states[l]!.length !== stateSize) throw damaged(`state.l${l} has ${states[l]!.length} values, [2][${c.batchSize}][${c.hiddenSize}] expected`);
+  }
+  const progress = json<unknown>('progress');
+  if (typeof progress !== 'object' || progress === null) throw damaged('progress is not an object');
+  const { step, lossSum, rows, seconds } = progress as Record<string, unknown>;
+  const count = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  const amount = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+  if (!count(step) || !count(rows) || !amount(lossSum) || !amount(seconds)) {
+    throw damaged(`progress ${JSON.stringify(progress)} is not a position in an epoch (whole step and rows, finite lossSum and seconds, none negative)`);
+  }
+  if (rows !== (step as number) * c.batchSize * c.numSteps) throw damaged(`progress: ${rows} rows after ${step} steps of ${c.batchSize} x ${c.numSteps}`);
+  const epoch = int('epoch');
+  const globalStep = int('globalStep');
+  if (epoch > c.maxMaxEpoch) throw damaged(`epoch ${epoch} is beyond the run's ${c.maxMaxEpoch} epochs`);
+  if (globalStep < (step as number)) throw damaged(`globalStep ${globalStep} is before the epoch's step ${step}`);
+  return {
+    config: c, seed: int('seed'), epoch, globalStep, progress: { step, lossSum, rows, seconds } as PtbEpochProgress,
+    weights, states, data: readFingerprint(m, name), notes: stringMap('notes', '{}'),
+  };
 }
 
 interface GpuSplit {
@@ -149,6 +185,8 @@ export class PtbSession extends Session {
   private validStep!: CompiledProgram;
   private testStep!: CompiledProgram;
   private readonly genPrograms = new Map<number, Promise<CompiledProgram>>();
+  /** The data's fingerprint (kept in checkpoints: a run goes on only with the data it was trained on). */
+  readonly dataFingerprint: string;
   /** Training epochs completed (0-based index of the next epoch). */
   epoch = 0;
   globalStep = 0;
@@ -171,6 +209,7 @@ export class PtbSession extends Session {
       }
     }
     this.model = ptbModel(config);
+    this.dataFingerprint = fingerprintSplits(data, ['train', 'valid', 'test']);
     const B = config.batchSize, H = config.hiddenSize, L = config.numLayers;
     const setup = this.setup;
     const uploadSplit = (ids: Uint32Array, b: number, t: number, name: string): GpuSplit => {
@@ -339,23 +378,39 @@ export class PtbSession extends Session {
       globalStep: this.globalStep,
       weights: await this.params.export(),
       states: await Promise.all(this.trainStates.map((t) => download(this.device, t))),
+      data: this.dataFingerprint,
       notes,
     };
   }
 
-  /** Goes on from a checkpoint of the same config and seed; returns where to resume the epoch. */
-  restore(c: PtbCheckpoint): PtbEpochProgress {
+  /**
+   * Goes on from a checkpoint of the same config, seed and data; returns where to resume the epoch. Anything
+   * else, or a position this run could not have reached, is a DataError naming the file (`name`).
+   */
+  restore(c: PtbCheckpoint, name = 'checkpoint'): PtbEpochProgress {
+    const refuse = (why: string) => new DataError(name, why);
     // the number of epochs may change between pieces (a run extended); everything else must be the same
     const recipe = (x: PtbConfig) => JSON.stringify({ ...x, maxMaxEpoch: 0 });
-    if (recipe(c.config) !== recipe(this.config)) throw new Error(`the checkpoint is of another configuration (${c.config.name})`);
-    if (c.seed !== this.seed) throw new Error(`the checkpoint is of seed ${c.seed}, this run has seed ${this.seed}`);
-    if (c.states.length !== this.trainStates.length) throw new Error(`the checkpoint has ${c.states.length} layer states, the model ${this.trainStates.length}`);
-    this.params.import(c.weights);
+    if (recipe(c.config) !== recipe(this.config)) {
+      throw refuse(`is a run of another configuration (${c.config.name}: ${c.config.numLayers} x LSTM-${c.config.hiddenSize}, batch ${c.config.batchSize} x ${c.config.numSteps}); pass --config ${c.config.name} to go on with it`);
+    }
+    if (c.seed !== this.seed) throw refuse(`is a run with seed ${c.seed}, this run has seed ${this.seed}: pass --seed ${c.seed} to go on with it`);
+    if (c.data !== this.dataFingerprint) {
+      throw refuse(`was trained on other data (${c.data}; these files: ${this.dataFingerprint}); go on with the --data it was made with, or delete it to start anew`);
+    }
+    const p = c.progress;
+    if (!(Number.isInteger(p.step) && p.step >= 0 && p.step <= this.stepsPerEpoch)) throw refuse(`step ${p.step} is beyond its epoch of ${this.stepsPerEpoch} steps: a damaged checkpoint`);
+    if (!(Number.isInteger(c.epoch) && c.epoch >= 0)) throw refuse(`epoch ${c.epoch} is not a whole number >= 0: a damaged checkpoint`);
+    if (!(Number.isInteger(c.globalStep) && c.globalStep >= p.step && c.globalStep <= c.epoch * this.stepsPerEpoch + p.step)) {
+      throw refuse(`globalStep ${c.globalStep} cannot be reached at step ${p.step} of epoch ${c.epoch + 1} (${this.stepsPerEpoch} steps each): a damaged checkpoint`);
+    }
+    if (c.states.length !== this.trainStates.length) throw refuse(`has ${c.states.length} layer states, the model ${this.trainStates.length}`);
     c.states.forEach((st, l) => {
-      const t = this.trainStates[l]!;
-      if (st.length !== t.size) throw new Error(`layer ${l} state: ${st.length} values, ${t.size} expected`);
-      upload(this.device, t, st);
+      if (st?.length !== this.trainStates[l]!.size) throw refuse(`layer ${l} state: ${st?.length ?? 0} values, ${this.trainStates[l]!.size} expected`);
     });
+    checkTensors(c.weights, this.params, undefined, refuse);
+    this.params.import(c.weights);
+    c.states.forEach((st, l) => upload(this.device, this.trainStates[l]!, st));
     this.epoch = c.epoch;
     this.globalStep = c.globalStep;
     return { ...c.progress };
