@@ -94,28 +94,30 @@ export function Diagnostics({ engine, adapter }: DiagnosticsProps) {
           </div>
         )}
         {check.state === 'done' && (
-          <table className="grid" data-testid="gradcheck-table">
-            <thead>
-              <tr>
-                <th scope="col">Kernel</th>
-                <th scope="col" className="num">Worst relative error</th>
-                <th scope="col" className="num">Tolerance</th>
-                <th scope="col" className="num">Values checked</th>
-                <th scope="col">Result</th>
-              </tr>
-            </thead>
-            <tbody>
-              {check.results.map((r) => (
-                <tr key={r.kernel} data-testid="gradcheck-row" data-ok={r.ok ? 'true' : 'false'}>
-                  <td>{r.kernel}</td>
-                  <td className="num">{r.worstRelError.toExponential(2)}</td>
-                  <td className="num">{r.tolerance.toExponential(1)}</td>
-                  <td className="num">{r.checked.toLocaleString('en-US')}</td>
-                  <td className={r.ok ? 'good' : 'bad'}>{r.ok ? 'pass' : 'FAIL'}</td>
+          <div className="table-scroll" role="region" aria-label="Gradient check results" tabIndex={0}>
+            <table className="grid" data-testid="gradcheck-table">
+              <thead>
+                <tr>
+                  <th scope="col">Kernel</th>
+                  <th scope="col" className="num">Worst relative error</th>
+                  <th scope="col" className="num">Tolerance</th>
+                  <th scope="col" className="num">Values checked</th>
+                  <th scope="col">Result</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {check.results.map((r) => (
+                  <tr key={r.kernel} data-testid="gradcheck-row" data-ok={r.ok ? 'true' : 'false'}>
+                    <td>{r.kernel}</td>
+                    <td className="num">{r.worstRelError.toExponential(2)}</td>
+                    <td className="num">{r.tolerance.toExponential(1)}</td>
+                    <td className="num">{r.checked.toLocaleString('en-US')}</td>
+                    <td className={r.ok ? 'good' : 'bad'}>{r.ok ? 'pass' : 'FAIL'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </div>
 
