@@ -10,11 +10,30 @@ import { PtbData } from './ptb/PtbData.tsx';
 import { PtbSample } from './ptb/PtbSample.tsx';
 import { PtbTest } from './ptb/PtbTest.tsx';
 import { PtbTrain } from './ptb/PtbTrain.tsx';
-import { ACTIVE_STATES, initialPtbState, isPtbMessage, ptbReducer, type PtbArea } from './ptb/state.ts';
+import { ACTIVE_STATES, formatCount, formatPerplexity, initialPtbState, isPtbMessage, ptbReducer, type PtbArea, type PtbState } from './ptb/state.ts';
+import { LiveStatus } from './LiveStatus.tsx';
+import { RUN_STATE_TEXT } from './RunControls.tsx';
 import { useWorkerMessages, type Engine } from './useEngine.ts';
 
 export interface PtbPanelProps {
   engine: Engine;
+}
+
+/** The run in one sentence, for the screen-reader status. */
+export function ptbRunSummary(s: PtbState): string {
+  const { run, metrics, epochs, test } = s;
+  if (!run.started) return run.state === 'idle' ? '' : RUN_STATE_TEXT[run.state];
+  const c = run.started.config;
+  const m = metrics[metrics.length - 1];
+  const epoch = run.progress?.epoch ?? m?.epoch ?? run.started.firstEpoch;
+  const parts = [RUN_STATE_TEXT[run.state], `epoch ${Math.min(epoch + 1, c.maxMaxEpoch)} of ${c.maxMaxEpoch}`];
+  if (run.phase === 'valid') parts.push('validating');
+  if (run.phase === 'test') parts.push('computing the test perplexity');
+  if (m) parts.push(`step ${formatCount(m.step)}`, `training perplexity ${formatPerplexity(m.perplexity)}`);
+  const e = epochs[epochs.length - 1];
+  if (e) parts.push(`validation perplexity ${formatPerplexity(e.valid)} after epoch ${e.epoch}`);
+  if (test.result) parts.push(`test perplexity ${formatPerplexity(test.result.perplexity)}`);
+  return `Penn TreeBank: ${parts.join(', ')}.`;
 }
 
 export function PtbPanel({ engine }: PtbPanelProps) {
@@ -87,6 +106,7 @@ export function PtbPanel({ engine }: PtbPanelProps) {
         send={send}
         onStart={(preset) => dispatch({ type: 'train-requested', preset })}
       />
+      <LiveStatus text={ptbRunSummary(state)} testId="ptb-live" />
       <PtbCharts
         metrics={state.metrics}
         epochs={state.epochs}
