@@ -201,5 +201,7 @@ test('Diagnostics, About and a lost GPU pass the audit', async ({ page }) => {
   await page.getByRole('tab', { name: 'Diagnostics' }).click();
   await page.getByTestId('simulate-device-loss').click();
   await expect(page.getByTestId('gpu-error')).toBeVisible();
+  await expect(page.getByTestId('gpu-error')).toContainText('GPU device was lost');
+  await expect(page.getByTestId('gpu-error')).not.toContainText('..'); // the browser's own message ends with a full stop
   await audit(page, 'device lost');
 });
