@@ -92,7 +92,8 @@ export function PtbCharts({ metrics, epochs, config, published, edited, reportEv
     <XAxis
       dataKey="epoch"
       type="number"
-      domain={[1, Math.max(2, maxEpochs)]}
+      // One epoch: its point in the middle rather than against the axis.
+      domain={maxEpochs === 1 ? [0, 2] : [1, maxEpochs]}
       ticks={epochTicks}
       allowDecimals={false}
       fontSize={11}
@@ -170,8 +171,8 @@ export function PtbCharts({ metrics, epochs, config, published, edited, reportEv
                   label={{ value: `test ${published.test}${refSuffix}`, position: 'insideBottomRight', fontSize: 11, fill: REF }}
                 />
               )}
-              <Line type="linear" dataKey="train" name="train" stroke={SMOOTH} dot isAnimationActive={false} strokeWidth={2} connectNulls />
-              <Line type="linear" dataKey="valid" name="valid" stroke={VALID} dot isAnimationActive={false} strokeWidth={2} connectNulls />
+              <Line type="linear" dataKey="train" name="train" stroke={SMOOTH} dot={{ r: 3, fill: SMOOTH }} isAnimationActive={false} strokeWidth={2} connectNulls />
+              <Line type="linear" dataKey="valid" name="valid" stroke={VALID} dot={{ r: 3, fill: VALID }} isAnimationActive={false} strokeWidth={2} connectNulls />
             </LineChart>
           </ResponsiveContainer>
         </div>
