@@ -17,7 +17,7 @@ async function shoot(page: Page, name: string): Promise<void> {
       await page.setViewportSize({ width, height: 900 });
       await page.emulateMedia({ colorScheme });
       await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-      await page.waitForTimeout(300); // charts re-measure their width
+      await page.waitForTimeout(800); // charts re-measure their width
       await page.screenshot({ path: resolve(outDir, `${name}-${width}-${colorScheme}.png`), fullPage: true });
     }
   }
