@@ -180,6 +180,15 @@ test('Penn TreeBank: idle, a corrupt file, the quick demo training and finished 
   await expect(state).toHaveAttribute('data-state', 'done', { timeout: 150_000 });
   console.log(`quick demo (30 steps): done after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   await expect(page.getByTestId('ptb-epoch-chart')).toHaveAttribute('data-points', '1');
+  // The one epoch's dots lie wholly inside the plot (the learning rate's sat half outside, on the axis).
+  for (const chart of ['ptb-lr-chart', 'ptb-epoch-chart']) {
+    const inside = await page.getByTestId(chart).evaluate((el) => {
+      const plot = el.querySelector('.recharts-cartesian-grid')!.getBoundingClientRect();
+      const dots = [...el.querySelectorAll('.recharts-dot')].map((d) => d.getBoundingClientRect());
+      return dots.length > 0 && dots.every((d) => d.left >= plot.left - 0.5 && d.right <= plot.right + 0.5 && d.top >= plot.top - 0.5 && d.bottom <= plot.bottom + 0.5);
+    });
+    expect(inside, `${chart}: dots inside the plot`).toBe(true);
+  }
   const valid = Number(await page.getByTestId('ptb-latest-valid').getAttribute('data-value'));
   expect(valid).toBeGreaterThan(1);
   expect(valid).toBeLessThan(10_000); // it learned something: a uniform guess is 10,000
@@ -189,6 +198,33 @@ test('Penn TreeBank: idle, a corrupt file, the quick demo training and finished 
   console.log(`quick demo (30 steps): sampled after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   await expect(page.getByTestId('ptb-live')).toContainText(/Penn TreeBank: Done, epoch 1 of 1, .*validation perplexity [\d,.]+ after epoch 1, test perplexity/, { timeout: 10_000 });
   await audit(page, 'PTB finished');
+});
+
+test('at 390 px the Tab key walks every tab top to bottom, and every stop is visible and named', async ({ page }) => {
+  await open(page, 'MNIST');
+  await page.setViewportSize({ width: 390, height: 900 });
+  for (const name of ['MNIST', 'Fable', 'Penn TreeBank', 'Diagnostics', 'About']) {
+    const tab = page.getByRole('tab', { name });
+    await tab.click();
+    await expect(tab).toBeFocused();
+    let previous = -Infinity;
+    let stops = 0;
+    for (; stops < 80; stops++) {
+      await page.keyboard.press('Tab');
+      const at = await page.evaluate(() => {
+        const el = document.activeElement;
+        if (!el || el === document.body) return null;
+        const r = el.getBoundingClientRect();
+        return { top: r.top + window.scrollY, width: r.width, height: r.height, what: el.outerHTML.slice(0, 120) };
+      });
+      if (!at) break; // past the last control of the page
+      expect(at.width * at.height, `${name}: a visible stop: ${at.what}`).toBeGreaterThan(0);
+      expect(at.top, `${name}: below or beside the previous stop: ${at.what}`).toBeGreaterThanOrEqual(previous - 2);
+      await expect(page.locator(':focus'), `${name}: a named stop: ${at.what}`).toHaveAccessibleName(/\S/);
+      previous = at.top;
+    }
+    expect(stops, `${name}: controls reached`).toBeGreaterThan(name === 'Diagnostics' ? 1 : 5);
+  }
 });
 
 test('Diagnostics, About and a lost GPU pass the audit', async ({ page }) => {
