@@ -59,8 +59,12 @@ test('MNIST: idle, a bad file, training and stopped pass the audit; the run and 
   await expect(page.getByTestId('mnist-data-error')).toBeVisible();
   await audit(page, 'MNIST error');
 
-  await page.getByTestId('mnist-load-builtin').click();
+  // A button that is disabled while it works hands focus back when done (keyboard users stay where they were).
+  await page.getByTestId('mnist-load-builtin').focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('mnist-load-builtin')).toBeDisabled();
   await expect(page.getByTestId('mnist-data-status')).toContainText('60,000 training', { timeout: 120_000 });
+  await expect(page.getByTestId('mnist-load-builtin')).toBeFocused();
   await page.getByTestId('mnist-hidden').fill('16');
   await page.getByTestId('mnist-batch').fill('16');
   await page.getByTestId('mnist-epochs').fill('20');

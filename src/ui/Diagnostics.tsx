@@ -3,6 +3,7 @@ import { useState } from 'react';
 import type { AdapterSummary } from '../gpu/device.ts';
 import type { KernelCheck } from '../engine/protocol.ts';
 import { useWorkerMessages, type Engine } from './useEngine.ts';
+import { useKeepFocus } from './useKeepFocus.ts';
 
 export interface DiagnosticsProps {
   engine: Engine;
@@ -19,6 +20,7 @@ function formatLimit(v: number): string {
 export function Diagnostics({ engine, adapter }: DiagnosticsProps) {
   const [check, setCheck] = useState<Check>({ state: 'idle' });
   const [error, setError] = useState<string | null>(null);
+  const checkButton = useKeepFocus(check.state === 'running');
 
   useWorkerMessages(engine, (msg) => {
     if (msg.type === 'gradient-check') setCheck({ state: 'done', results: msg.results, seconds: msg.seconds });
@@ -29,6 +31,7 @@ export function Diagnostics({ engine, adapter }: DiagnosticsProps) {
   });
 
   const runCheck = () => {
+    checkButton.pressed();
     setError(null);
     setCheck({ state: 'running', since: performance.now() });
     engine.send({ type: 'check-gradients' });
@@ -78,7 +81,7 @@ export function Diagnostics({ engine, adapter }: DiagnosticsProps) {
           longer on a software adapter.
         </p>
         <div className="row">
-          <button type="button" onClick={runCheck} disabled={check.state === 'running'} data-testid="check-gradients">
+          <button type="button" onClick={runCheck} disabled={check.state === 'running'} ref={checkButton.ref} data-testid="check-gradients">
             {check.state === 'running' ? 'Checking…' : 'Check gradients'}
           </button>
           {check.state === 'done' && (
