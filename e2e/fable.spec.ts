@@ -60,8 +60,11 @@ test('unknown words are named with suggestions; too few words are explained', as
   // Sampling instead of argmax: the temperature slider works from the keyboard.
   const temperature = page.getByTestId('fable-temperature');
   await temperature.focus();
+  await expect(page.getByTestId('fable-temperature-low-note')).toHaveCount(0);
   for (let i = 0; i < 10; i++) await temperature.press('ArrowRight');
   await expect(page.getByTestId('fable-temperature-value')).toHaveText('0.50');
+  // A low temperature often writes exactly what 0 writes: a note by the slider says why.
+  await expect(page.getByTestId('fable-temperature-low-note')).toContainText('confident model');
   await page.getByTestId('fable-continue').click();
   await expect(page.getByTestId('fable-continue')).toHaveText('Continue', { timeout: 60_000 });
   await expect(page.getByTestId('fable-output').locator('.fable-word')).toHaveCount(32);

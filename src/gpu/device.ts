@@ -76,7 +76,7 @@ export async function acquireGpu(gpu: GPU | undefined = globalThis.navigator?.gp
     throw new GpuError('no-adapter', `requestDevice() failed: ${(e as Error).message}`);
   }
   const lost = device.lost.then(
-    (info) => new GpuError('device-lost', `The GPU device was lost (${info.reason}): ${info.message || 'no details'}. Reload the page to start again; your settings are kept.`),
+    (info) => new GpuError('device-lost', `The GPU device was lost (${info.reason}): ${(info.message || 'no details').replace(/\.+\s*$/, '')}. Reload the page to start again; your settings are kept.`),
   );
   return { device, adapterInfo: summarizeAdapter(adapter), lost };
 }

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { AdapterSummary } from '../gpu/device.ts';
 import { acquireGpu } from '../gpu/device.ts';
 import { GpuError, NO_WEBGPU_HELP } from '../gpu/errors.ts';
+import { About } from './About.tsx';
 import { Diagnostics } from './Diagnostics.tsx';
 import { FablePanel } from './FablePanel.tsx';
 import { MnistPanel } from './mnist/MnistPanel.tsx';
@@ -33,6 +34,7 @@ const TABS = [
   { id: 'fable', label: 'Fable' },
   { id: 'ptb', label: 'Penn TreeBank' },
   { id: 'diagnostics', label: 'Diagnostics' },
+  { id: 'about', label: 'About' },
 ] as const;
 type TabId = (typeof TABS)[number]['id'];
 
@@ -106,6 +108,7 @@ function Tabs({ engine, adapter }: { engine: Engine; adapter: AdapterSummary }) 
             {t.id === 'fable' && <FablePanel engine={engine} />}
             {t.id === 'ptb' && <PtbPanel engine={engine} />}
             {t.id === 'diagnostics' && <Diagnostics engine={engine} adapter={adapter} />}
+            {t.id === 'about' && <About />}
           </section>
         ) : null,
       )}

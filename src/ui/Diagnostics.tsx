@@ -3,6 +3,7 @@ import { useState } from 'react';
 import type { AdapterSummary } from '../gpu/device.ts';
 import type { KernelCheck } from '../engine/protocol.ts';
 import { useTaskMessages, type Engine } from './useEngine.ts';
+import { useKeepFocus } from './useKeepFocus.ts';
 
 export interface DiagnosticsProps {
   engine: Engine;
@@ -19,6 +20,7 @@ function formatLimit(v: number): string {
 export function Diagnostics({ engine, adapter }: DiagnosticsProps) {
   const [check, setCheck] = useState<Check>({ state: 'idle' });
   const [error, setError] = useState<string | null>(null);
+  const checkButton = useKeepFocus(check.state === 'running');
 
   useTaskMessages(engine, null, (msg) => {
     if (msg.type === 'gradient-check') setCheck({ state: 'done', results: msg.results, seconds: msg.seconds });
@@ -29,6 +31,7 @@ export function Diagnostics({ engine, adapter }: DiagnosticsProps) {
   });
 
   const runCheck = () => {
+    checkButton.pressed();
     setError(null);
     setCheck({ state: 'running', since: performance.now() });
     engine.send({ type: 'check-gradients' });
@@ -78,7 +81,7 @@ export function Diagnostics({ engine, adapter }: DiagnosticsProps) {
           longer on a software adapter.
         </p>
         <div className="row">
-          <button type="button" onClick={runCheck} disabled={check.state === 'running'} data-testid="check-gradients">
+          <button type="button" onClick={runCheck} disabled={check.state === 'running'} ref={checkButton.ref} data-testid="check-gradients">
             {check.state === 'running' ? 'Checking…' : 'Check gradients'}
           </button>
           {check.state === 'done' && (
@@ -94,28 +97,30 @@ export function Diagnostics({ engine, adapter }: DiagnosticsProps) {
           </div>
         )}
         {check.state === 'done' && (
-          <table className="grid" data-testid="gradcheck-table">
-            <thead>
-              <tr>
-                <th scope="col">Kernel</th>
-                <th scope="col" className="num">Worst relative error</th>
-                <th scope="col" className="num">Tolerance</th>
-                <th scope="col" className="num">Values checked</th>
-                <th scope="col">Result</th>
-              </tr>
-            </thead>
-            <tbody>
-              {check.results.map((r) => (
-                <tr key={r.kernel} data-testid="gradcheck-row" data-ok={r.ok ? 'true' : 'false'}>
-                  <td>{r.kernel}</td>
-                  <td className="num">{r.worstRelError.toExponential(2)}</td>
-                  <td className="num">{r.tolerance.toExponential(1)}</td>
-                  <td className="num">{r.checked.toLocaleString('en-US')}</td>
-                  <td className={r.ok ? 'good' : 'bad'}>{r.ok ? 'pass' : 'FAIL'}</td>
+          <div className="table-scroll" role="region" aria-label="Gradient check results" tabIndex={0}>
+            <table className="grid" data-testid="gradcheck-table">
+              <thead>
+                <tr>
+                  <th scope="col">Kernel</th>
+                  <th scope="col" className="num">Worst relative error</th>
+                  <th scope="col" className="num">Tolerance</th>
+                  <th scope="col" className="num">Values checked</th>
+                  <th scope="col">Result</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {check.results.map((r) => (
+                  <tr key={r.kernel} data-testid="gradcheck-row" data-ok={r.ok ? 'true' : 'false'}>
+                    <td>{r.kernel}</td>
+                    <td className="num">{r.worstRelError.toExponential(2)}</td>
+                    <td className="num">{r.tolerance.toExponential(1)}</td>
+                    <td className="num">{r.checked.toLocaleString('en-US')}</td>
+                    <td className={r.ok ? 'good' : 'bad'}>{r.ok ? 'pass' : 'FAIL'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </div>
 

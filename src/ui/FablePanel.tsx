@@ -7,7 +7,9 @@ import { FableCharts } from './fable/FableCharts.tsx';
 import { FableOwnText } from './fable/FableOwnText.tsx';
 import { FablePlayground, GENERATE_COUNT } from './fable/FablePlayground.tsx';
 import { FableTrain } from './fable/FableTrain.tsx';
-import { ACTIVE_STATES, fableReducer, initialFableState, type FableArea } from './fable/state.ts';
+import { ACTIVE_STATES, fableReducer, initialFableState, type FableArea, type FableState } from './fable/state.ts';
+import { LiveStatus } from './LiveStatus.tsx';
+import { RUN_STATE_TEXT } from './RunControls.tsx';
 import { useTaskMessages, type Engine } from './useEngine.ts';
 
 export interface FablePanelProps {
@@ -19,6 +21,17 @@ const WEIGHTS_LABEL: Record<FableWeightsInfo['kind'], string> = {
   trained: 'Trained here',
   untrained: 'Untrained',
 };
+
+/** The run in one sentence, for the screen-reader status. */
+export function fableRunSummary(s: FableState): string {
+  const { run, metrics } = s;
+  if (!run.started) return run.state === 'idle' ? '' : RUN_STATE_TEXT[run.state];
+  const m = metrics[metrics.length - 1];
+  const done = Math.max(run.progress?.step ?? 0, m?.step ?? 0);
+  const parts = [RUN_STATE_TEXT[run.state], `iteration ${done.toLocaleString('en-US')} of ${run.started.iterations.toLocaleString('en-US')}`];
+  if (m) parts.push(`loss ${m.loss.toFixed(3)}`, `accuracy ${(m.accuracy * 100).toFixed(1)}%`);
+  return `Fable: ${parts.join(', ')}.`;
+}
 
 export function FablePanel({ engine }: FablePanelProps) {
   const [state, dispatch] = useReducer(fableReducer, initialFableState);
@@ -144,6 +157,7 @@ export function FablePanel({ engine }: FablePanelProps) {
         weights={weights}
         canRestoreShipped={story?.name === FABLE_NAME}
       />
+      <LiveStatus text={fableRunSummary(state)} testId="fable-live" />
       <FableCharts metrics={state.metrics} reportEvery={FABLE_PRESETS[run.preset].metricsEvery} />
       <FableOwnText
         story={story}

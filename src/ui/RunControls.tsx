@@ -1,9 +1,9 @@
 // The pieces every training panel shares: Start / Pause / Resume / Stop with the run state, and a labelled
 // figure. Each panel passes its own task, test ids and hints.
-import type { ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import type { RunState, Task, ToWorker } from '../engine/protocol.ts';
 
-const RUN_STATE_TEXT: Record<RunState, string> = {
+export const RUN_STATE_TEXT: Record<RunState, string> = {
   idle: 'Not started',
   preparing: 'Preparing (compiling the training step)…',
   running: 'Training',
@@ -42,21 +42,89 @@ export interface RunControlsProps {
   children?: ReactNode;
 }
 
-/** The run buttons; Start is the form's submit button (the panel's form starts the run). */
+type RunButton = 'start' | 'pause' | 'resume' | 'stop';
+
+/** The button that matters in each state: where focus goes when the one pressed has just been disabled. */
+function nextButton(state: RunState): RunButton {
+  switch (state) {
+    case 'preparing':
+      return 'stop';
+    case 'running':
+      return 'pause';
+    case 'paused':
+      return 'resume';
+    default:
+      return 'start';
+  }
+}
+
+/** The run buttons; Start is the form's submit button (the panel's form starts the run). A pressed button is
+ *  disabled by the state it causes, which would drop keyboard focus to the page: focus moves on instead to the
+ *  button that now matters (Start -> Stop while preparing -> Pause; Pause -> Resume; Resume -> Pause; Stop -> Start). */
 export function RunControls({ task, state, active, canStart, send, startLabel, pauseBlocked = false, stateTestId, preparingText, children }: RunControlsProps) {
   const text = state === 'preparing' && preparingText ? preparingText : RUN_STATE_TEXT[state];
+  const buttons = useRef<Partial<Record<RunButton, HTMLButtonElement | null>>>({});
+  /** Set when one of these buttons is pressed; focus follows the state until the user moves it elsewhere. */
+  const following = useRef(false);
+  const pressed = () => {
+    following.current = true;
+  };
+
+  useEffect(() => {
+    if (!following.current) return;
+    const focused = document.activeElement;
+    const ours = Object.values(buttons.current).includes(focused as HTMLButtonElement);
+    if (focused && focused !== document.body && !ours) {
+      following.current = false; // the user has moved on
+      return;
+    }
+    const target = buttons.current[nextButton(state)];
+    if (target && !target.disabled) target.focus();
+    if (!active && state !== 'idle') following.current = false;
+  }, [state, active, canStart, pauseBlocked]);
+
+  const ref = (name: RunButton) => (el: HTMLButtonElement | null) => {
+    buttons.current[name] = el;
+  };
   return (
     <div className="row controls">
-      <button type="submit" className="primary" disabled={!canStart} data-testid={`${task}-start`}>
+      <button type="submit" className="primary" disabled={!canStart} onClick={pressed} ref={ref('start')} data-testid={`${task}-start`}>
         {startLabel}
       </button>
-      <button type="button" disabled={state !== 'running' || pauseBlocked} onClick={() => send({ type: 'pause', task })} data-testid={`${task}-pause`}>
+      <button
+        type="button"
+        disabled={state !== 'running' || pauseBlocked}
+        onClick={() => {
+          pressed();
+          send({ type: 'pause', task });
+        }}
+        ref={ref('pause')}
+        data-testid={`${task}-pause`}
+      >
         Pause
       </button>
-      <button type="button" disabled={state !== 'paused'} onClick={() => send({ type: 'resume', task })} data-testid={`${task}-resume`}>
+      <button
+        type="button"
+        disabled={state !== 'paused'}
+        onClick={() => {
+          pressed();
+          send({ type: 'resume', task });
+        }}
+        ref={ref('resume')}
+        data-testid={`${task}-resume`}
+      >
         Resume
       </button>
-      <button type="button" disabled={!active} onClick={() => send({ type: 'stop', task })} data-testid={`${task}-stop`}>
+      <button
+        type="button"
+        disabled={!active}
+        onClick={() => {
+          pressed();
+          send({ type: 'stop', task });
+        }}
+        ref={ref('stop')}
+        data-testid={`${task}-stop`}
+      >
         Stop
       </button>
       <span className={`run-state state-${state}`} data-testid={stateTestId} data-state={state} aria-live="polite">

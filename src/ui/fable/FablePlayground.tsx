@@ -3,6 +3,7 @@
 import { Temperature } from '../Temperature.tsx';
 import { Fragment, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { FableWeightsInfo } from '../../engine/protocol.ts';
+import { useKeepFocus } from '../useKeepFocus.ts';
 import { replaceWord, type FableGeneration } from './state.ts';
 
 export const GENERATE_COUNT = 32;
@@ -22,6 +23,7 @@ export function FablePlayground({ ready, pending, result, weights, vocab, error,
   const [input, setInput] = useState('');
   const [temperature, setTemperature] = useState(0);
   const inputRef = useRef<HTMLInputElement>(null);
+  const continueButton = useKeepFocus(pending);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -64,7 +66,7 @@ export function FablePlayground({ ready, pending, result, weights, vocab, error,
           />
         </div>
         <Temperature value={temperature} onChange={setTemperature} testId="fable-temperature" help="0 = always the most likely word; higher = more surprising" />
-        <button type="submit" className="primary" disabled={!ready || pending} data-testid="fable-continue">
+        <button type="submit" className="primary" disabled={!ready || pending} onClick={continueButton.pressed} ref={continueButton.ref} data-testid="fable-continue">
           {pending ? 'Writing…' : 'Continue'}
         </button>
       </form>

@@ -1,6 +1,7 @@
 // Loading MNIST: the copy shipped with the app, or the four IDX files (plain or .gz) picked by the user.
 import { useState, type ChangeEvent } from 'react';
 import type { NamedFile, ToWorker } from '../../engine/protocol.ts';
+import { useKeepFocus } from '../useKeepFocus.ts';
 import type { MnistState } from './state.ts';
 
 export interface DataLoaderProps {
@@ -16,8 +17,10 @@ function mib(bytes: number): string {
 export function DataLoader({ data, send, onLoadStart }: DataLoaderProps) {
   const [reading, setReading] = useState(false);
   const [readError, setReadError] = useState<string | null>(null);
+  const loadButton = useKeepFocus(data.loading || reading);
 
   const loadBuiltin = () => {
+    loadButton.pressed();
     setReadError(null);
     onLoadStart();
     send({ type: 'mnist-load-builtin', baseUrl: import.meta.env.BASE_URL });
@@ -47,7 +50,7 @@ export function DataLoader({ data, send, onLoadStart }: DataLoaderProps) {
     <div className="panel" data-testid="mnist-data">
       <h2>Data</h2>
       <div className="row">
-        <button type="button" onClick={loadBuiltin} disabled={data.loading || reading} data-testid="mnist-load-builtin">
+        <button type="button" onClick={loadBuiltin} disabled={data.loading || reading} ref={loadButton.ref} data-testid="mnist-load-builtin">
           Load MNIST
         </button>
         <label className="file-button">

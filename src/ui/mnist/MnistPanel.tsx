@@ -1,15 +1,31 @@
 // The MNIST tab: data, training form and progress, live charts, drawing a digit and the network's insides.
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 import type { FromWorker, ToWorker } from '../../engine/protocol.ts';
+import { LiveStatus } from '../LiveStatus.tsx';
+import { RUN_STATE_TEXT } from '../RunControls.tsx';
 import { useTaskMessages, type Engine } from '../useEngine.ts';
 import { DataLoader } from './DataLoader.tsx';
 import { Playground } from './Playground.tsx';
-import { initialMnistState, mnistReducer } from './state.ts';
+import { initialMnistState, mnistReducer, type MnistState } from './state.ts';
 import { TrainCharts } from './TrainCharts.tsx';
 import { TrainForm } from './TrainForm.tsx';
 
 /** Worker messages are applied in batches at most this often, so a fast GPU does not re-render per step. */
 const FLUSH_MS = 100;
+
+/** The run in one sentence, for the screen-reader status: state, position and the latest figures. */
+export function mnistRunSummary(s: MnistState): string {
+  const { run, metrics, epochs } = s;
+  if (!run.started) return run.state === 'idle' ? '' : RUN_STATE_TEXT[run.state];
+  const parts = [RUN_STATE_TEXT[run.state]];
+  const p = run.progress;
+  if (p) parts.push(`epoch ${Math.min(p.epoch + 1, run.started.epochs)} of ${run.started.epochs}`);
+  const m = metrics[metrics.length - 1];
+  if (m) parts.push(`step ${m.step.toLocaleString('en-US')}`, `loss ${m.loss.toFixed(3)}`, `training accuracy ${Math.round(m.accuracy * 100)}%`);
+  const e = epochs[epochs.length - 1];
+  if (e) parts.push(`test accuracy ${(e.testAccuracy * 100).toFixed(2)}% after epoch ${e.epoch}`);
+  return `MNIST: ${parts.join(', ')}.`;
+}
 
 export function MnistPanel({ engine }: { engine: Engine }) {
   const [state, dispatch] = useReducer(mnistReducer, initialMnistState);
@@ -52,6 +68,7 @@ export function MnistPanel({ engine }: { engine: Engine }) {
         evaluation={state.evaluation}
         onEvaluate={() => dispatch({ type: 'evaluate-requested' })}
       />
+      <LiveStatus text={mnistRunSummary(state)} testId="mnist-live" />
       <TrainCharts metrics={state.metrics} epochs={state.epochs} cell={state.run.cell} />
       <Playground engine={engine} dataLoaded={state.data.loaded !== null} />
     </div>

@@ -1,5 +1,6 @@
 // Draw a digit (or pick a test image), see the network's guess and probabilities, and what happens inside it.
 import { useCallback, useRef, useState } from 'react';
+import { LiveStatus } from '../LiveStatus.tsx';
 import { useTaskMessages, type Engine } from '../useEngine.ts';
 import { DrawCanvas, type DrawCanvasHandle } from './DrawCanvas.tsx';
 import { PixelImage } from './Heatmap.tsx';
@@ -101,6 +102,12 @@ export function Playground({ engine, dataLoaded }: { engine: Engine; dataLoaded:
 
   const probs = inspection ? Array.from(inspection.probs) : null;
   const predicted = probs ? probs.indexOf(Math.max(...probs)) : null;
+  const heard =
+    probs && predicted !== null
+      ? `Prediction ${predicted}, ${(probs[predicted]! * 100).toFixed(0)}% sure` +
+        (source?.kind === 'test' ? ` (test image #${source.index}, true label ${source.label})` : ' (your drawing)') +
+        (inspection && !inspection.trained ? '; the model is untrained.' : '.')
+      : '';
 
   return (
     <>
@@ -113,7 +120,7 @@ export function Playground({ engine, dataLoaded }: { engine: Engine; dataLoaded:
               <button type="button" onClick={() => drawRef.current?.clear()} data-testid="draw-clear">
                 Clear
               </button>
-              <span className="muted small">Draw with the mouse, a pen or a finger; Delete clears.</span>
+              <span className="muted small">Draw with the mouse, a pen or a finger, or from the keyboard: arrow keys move the pen, Space lowers or lifts it; Delete clears.</span>
             </div>
             <form
               className="row test-image"
@@ -166,6 +173,7 @@ export function Playground({ engine, dataLoaded }: { engine: Engine; dataLoaded:
                 {predicted ?? '–'}
               </span>
             </h3>
+            <LiveStatus text={heard} everyMs={1000} testId="prediction-live" />
             <ol className="probs" aria-label="Probability of each digit">
               {Array.from({ length: 10 }, (_, d) => {
                 const p = probs?.[d] ?? 0;

@@ -1,6 +1,8 @@
 // Live charts: training loss and accuracy per report (raw and smoothed), test accuracy per epoch.
+import { useId } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { CHART_COLORS, CHART_HEIGHT, SeriesChart } from '../SeriesChart.tsx';
+import { CHART_HEIGHT, ChartSummary, SeriesChart, chartChrome } from '../SeriesChart.tsx';
+import { useChartColors } from '../theme.ts';
 import { PUBLISHED, type Cell } from './config.ts';
 import type { EpochPoint, MetricPoint } from './state.ts';
 
@@ -10,15 +12,22 @@ export interface TrainChartsProps {
   cell: Cell;
 }
 
-const TEST = CHART_COLORS.accent;
-const REF = CHART_COLORS.reference;
 const STEP = { key: 'step', unit: 'step', showLabel: false };
 /** Before the first epoch: one empty point, so the axes and the published reference line show already. */
 const NO_EPOCHS: Partial<EpochPoint>[] = [{ epoch: 0 }];
 
 const pct = (v: number) => `${Math.round(v * 100)}%`;
 
+/** The test-accuracy chart in words: each epoch's figure and the published reference. */
+function testSummary(epochs: EpochPoint[], reference: string): string {
+  const per = epochs.map((e) => `epoch ${e.epoch} ${(e.testAccuracy * 100).toFixed(2)}%`).join(', ');
+  return `Test accuracy per epoch: ${epochs.length ? `${per}.` : 'no epoch finished yet.'} Reference line: ${reference}.`;
+}
+
 export function TrainCharts({ metrics, epochs, cell }: TrainChartsProps) {
+  const C = useChartColors();
+  const chrome = chartChrome(C);
+  const summaryId = useId();
   const first = metrics[0];
   const last = metrics[metrics.length - 1];
   const published = PUBLISHED[cell];
@@ -60,24 +69,38 @@ export function TrainCharts({ metrics, epochs, cell }: TrainChartsProps) {
         lines={[{ key: 'accuracy', name: 'accuracy', style: 'raw' }, { key: 'accuracyEma', name: 'smoothed', style: 'smooth' }]}
       />
 
-      <div className="chart" data-testid="test-accuracy-chart" data-points={epochs.length}>
+      <figure className="chart" data-testid="test-accuracy-chart" data-points={epochs.length} aria-describedby={summaryId}>
         <h3>
           Test accuracy per epoch{' '}
           <span className="muted small" data-testid="latest-test-accuracy">
             {lastEpoch ? `latest ${(lastEpoch.testAccuracy * 100).toFixed(2)}%` : 'after epoch 1'}
           </span>
         </h3>
-        <ResponsiveContainer width="100%" height={CHART_HEIGHT} initialDimension={{ width: 400, height: CHART_HEIGHT }}>
-          <LineChart data={epochs.length ? epochs : NO_EPOCHS} margin={{ top: 6, right: 12, bottom: 2, left: 0 }}>
-            <CartesianGrid stroke="#eef0f3" />
-            <XAxis dataKey="epoch" type="number" domain={[0, (max: number) => Math.max(max, 1)]} allowDecimals={false} fontSize={11} />
-            <YAxis type="number" domain={[testLo, 1]} allowDataOverflow ticks={testTicks} width={48} fontSize={11} tickFormatter={(v: number) => `${(v * 100).toFixed(0)}%`} />
-            <Tooltip formatter={(v) => (typeof v === 'number' ? `${(v * 100).toFixed(2)}%` : String(v))} labelFormatter={(s) => `epoch ${s}`} isAnimationActive={false} />
-            <ReferenceLine y={published.accuracy} stroke={REF} strokeDasharray="5 4" label={{ value: published.label, position: 'insideBottomRight', fontSize: 11, fill: REF }} />
-            <Line type="linear" dataKey="testAccuracy" name="test accuracy" stroke={TEST} dot={{ r: 3 }} isAnimationActive={false} strokeWidth={2} />
-          </LineChart>
-        </ResponsiveContainer>
-      </div>
+        <ChartSummary id={summaryId}>{testSummary(epochs, published.label)}</ChartSummary>
+        <div aria-hidden="true">
+          <ResponsiveContainer width="100%" height={CHART_HEIGHT} initialDimension={{ width: 400, height: CHART_HEIGHT }}>
+            <LineChart data={epochs.length ? epochs : NO_EPOCHS} margin={{ top: 6, right: 12, bottom: 2, left: 0 }} accessibilityLayer={false}>
+              <CartesianGrid stroke={C.grid} />
+              <XAxis dataKey="epoch" type="number" domain={[0, (max: number) => Math.max(max, 1)]} allowDecimals={false} fontSize={11} tick={chrome.tick} axisLine={chrome.axisLine} tickLine={chrome.axisLine} />
+              <YAxis
+                type="number"
+                domain={[testLo, 1]}
+                allowDataOverflow
+                ticks={testTicks}
+                width={48}
+                fontSize={11}
+                tick={chrome.tick}
+                axisLine={chrome.axisLine}
+                tickLine={chrome.axisLine}
+                tickFormatter={(v: number) => `${(v * 100).toFixed(0)}%`}
+              />
+              <Tooltip formatter={(v) => (typeof v === 'number' ? `${(v * 100).toFixed(2)}%` : String(v))} labelFormatter={(s) => `epoch ${s}`} isAnimationActive={false} {...chrome.tooltip} />
+              <ReferenceLine y={published.accuracy} stroke={C.reference} strokeDasharray="5 4" label={{ value: published.label, position: 'insideBottomRight', fontSize: 11, fill: C.reference }} />
+              <Line type="linear" dataKey="testAccuracy" name="test accuracy" stroke={C.accent} dot={{ r: 3, fill: C.accent }} isAnimationActive={false} strokeWidth={2} />
+            </LineChart>
+          </ResponsiveContainer>
+        </div>
+      </figure>
     </div>
   );
 }

@@ -1,8 +1,9 @@
 // Live charts of a PTB run: training perplexity every N steps (log scale), train / validation perplexity per
 // epoch with the tutorial's published figures, and the learning rate per epoch against the planned schedule.
-import { useMemo } from 'react';
+import { useId, useMemo } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { CHART_COLORS, CHART_HEIGHT, SeriesChart } from '../SeriesChart.tsx';
+import { CHART_HEIGHT, ChartSummary, SeriesChart, chartChrome } from '../SeriesChart.tsx';
+import { useChartColors } from '../theme.ts';
 import { ptbLearningRate, type PtbConfig } from '../../engine/ptb.ts';
 import { thin } from '../fable/state.ts';
 import { formatPerplexity, type PtbEpochPoint, type PtbMetricPoint } from './state.ts';
@@ -17,10 +18,6 @@ export interface PtbChartsProps {
   edited: boolean;
   reportEvery: number | null;
 }
-
-const SMOOTH = CHART_COLORS.smooth;
-const VALID = CHART_COLORS.accent;
-const REF = CHART_COLORS.reference;
 
 /** A log axis: domain and 1-2-5 ticks covering the values. */
 function logAxis(values: number[]): { domain: [number, number]; ticks: number[] } {
@@ -46,7 +43,27 @@ function logAxis(values: number[]): { domain: [number, number]; ticks: number[] 
 const tickPerplexity = (v: number) => (v >= 1000 ? `${+(v / 1000).toPrecision(3)}k` : String(+v.toPrecision(3)));
 const fmt = (v: unknown) => (typeof v === 'number' ? formatPerplexity(v) : String(v));
 
+/** The two per-epoch charts in words. */
+function epochSummary(epochs: PtbEpochPoint[], published: PtbChartsProps['published']): string {
+  const per = epochs.map((e) => `epoch ${e.epoch}: train ${formatPerplexity(e.train)}, valid ${formatPerplexity(e.valid)}${e.partial ? ' (partial)' : ''}`);
+  const ref = published ? ` Reference lines: published valid ${published.valid}, test ${published.test} (${published.name}).` : '';
+  return `Perplexity per epoch: ${per.length ? `${per.join('; ')}.` : 'no epoch finished yet.'}${ref}`;
+}
+
+function lrSummary(epochs: PtbEpochPoint[], config: PtbConfig | null): string {
+  const used = epochs.map((e) => `epoch ${e.epoch} ${+e.lr.toPrecision(4)}`).join(', ');
+  const plan = config ? ` The schedule starts at ${config.learningRate}, kept for ${config.maxEpoch} epoch${config.maxEpoch === 1 ? '' : 's'}, then multiplied by ${+config.lrDecay.toPrecision(4)} each epoch.` : '';
+  return `Learning rate per epoch: ${used ? `${used}.` : 'no epoch finished yet.'}${plan}`;
+}
+
 export function PtbCharts({ metrics, epochs, config, published, edited, reportEvery }: PtbChartsProps) {
+  const C = useChartColors();
+  const chrome = chartChrome(C);
+  const epochSummaryId = useId();
+  const lrSummaryId = useId();
+  const SMOOTH = C.smooth;
+  const VALID = C.accent;
+  const REF = C.reference;
   const data = useMemo(() => thin(metrics), [metrics]);
   const first = metrics[0];
   const last = metrics[metrics.length - 1];
@@ -75,11 +92,17 @@ export function PtbCharts({ metrics, epochs, config, published, edited, reportEv
     <XAxis
       dataKey="epoch"
       type="number"
-      domain={[1, Math.max(2, maxEpochs)]}
+      // One epoch: its point in the middle rather than against the axis.
+      domain={maxEpochs === 1 ? [0, 2] : [1, maxEpochs]}
       ticks={epochTicks}
       allowDecimals={false}
       fontSize={11}
-      label={{ value: 'epoch', position: 'insideBottomRight', offset: -2, fontSize: 11, fill: REF }}
+      tick={chrome.tick}
+      axisLine={chrome.axisLine}
+      tickLine={chrome.axisLine}
+      // Room for the dots of the first and last epochs (a single point would otherwise sit half outside).
+      padding={{ left: 12, right: 12 }}
+      label={{ value: 'epoch', position: 'insideBottomRight', offset: -2, fontSize: 11, fill: C.axis }}
     />
   );
 
@@ -105,59 +128,90 @@ export function PtbCharts({ metrics, epochs, config, published, edited, reportEv
         reference={published ? { y: published.train, label: `published train ${published.train}${refSuffix}`, position: 'insideBottomLeft' } : undefined}
       />
 
-      <div className="chart" data-testid="ptb-epoch-chart" data-points={epochs.length}>
+      <figure className="chart" data-testid="ptb-epoch-chart" data-points={epochs.length} aria-describedby={epochSummaryId}>
         <h3>
           Perplexity per epoch{' '}
           <span className="muted small" data-testid="ptb-latest-valid" data-value={lastEpoch?.valid ?? ''}>
             {lastEpoch ? `valid ${formatPerplexity(lastEpoch.valid)}${lastEpoch.partial ? ' (partial)' : ''}` : 'after epoch 1'}
           </span>
         </h3>
-        <ResponsiveContainer width="100%" height={CHART_HEIGHT} initialDimension={{ width: 400, height: CHART_HEIGHT }}>
-          <LineChart data={epochData} margin={{ top: 6, right: 12, bottom: 6, left: 0 }}>
-            <CartesianGrid stroke="#eef0f3" />
-            {epochXAxis}
-            <YAxis scale="log" domain={epochAxis.domain} ticks={epochAxis.ticks} allowDataOverflow width={44} fontSize={11} tickFormatter={tickPerplexity} />
-            <Tooltip formatter={fmt} labelFormatter={(s) => `epoch ${s}`} isAnimationActive={false} />
-            <Legend wrapperStyle={{ fontSize: 12 }} />
-            {published && (
-              <ReferenceLine
-                y={published.valid}
-                stroke={VALID}
-                strokeDasharray="5 4"
-                label={{ value: `published valid ${published.valid}`, position: 'insideTopLeft', fontSize: 11, fill: VALID }}
+        <ChartSummary id={epochSummaryId}>{epochSummary(epochs, published)}</ChartSummary>
+        <div aria-hidden="true">
+          <ResponsiveContainer width="100%" height={CHART_HEIGHT} initialDimension={{ width: 400, height: CHART_HEIGHT }}>
+            <LineChart data={epochData} margin={{ top: 6, right: 12, bottom: 6, left: 0 }} accessibilityLayer={false}>
+              <CartesianGrid stroke={C.grid} />
+              {epochXAxis}
+              <YAxis
+                scale="log"
+                domain={epochAxis.domain}
+                ticks={epochAxis.ticks}
+                allowDataOverflow
+                width={44}
+                fontSize={11}
+                tick={chrome.tick}
+                axisLine={chrome.axisLine}
+                tickLine={chrome.axisLine}
+                tickFormatter={tickPerplexity}
               />
-            )}
-            {published && (
-              <ReferenceLine
-                y={published.test}
-                stroke={REF}
-                strokeDasharray="2 4"
-                label={{ value: `test ${published.test}${refSuffix}`, position: 'insideBottomRight', fontSize: 11, fill: REF }}
-              />
-            )}
-            <Line type="linear" dataKey="train" name="train" stroke={SMOOTH} dot isAnimationActive={false} strokeWidth={2} connectNulls />
-            <Line type="linear" dataKey="valid" name="valid" stroke={VALID} dot isAnimationActive={false} strokeWidth={2} connectNulls />
-          </LineChart>
-        </ResponsiveContainer>
-      </div>
+              <Tooltip formatter={fmt} labelFormatter={(s) => `epoch ${s}`} isAnimationActive={false} {...chrome.tooltip} />
+              <Legend wrapperStyle={chrome.legend} />
+              {published && (
+                <ReferenceLine
+                  y={published.valid}
+                  stroke={VALID}
+                  strokeDasharray="5 4"
+                  label={{ value: `published valid ${published.valid}`, position: 'insideTopLeft', fontSize: 11, fill: VALID }}
+                />
+              )}
+              {published && (
+                <ReferenceLine
+                  y={published.test}
+                  stroke={REF}
+                  strokeDasharray="2 4"
+                  label={{ value: `test ${published.test}${refSuffix}`, position: 'insideBottomRight', fontSize: 11, fill: REF }}
+                />
+              )}
+              <Line type="linear" dataKey="train" name="train" stroke={SMOOTH} dot={{ r: 3, fill: SMOOTH }} isAnimationActive={false} strokeWidth={2} connectNulls />
+              <Line type="linear" dataKey="valid" name="valid" stroke={VALID} dot={{ r: 3, fill: VALID }} isAnimationActive={false} strokeWidth={2} connectNulls />
+            </LineChart>
+          </ResponsiveContainer>
+        </div>
+      </figure>
 
-      <div className="chart" data-testid="ptb-lr-chart" data-points={epochs.length}>
+      <figure className="chart" data-testid="ptb-lr-chart" data-points={epochs.length} aria-describedby={lrSummaryId}>
         <h3>
           Learning rate per epoch{' '}
           <span className="muted small">{lastEpoch ? `latest ${+lastEpoch.lr.toPrecision(4)}` : config ? `starts at ${config.learningRate}` : ''}</span>
         </h3>
-        <ResponsiveContainer width="100%" height={CHART_HEIGHT} initialDimension={{ width: 400, height: CHART_HEIGHT }}>
-          <LineChart data={epochData} margin={{ top: 6, right: 12, bottom: 6, left: 0 }}>
-            <CartesianGrid stroke="#eef0f3" />
-            {epochXAxis}
-            <YAxis domain={[0, 'auto']} width={44} fontSize={11} tickFormatter={(v: number) => String(+v.toPrecision(3))} />
-            <Tooltip formatter={(v) => (typeof v === 'number' ? String(+v.toPrecision(4)) : String(v))} labelFormatter={(s) => `epoch ${s}`} isAnimationActive={false} />
-            <Legend wrapperStyle={{ fontSize: 12 }} />
-            <Line type="stepAfter" dataKey="planned" name="schedule" stroke={REF} strokeDasharray="5 4" dot={false} isAnimationActive={false} strokeWidth={1} />
-            <Line type="linear" dataKey="lr" name="used" stroke={SMOOTH} dot={{ r: 3, fill: SMOOTH }} isAnimationActive={false} strokeWidth={2} />
-          </LineChart>
-        </ResponsiveContainer>
-      </div>
+        <ChartSummary id={lrSummaryId}>{lrSummary(epochs, config)}</ChartSummary>
+        <div aria-hidden="true">
+          <ResponsiveContainer width="100%" height={CHART_HEIGHT} initialDimension={{ width: 400, height: CHART_HEIGHT }}>
+            <LineChart data={epochData} margin={{ top: 6, right: 12, bottom: 6, left: 0 }} accessibilityLayer={false}>
+              <CartesianGrid stroke={C.grid} />
+              {epochXAxis}
+              <YAxis
+                domain={[0, 'auto']}
+                padding={{ top: 8 }}
+                width={44}
+                fontSize={11}
+                tick={chrome.tick}
+                axisLine={chrome.axisLine}
+                tickLine={chrome.axisLine}
+                tickFormatter={(v: number) => String(+v.toPrecision(3))}
+              />
+              <Tooltip
+                formatter={(v) => (typeof v === 'number' ? String(+v.toPrecision(4)) : String(v))}
+                labelFormatter={(s) => `epoch ${s}`}
+                isAnimationActive={false}
+                {...chrome.tooltip}
+              />
+              <Legend wrapperStyle={chrome.legend} />
+              <Line type="stepAfter" dataKey="planned" name="schedule" stroke={REF} strokeDasharray="5 4" dot={false} isAnimationActive={false} strokeWidth={1} />
+              <Line type="linear" dataKey="lr" name="used" stroke={SMOOTH} dot={{ r: 3, fill: SMOOTH }} isAnimationActive={false} strokeWidth={2} />
+            </LineChart>
+          </ResponsiveContainer>
+        </div>
+      </figure>
       <p className="muted small ptb-charts-note">
         Training perplexity is exp(mean loss): “epoch so far” is the tutorial's running figure since the start of the epoch, “since last report” covers
         the last {reportEvery ? `${reportEvery.toLocaleString('en-US')} step${reportEvery === 1 ? '' : 's'}` : 'report interval'}. The published

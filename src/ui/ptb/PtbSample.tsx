@@ -1,6 +1,7 @@
 // Sampling text from the current model (also while it trains): a prompt, a temperature and a number of words.
 import { Temperature } from '../Temperature.tsx';
 import { Fragment, useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useKeepFocus } from '../useKeepFocus.ts';
 import type { PtbState } from './state.ts';
 
 export const DEFAULT_SAMPLE_WORDS = 50;
@@ -53,6 +54,7 @@ export function PtbSample({ hasModel, training, sample, error, onSample }: PtbSa
   const [temperature, setTemperature] = useState(1);
   const countError = sampleCountError(count);
   const pending = sample.pendingId !== null;
+  const sampleButton = useKeepFocus(pending);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -101,7 +103,14 @@ export function PtbSample({ hasModel, training, sample, error, onSample }: PtbSa
             </span>
           )}
         </div>
-        <button type="submit" className="primary" disabled={!hasModel || countError !== null || pending} data-testid="ptb-sample-button">
+        <button
+          type="submit"
+          className="primary"
+          disabled={!hasModel || countError !== null || pending}
+          onClick={sampleButton.pressed}
+          ref={sampleButton.ref}
+          data-testid="ptb-sample-button"
+        >
           {pending ? 'Writing…' : 'Sample'}
         </button>
       </form>

@@ -2,10 +2,10 @@
 // options, the run controls, and the progress of the run (epoch, words per second, time left, projections).
 import { Field, RunControls, Stat } from '../RunControls.tsx';
 import { useId, type FormEvent, type ReactNode } from 'react';
-import { ptbLearningRate, type PtbConfigName } from '../../engine/ptb.ts';
+import { ptbLearningRate } from '../../engine/ptb.ts';
 import type { ToWorker } from '../../engine/protocol.ts';
 import { formatBytes, formatDuration } from '../format.ts';
-import { PTB_FIELDS, PTB_PRESETS, PTB_PUBLISHED, formFromPreset, isPresetUnchanged, type PtbForm, type PtbFormErrors, type PtbOptionField, type ValidForm } from './config.ts';
+import { PTB_FIELDS, PTB_PRESETS, PTB_PUBLISHED, formFromPreset, isPresetUnchanged, type PtbForm, type PtbPresetName, type PtbFormErrors, type PtbOptionField, type ValidForm } from './config.ts';
 import { ACTIVE_STATES, formatCount, formatPerplexity, type PtbMetricPoint, type PtbState } from './state.ts';
 
 const OPTION_FIELDS: readonly { key: PtbOptionField; label: string; hint: string; testId: string; placeholder: string }[] = [
@@ -27,7 +27,7 @@ export interface PtbTrainProps {
   testRunning: boolean;
   error: ReactNode;
   send: (msg: ToWorker) => void;
-  onStart: (preset: PtbConfigName) => void;
+  onStart: (preset: PtbPresetName) => void;
 }
 
 /** Training windows of an epoch for a token count: ((len // batch_size) - 1) // num_steps. */
@@ -78,7 +78,7 @@ export function PtbTrain({ form, setForm, errors, valid, run, trainTokens, lastM
             id={`${id}-preset`}
             value={form.preset}
             disabled={locked}
-            onChange={(e) => setForm(formFromPreset(e.target.value as PtbConfigName, form.options))}
+            onChange={(e) => setForm(formFromPreset(e.target.value as PtbPresetName, form))}
             data-testid="ptb-preset"
           >
             {PTB_PRESETS.map((p) => (
@@ -94,6 +94,13 @@ export function PtbTrain({ form, setForm, errors, valid, run, trainTokens, lastM
               Published ({form.preset}): valid {published.valid} / test {published.test} perplexity
               {unchanged ? '.' : ' — your settings differ from the preset, so these are only a rough guide.'}
             </>
+          ) : form.preset === 'demo' ? (
+            <>
+              <strong>Not the tutorial's recipe:</strong> one LSTM layer of 32 units trained for the first 100 steps of one epoch (40,000 of the
+              929,589 training words), validated on 10 windows and tested on the first 100 words, so that training, validation, the test perplexity
+              and a sample all finish in about two minutes, even without a GPU. Expect a perplexity in the hundreds, not comparable with the published
+              figures; for those, pick <em>small</em>.
+            </>
           ) : (
             <>The tutorial's TestConfig: one tiny layer, for quick checks (no published perplexity).</>
           )}{' '}
@@ -104,7 +111,7 @@ export function PtbTrain({ form, setForm, errors, valid, run, trainTokens, lastM
           )}
         </p>
         {!unchanged && (
-          <button type="button" disabled={locked} onClick={() => setForm(formFromPreset(form.preset, form.options))} data-testid="ptb-reset">
+          <button type="button" disabled={locked} onClick={() => setForm(formFromPreset(form.preset, form))} data-testid="ptb-reset">
             Reset to {form.preset}
           </button>
         )}

@@ -33,15 +33,37 @@ export const PTB_FIELDS: readonly { key: PtbField; label: string; help: string }
   { key: 'batchSize', label: 'batch_size', help: 'rows read in parallel' },
 ];
 
-export const PTB_PRESETS: readonly { name: PtbConfigName; label: string }[] = [
+/** The tutorial's four configs and the quick demo (a choice of this app, not the tutorial's). */
+export type PtbPresetName = PtbConfigName | 'demo';
+
+export const PTB_PRESETS: readonly { name: PtbPresetName; label: string }[] = [
+  { name: 'demo', label: 'Quick demo (~2 min, not the tutorial)' },
   { name: 'test', label: 'test (tiny, for checks)' },
   { name: 'small', label: 'small' },
   { name: 'medium', label: 'medium' },
   { name: 'large', label: 'large' },
 ];
 
+/** The quick demo: one small LSTM layer trained on a slice of the data, so that an epoch, its validation, a test
+ *  perplexity and a sample finish in about two minutes even on a software (CPU) adapter. Not the tutorial's recipe:
+ *  its perplexity (several hundred) is not comparable with the published ones. */
+const DEMO_CONFIG: PtbConfig = {
+  ...PTB_CONFIGS.small,
+  name: 'demo',
+  hiddenSize: 32,
+  numLayers: 1,
+  maxEpoch: 1,
+  maxMaxEpoch: 1,
+};
+const DEMO_OPTIONS: Record<PtbOptionField, string> = { stepLimit: '100', validLimit: '10', testLimit: '100', reportEvery: '5', seed: '1' };
+const EMPTY_OPTIONS: Record<PtbOptionField, string> = { stepLimit: '', validLimit: '', testLimit: '', reportEvery: '', seed: '1' };
+
+export function presetConfig(name: PtbPresetName): PtbConfig {
+  return name === 'demo' ? DEMO_CONFIG : PTB_CONFIGS[name];
+}
+
 /** The tutorial's published perplexities (reference-results.md §3). */
-export const PTB_PUBLISHED: Partial<Record<PtbConfigName, { train: number; valid: number; test: number }>> = {
+export const PTB_PUBLISHED: Partial<Record<PtbPresetName, { train: number; valid: number; test: number }>> = {
   small: { train: 37.99, valid: 121.39, test: 115.91 },
   medium: { train: 48.45, valid: 86.16, test: 82.07 },
   large: { train: 37.87, valid: 82.62, test: 78.29 },
@@ -50,7 +72,7 @@ export const PTB_PUBLISHED: Partial<Record<PtbConfigName, { train: number; valid
 export type PtbOptionField = 'stepLimit' | 'validLimit' | 'testLimit' | 'reportEvery' | 'seed';
 
 export interface PtbForm {
-  preset: PtbConfigName;
+  preset: PtbPresetName;
   values: Record<PtbField, string>;
   options: Record<PtbOptionField, string>;
 }
@@ -81,15 +103,18 @@ export function formatValue(v: number): string {
   return Math.abs(r - inv) < 1e-9 ? `1/${r}` : s;
 }
 
-export function formFromPreset(name: PtbConfigName, options?: PtbForm['options']): PtbForm {
-  const c = PTB_CONFIGS[name];
+/** The form of a preset. The demo brings its own limits; leaving it clears them; between the tutorial's configs
+ *  the options typed so far stay. */
+export function formFromPreset(name: PtbPresetName, previous?: PtbForm): PtbForm {
+  const c = presetConfig(name);
   const values = Object.fromEntries(PTB_FIELDS.map((f) => [f.key, formatValue(c[f.key])])) as Record<PtbField, string>;
-  return { preset: name, values, options: options ?? { stepLimit: '', validLimit: '', testLimit: '', reportEvery: '', seed: '1' } };
+  const options = name === 'demo' ? DEMO_OPTIONS : previous && previous.preset !== 'demo' ? previous.options : EMPTY_OPTIONS;
+  return { preset: name, values, options: { ...options } };
 }
 
 /** Whether the values still equal the preset's (so its published figures apply). */
 export function isPresetUnchanged(form: PtbForm): boolean {
-  const c = PTB_CONFIGS[form.preset];
+  const c = presetConfig(form.preset);
   return PTB_FIELDS.every((f) => {
     const v = parseNumber(form.values[f.key]);
     return typeof v === 'number' && Math.abs(v - c[f.key]) <= 1e-12 * Math.max(1, Math.abs(c[f.key]));
@@ -118,7 +143,7 @@ export interface ValidForm {
 /** Field errors, and the config and options when everything is valid. */
 export function validateForm(form: PtbForm, vocabSize = 10000): { errors: PtbFormErrors; valid: ValidForm | null } {
   const errors: PtbFormErrors = {};
-  const base = PTB_CONFIGS[form.preset];
+  const base = presetConfig(form.preset);
   const config: PtbConfig = { ...base, vocabSize };
   for (const f of PTB_FIELDS) {
     const v = parseNumber(form.values[f.key]);

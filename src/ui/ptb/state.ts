@@ -1,5 +1,5 @@
 // Penn TreeBank panel state, fed by worker messages (a pure reducer: no React, no worker).
-import type { PtbConfigName } from '../../engine/ptb.ts';
+import type { PtbPresetName } from './config.ts';
 import type { FromWorker, PtbDataInfo, PtbRunPlan, PtbSplitName, RunState } from '../../engine/protocol.ts';
 
 type Msg<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
@@ -53,7 +53,7 @@ export interface PtbState {
   run: {
     state: RunState;
     message: string | null;
-    preset: PtbConfigName;
+    preset: PtbPresetName;
     phase: 'train' | 'valid' | 'test' | null;
     started: PtbRunPlan | null;
     progress: Msg<'train-progress'> | null;
@@ -70,7 +70,7 @@ export interface PtbState {
     result: PtbTestResult | null;
     cancelled: boolean;
     /** The preset of the run the result belongs to. */
-    preset: PtbConfigName | null;
+    preset: PtbPresetName | null;
     /** Stopped (a Stop) rather than failed (an error, shown separately). */
     failed: boolean;
   };
@@ -83,7 +83,7 @@ export const initialPtbState: PtbState = {
   data: { info: null, staged: {}, missing: [], loading: false },
   error: null,
   lastArea: 'data',
-  run: { state: 'idle', message: null, preset: 'small', phase: null, started: null, progress: null, dispatchesPerStep: null, gpuBytes: null, valid: null },
+  run: { state: 'idle', message: null, preset: 'demo', phase: null, started: null, progress: null, dispatchesPerStep: null, gpuBytes: null, valid: null },
   metrics: [],
   epochs: [],
   test: { running: false, progress: null, result: null, cancelled: false, preset: null, failed: false },
@@ -94,7 +94,7 @@ export const initialPtbState: PtbState = {
 export type PtbAction =
   | { type: 'load-requested' }
   | { type: 'load-failed'; message: string }
-  | { type: 'train-requested'; preset: PtbConfigName }
+  | { type: 'train-requested'; preset: PtbPresetName }
   | { type: 'test-requested' }
   | { type: 'sample-requested'; requestId: number }
   | { type: 'worker'; msg: FromWorker };
