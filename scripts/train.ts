@@ -3,14 +3,17 @@ import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path';
 import { assembleMnist, MNIST_FILE_NAMES, MNIST_ROLES, type MnistFiles } from '../src/data/idx.ts';
 import { prepareFable } from '../src/data/fable.ts';
-import { preparePtb, type PtbData } from '../src/data/ptb.ts';
 import { encodeSafetensors } from '../src/data/safetensors.ts';
 import { DataError } from '../src/data/errors.ts';
-import { RunControl } from '../src/engine/control.ts';
 import { ConfigError } from '../src/engine/errors.ts';
-import { decodeFableCheckpoint, encodeFableCheckpoint, FABLE_PRESETS, FableSession, type FablePresetName } from '../src/engine/fable.ts';
-import { defaultMnistConfig, MnistSession } from '../src/engine/mnist.ts';
-import { decodePtbCheckpoint, encodePtbCheckpoint, PTB_CONFIGS, PtbSession, type PtbCheckpoint, type PtbConfigName } from '../src/engine/ptb.ts';
+import { decodeFableCheckpoint, encodeFableCheckpoint, FABLE_PRESETS, type FableCheckpoint, type FablePresetName } from '../src/engine/fable.ts';
+import { FableTask } from '../src/engine/fableTask.ts';
+import type { RunPieces } from '../src/engine/host.ts';
+import { defaultMnistConfig } from '../src/engine/mnist.ts';
+import { MnistTask } from '../src/engine/mnistTask.ts';
+import type { FromWorker, PtbRunPlan, RunState } from '../src/engine/protocol.ts';
+import { decodePtbCheckpoint, encodePtbCheckpoint, PTB_CONFIGS, ptbLearningRate, type PtbCheckpoint, type PtbConfigName } from '../src/engine/ptb.ts';
+import { PtbTask } from '../src/engine/ptbTask.ts';
 import { GpuError } from '../src/gpu/errors.ts';
 import { acquireNodeGpu } from '../src/gpu/node.ts';
 import { enableKernelTuning, enableKernelTuningOnGpu, kernelTuningEnabled, recordLstmTiming } from '../src/nn/kernelChoice.ts';
@@ -97,9 +100,42 @@ function reuseKernels(device: GPUDevice, notes: Record<string, string> | undefin
   for (const t of JSON.parse(notes.kernels) as LstmTiming[]) recordLstmTiming(device, t);
 }
 
+/** A run's end that is not a success: its message, exit 1. */
+class RunFailed extends Error {}
+
+type Msg<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
+
+/**
+ * The console side of the host: prints what a run's messages say, as the page shows them, and keeps how the
+ * run ended (a failed or diverged run exits 1 with its message).
+ */
+class ConsoleSink {
+  state: RunState = 'idle';
+  private message: string | null = null;
+  private error: string | null = null;
+  constructor(private readonly print: (m: FromWorker) => void) {}
+
+  post = (m: FromWorker): void => {
+    if (m.type === 'train-state') {
+      this.state = m.state;
+      this.message = m.message ?? null;
+    } else if (m.type === 'error') this.error = m.message;
+    this.print(m);
+  };
+
+  /** After the run: throws when it failed or diverged. */
+  check(): void {
+    if (this.state === 'failed' || this.state === 'diverged') throw new RunFailed(this.message ?? this.error ?? `the run ended ${this.state}`);
+  }
+
+  /** After a request: throws the error it reported. */
+  checkRequest(): void {
+    if (this.error) throw new RunFailed(this.error);
+  }
+}
+
 async function trainMnist(opts: Record<string, string>) {
   const cell = (opts.cell ?? 'lstm') as 'lstm' | 'rnn';
-  if (cell !== 'lstm' && cell !== 'rnn') throw new Error('--cell must be lstm or rnn');
   const cfg = defaultMnistConfig(cell);
   if (opts.epochs) cfg.epochs = Number(opts.epochs);
   if (opts.batch) cfg.batch = Number(opts.batch);
@@ -112,204 +148,180 @@ async function trainMnist(opts: Record<string, string>) {
   const data = assembleMnist(files);
   const { device } = await openGpu(opts);
   const t0 = performance.now();
-  const session = await MnistSession.create(device, data, cfg);
-  printKernels(session.kernelTimings);
-  console.log(`mnist ${cell}-${cfg.model.hidden}: batch ${cfg.batch}, ${cfg.epochs} epochs of ${session.stepsPerEpoch} steps, ${session.dispatchesPerStep} dispatches/step, 1 submit/step; setup ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const control = new RunControl();
-  const start = performance.now();
-  for (let e = 0; e < cfg.epochs; e++) {
-    const te = performance.now();
-    await session.trainEpoch(
-      control,
-      (m) => {
-        if (m.step % (cfg.metricsEvery * 10) === 0 || m.step % session.stepsPerEpoch === 0) {
-          console.log(`  step ${m.step}: loss ${m.loss.toFixed(4)} acc ${(m.accuracy * 100).toFixed(1)}%`);
-        }
-      },
-      (s) => {
-        if (session.globalStep >= maxSteps) control.stop();
-        void s;
-      },
-    );
-    const trainTime = (performance.now() - te) / 1000;
-    const ev = await session.evaluate();
-    console.log(`epoch ${e + 1}: test accuracy ${(ev.accuracy * 100).toFixed(2)}% (loss ${ev.loss.toFixed(4)}) on ${data.test.count} images; epoch time ${trainTime.toFixed(1)} s, total ${((performance.now() - start) / 1000).toFixed(1)} s`);
-    if (control.isStopped) break;
+  let epochStart = t0;
+  let stepsPerEpoch = 0;
+  const sink = new ConsoleSink((m) => {
+    if (m.type === 'train-started') {
+      printKernels(m.kernels);
+      stepsPerEpoch = m.stepsPerEpoch;
+      console.log(`mnist ${cell}-${cfg.model.hidden}: batch ${cfg.batch}, ${cfg.epochs} epochs of ${m.stepsPerEpoch} steps, ${m.dispatchesPerStep} dispatches/step, 1 submit/step; setup ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      epochStart = performance.now();
+    } else if (m.type === 'train-metrics' && (m.step % (cfg.metricsEvery * 10) === 0 || m.step % stepsPerEpoch === 0)) {
+      console.log(`  step ${m.step}: loss ${m.values.loss!.toFixed(4)} acc ${(m.values.accuracy! * 100).toFixed(1)}%`);
+    } else if (m.type === 'phase-result') {
+      const where = m.phase === 'epoch' ? `epoch ${m.epoch}` : `stopped after step ${Math.min(maxSteps, stepsPerEpoch * cfg.epochs)}`;
+      console.log(`${where}: test accuracy ${(m.values.accuracy! * 100).toFixed(2)}% (loss ${m.values.loss!.toFixed(4)}) on ${data.test.count} images; epoch time ${((performance.now() - epochStart) / 1000).toFixed(1)} s, total ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      epochStart = performance.now();
+    }
+  });
+  const task = new MnistTask(() => device, sink.post);
+  task.useData(data, 'files');
+  await task.train(cfg, maxSteps);
+  sink.check();
+  if (sink.state === 'stopped') {
+    await task.evaluate(); // the partial epoch's test accuracy
+    sink.checkRequest();
   }
 }
 
 async function trainFable(opts: Record<string, string>) {
   const presetName = (opts.preset ?? 'fast') as FablePresetName;
   const base = FABLE_PRESETS[presetName];
-  if (!base) throw new Error('--preset must be original or fast');
-  const preset = { ...base, iterations: opts.iterations ? Number(opts.iterations) : base.iterations };
-  if (opts['metrics-every']) preset.metricsEvery = Number(opts['metrics-every']);
+  const iterations = opts.iterations ? Number(opts.iterations) : base.iterations;
+  const metricsEvery = opts['metrics-every'] ? Number(opts['metrics-every']) : base.metricsEvery;
   const seed = Number(opts.seed ?? 1);
   // A long run in pieces: the state is written every `every` iterations and a rerun goes on from it.
   const checkpointFile = opts.checkpoint;
-  const every = Number(opts['checkpoint-every'] ?? Math.ceil(1000 / preset.metricsEvery) * preset.metricsEvery);
-  if (checkpointFile && (!Number.isInteger(every) || every < 1 || every % preset.metricsEvery !== 0)) {
-    throw new UsageError(`--checkpoint-every must be a multiple of the metrics interval (${preset.metricsEvery}; --metrics-every changes it) (got ${every})`);
+  const every = Number(opts['checkpoint-every'] ?? Math.ceil(1000 / metricsEvery) * metricsEvery);
+  if (checkpointFile && (!Number.isInteger(every) || every < 1 || every % metricsEvery !== 0)) {
+    throw new UsageError(`--checkpoint-every must be a multiple of the metrics interval (${metricsEvery}; --metrics-every changes it) (got ${every})`);
   }
   const data = prepareFable(readFileSync(join(process.cwd(), 'public/data/fable/belling-the-cat.txt'), 'utf8'), 'belling-the-cat.txt');
   const earlier = checkpointFile && existsSync(checkpointFile) ? decodeFableCheckpoint(readUserFile(checkpointFile, 'safetensors'), checkpointFile) : undefined;
   if (earlier && earlier.seed !== seed) throw new DataError(checkpointFile!, `is a run with seed ${earlier.seed}; pass --seed ${earlier.seed} to go on with it`);
   const { device, adapter } = await openGpu(opts);
   reuseKernels(device, earlier?.notes);
-  const session = await FableSession.create(device, data, preset, seed);
-  printKernels(session.kernelTimings);
-  console.log(`fable ${presetName}: ${data.tokens.length} tokens, ${data.vocab.words.length} symbols, 2-layer LSTM-512, batch ${preset.batch}, ${preset.iterations} iterations, ${session.dispatchesPerStep} dispatches/step`);
-  const run = new RunRecord(checkpointFile, adapter, session.kernelTimings);
-  let reached: number | null = null;
-  if (earlier) {
-    session.restore(earlier, checkpointFile);
-    reached = earlier.notes.reached ? Number(earlier.notes.reached) : null;
-    run.resume(earlier.notes, `iteration ${earlier.iteration}`);
-  }
-  run.begin();
-  const control = new RunControl();
-  while (session.iteration < preset.iterations) {
-    const left = preset.iterations - session.iteration;
-    const n = checkpointFile ? Math.min(every - (session.iteration % every), left) : left;
-    await session.train(n, control, (m) => {
+  let run!: RunRecord;
+  let reached: number | null = earlier?.notes.reached ? Number(earlier.notes.reached) : null;
+  let generated: string[] = [];
+  const sink = new ConsoleSink((m) => {
+    if (m.type === 'train-started') {
+      printKernels(m.kernels);
+      console.log(`fable ${presetName}: ${data.tokens.length} tokens, ${data.vocab.words.length} symbols, 2-layer LSTM-512, batch ${m.batch}, ${iterations} iterations, ${m.dispatchesPerStep} dispatches/step`);
+      run = new RunRecord(checkpointFile, adapter, m.kernels);
+      if (earlier) run.resume(earlier.notes, `iteration ${earlier.iteration}`);
+      run.begin();
+    } else if (m.type === 'train-metrics') {
       const secs = run.seconds();
-      if (reached === null && m.accuracy >= 0.952) reached = secs;
-      run.say(`Iter= ${m.iteration}, Average Loss= ${m.loss.toFixed(6)}, Average Accuracy= ${(m.accuracy * 100).toFixed(2)}%  (${secs.toFixed(1)} s)`);
-    });
-    if (checkpointFile) run.write(encodeFableCheckpoint(await session.checkpoint(run.notes(reached === null ? {} : { reached: String(reached) }))));
-  }
+      if (reached === null && m.values.accuracy! >= 0.952) reached = secs;
+      run.say(`Iter= ${m.step}, Average Loss= ${m.values.loss!.toFixed(6)}, Average Accuracy= ${(m.values.accuracy! * 100).toFixed(2)}%  (${secs.toFixed(1)} s)`);
+    } else if (m.type === 'fable-generated') generated = m.words;
+  });
+  const task = new FableTask(() => device, sink.post);
+  task.useData(data, 'belling-the-cat.txt');
+  const pieces: RunPieces<FableCheckpoint> | undefined = checkpointFile
+    ? { every, resume: earlier, notes: () => run.notes(reached === null ? {} : { reached: String(reached) }), save: (c) => run.write(encodeFableCheckpoint(c)) }
+    : undefined;
+  await task.train(presetName, iterations, { seed, metricsEvery, pieces, name: checkpointFile });
+  sink.check();
   const total = run.seconds();
-  console.log(`trained ${preset.iterations} iterations in ${total.toFixed(1)} s${run.pieces > 1 ? ` (in ${run.pieces} pieces, checkpoint writes included)` : ''}; first average accuracy >= 95.2% at ${reached === null ? 'never' : `${(reached as number).toFixed(1)} s`}`);
-  const prompt = ['long', 'ago', ','].map((w) => data.vocab.index.get(w)!);
-  const next = await session.generate(prompt, 32);
-  console.log(`long ago , ${next.map((i) => data.vocab.words[i]).join(' ')}`);
+  console.log(`trained ${iterations} iterations in ${total.toFixed(1)} s${run.pieces > 1 ? ` (in ${run.pieces} pieces, checkpoint writes included)` : ''}; first average accuracy >= 95.2% at ${reached === null ? 'never' : `${(reached as number).toFixed(1)} s`}`);
+  await task.generate(0, 'long ago ,', 32, 0);
+  sink.checkRequest();
+  console.log(`long ago , ${generated.join(' ')}`);
   if (opts.save) {
-    const weights = await session.exportWeights();
-    const description = `${presetName} preset, ${preset.iterations} iterations, seed ${opts.seed ?? 1} (npm run train -- fable --preset ${presetName} --iterations ${preset.iterations} --save FILE)`;
-    writeFileSync(opts.save, encodeSafetensors(weights, { preset: presetName, iterations: String(preset.iterations), vocab: data.vocab.words.join(' '), description }, {}, opts.f16 === 'true' || opts.save.includes('public/') ? 'F16' : 'F32'));
+    const weights = await task.exportWeights();
+    const description = `${presetName} preset, ${iterations} iterations, seed ${opts.seed ?? 1} (npm run train -- fable --preset ${presetName} --iterations ${iterations} --save FILE)`;
+    writeFileSync(opts.save, encodeSafetensors(weights, { preset: presetName, iterations: String(iterations), vocab: data.vocab.words.join(' '), description }, {}, opts.f16 === 'true' || opts.save.includes('public/') ? 'F16' : 'F32'));
     console.log(`weights written to ${opts.save}`);
   }
 }
 
 /** The TensorFlow tutorial's ptb_word_lm.py, its log lines included. */
 async function trainPtb(opts: Record<string, string>) {
-  const fail = (msg: string): never => {
-    console.error(`error: ${msg}`);
-    process.exit(1);
-  };
   const name = (opts.config ?? 'small') as PtbConfigName;
-  const base = PTB_CONFIGS[name];
-  if (!base) fail(`--config must be one of ${Object.keys(PTB_CONFIGS).join(', ')} (got ${opts.config})`);
-  const num = (key: string, min: number): number | undefined => {
-    if (opts[key] === undefined) return undefined;
-    const v = Number(opts[key]);
-    if (!Number.isInteger(v) || v < min) fail(`--${key} must be a whole number >= ${min} (got ${opts[key]})`);
-    return v;
-  };
-  const epochs = num('epochs', 1);
-  const stepsPerEpoch = num('steps-per-epoch', 1);
-  const evalSteps = num('eval-steps', 1);
-  const sampleWords = num('sample', 0) ?? 0;
-  const seed = num('seed', 0) ?? 1;
-  const dir = resolve(opts.data ?? join(process.cwd(), '..', 'shared', 'data', 'ptb'));
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) fail(`data directory ${dir} not found (--data DIR: the folder with ptb.train.txt, ptb.valid.txt, ptb.test.txt)`);
-  const missing = ['train', 'valid', 'test'].map((s) => `ptb.${s}.txt`).filter((f) => !existsSync(join(dir, f)));
-  if (missing.length) fail(`${missing.join(', ')} missing in ${dir} (it needs ptb.train.txt, ptb.valid.txt and ptb.test.txt)`);
-  let data: PtbData;
-  try {
-    const read = (s: string) => readUserFile(join(dir, `ptb.${s}.txt`), 'ptbText');
-    data = preparePtb({ train: read('train'), valid: read('valid'), test: read('test') });
-  } catch (e) {
-    return fail((e as Error).message);
-  }
-  const config = { ...base!, vocabSize: data.vocab.words.length };
+  const config = { ...PTB_CONFIGS[name] };
+  const num = (key: string): number | undefined => (opts[key] === undefined ? undefined : Number(opts[key]));
+  const epochs = num('epochs');
   if (epochs) config.maxMaxEpoch = epochs;
+  const evalSteps = num('eval-steps') ?? null;
+  const sampleWords = num('sample') ?? 0;
+  const seed = num('seed') ?? 1;
+  const dir = resolve(opts.data ?? join(process.cwd(), '..', 'shared', 'data', 'ptb'));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new DataError(dir, 'data directory not found (--data DIR: the folder with ptb.train.txt, ptb.valid.txt, ptb.test.txt)');
+  const missing = ['train', 'valid', 'test'].map((s) => `ptb.${s}.txt`).filter((f) => !existsSync(join(dir, f)));
+  if (missing.length) throw new DataError(dir, `${missing.join(', ')} missing (it needs ptb.train.txt, ptb.valid.txt and ptb.test.txt)`);
   // A long run in pieces (--checkpoint FILE): the state is written every `every` steps and after each epoch's
   // validation; the same command run again goes on from it, its log so far printed first.
   const checkpointFile = opts.checkpoint;
-  let earlier: PtbCheckpoint | undefined;
-  try {
-    if (checkpointFile && existsSync(checkpointFile)) earlier = decodePtbCheckpoint(readUserFile(checkpointFile, 'safetensors'), checkpointFile);
-  } catch (e) {
-    return fail((e as Error).message);
-  }
+  const earlier = checkpointFile && existsSync(checkpointFile) ? decodePtbCheckpoint(readUserFile(checkpointFile, 'safetensors'), checkpointFile) : undefined;
   const { device, adapter } = await openGpu(opts);
   reuseKernels(device, earlier?.notes);
   const t0 = performance.now();
-  let session: PtbSession;
-  try {
-    session = await PtbSession.create(device, data, config, seed);
-  } catch (e) {
-    return fail((e as Error).message);
-  }
-  printKernels(session.kernelTimings);
-  const steps = Math.min(stepsPerEpoch ?? Infinity, session.stepsPerEpoch);
-  console.log(
-    `ptb ${name}: ${config.numLayers} x LSTM-${config.hiddenSize}, vocabulary ${config.vocabSize}, batch ${config.batchSize} x ${config.numSteps} steps, ` +
-      `keep ${config.keepProb}; ${data.train.length} train words, ${session.stepsPerEpoch} steps/epoch${steps < session.stepsPerEpoch ? ` (running ${steps})` : ''}, ` +
-      `${session.params.count} parameters, ${session.dispatchesPerStep} dispatches/step, 1 submit/step; setup ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-  );
-  // the tutorial: print when step % (epoch_size // 10) == 10 (over the steps actually run)
-  session.metricsEvery = Math.max(1, Math.floor(steps / 10));
-  session.metricsPhase = 10 % session.metricsEvery;
-  const control = new RunControl();
-  const evalNote = (split: 'valid' | 'test', r: { steps: number; seconds: number }) =>
-    `  (${split}: ${r.steps}${r.steps < session.evalSteps(split) ? ` of ${session.evalSteps(split)}` : ''} windows in ${r.seconds.toFixed(1)} s)`;
-  const every = num('checkpoint-every', 1) ?? 200;
-  const run = new RunRecord(checkpointFile, adapter, session.kernelTimings);
+  let run!: RunRecord;
+  let plan!: PtbRunPlan;
+  let trainTokens = 0;
+  let sampled: Msg<'ptb-sampled'> | null = null;
   const say = (line: string) => run.say(line);
-  let progress = { step: 0, lossSum: 0, rows: 0, seconds: 0 };
-  if (earlier) {
-    try {
-      progress = session.restore(earlier, checkpointFile);
-    } catch (e) {
-      return fail((e as Error).message);
+  const windows = (split: 'valid' | 'test', steps: number, total: number, seconds: number) =>
+    `  (${split}: ${steps}${steps < total ? ` of ${total}` : ''} windows in ${seconds.toFixed(1)} s)`;
+  const sink = new ConsoleSink((m) => {
+    switch (m.type) {
+      case 'ptb-loaded':
+        trainTokens = m.data.tokens.train;
+        return;
+      case 'train-started': {
+        plan = m.ptb!;
+        const c = plan.config;
+        printKernels(m.kernels);
+        console.log(
+          `ptb ${name}: ${c.numLayers} x LSTM-${c.hiddenSize}, vocabulary ${c.vocabSize}, batch ${c.batchSize} x ${c.numSteps} steps, ` +
+            `keep ${c.keepProb}; ${trainTokens} train words, ${plan.fullStepsPerEpoch} steps/epoch${plan.stepsPerEpoch < plan.fullStepsPerEpoch ? ` (running ${plan.stepsPerEpoch})` : ''}, ` +
+            `${m.parameters} parameters, ${m.dispatchesPerStep} dispatches/step, 1 submit/step; setup ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+        );
+        run = new RunRecord(checkpointFile, adapter, m.kernels);
+        if (earlier) run.resume(earlier.notes, `epoch ${earlier.epoch + 1}, step ${earlier.progress.step}`);
+        run.begin();
+        return;
+      }
+      case 'phase':
+        if (m.phase === 'train' && m.from === 0) say(`Epoch: ${m.epoch + 1} Learning rate: ${ptbLearningRate(plan.config, m.epoch).toFixed(3)}`);
+        return;
+      case 'train-metrics':
+        // the tutorial's points only (not the read of an epoch's last steps)
+        if ((m.epochStep - 1) % plan.reportEvery === 10 % plan.reportEvery) say(`${m.values.fraction!.toFixed(3)} perplexity: ${m.values.perplexity!.toFixed(3)} speed: ${m.values.wps!.toFixed(0)} wps`);
+        return;
+      case 'phase-result': {
+        const v = m.values;
+        if (m.phase === 'test') {
+          console.log(`Test Perplexity: ${v.perplexity!.toFixed(3)}`);
+          console.log(windows('test', m.steps!, m.total!, m.seconds));
+          return;
+        }
+        const c = plan.config;
+        say(`Epoch: ${m.epoch} Train Perplexity: ${v.train!.toFixed(3)}`);
+        say(`  (${v.trainSteps} steps in ${v.trainSeconds!.toFixed(1)} s, ${v.wps!.toFixed(0)} wps; a full epoch of ${plan.fullStepsPerEpoch} steps at this speed: ${((plan.fullStepsPerEpoch * c.numSteps * c.batchSize) / v.wps! / 60).toFixed(1)} min)`);
+        say(`Epoch: ${m.epoch} Valid Perplexity: ${v.valid!.toFixed(3)}`);
+        say(windows('valid', v.validSteps!, plan.fullValidSteps, v.validSeconds!));
+        return;
+      }
+      case 'ptb-sampled':
+        sampled = m;
+        return;
+      default:
+        return;
     }
-    run.resume(earlier.notes, `epoch ${earlier.epoch + 1}, step ${progress.step}`);
-  }
-  run.begin();
-  const save = async () => {
-    if (checkpointFile) run.write(encodePtbCheckpoint(await session.checkpoint(progress, run.notes())));
-  };
-  for (let i = session.epoch; i < config.maxMaxEpoch; i++) {
-    if (progress.step === 0) say(`Epoch: ${i + 1} Learning rate: ${session.learningRate(i).toFixed(3)}`);
-    let r: Awaited<ReturnType<PtbSession['trainEpoch']>>;
-    do {
-      const until = checkpointFile ? Math.min(progress.step + every, steps) : steps;
-      r = await session.trainEpoch(
-        control,
-        (m) => {
-          if ((m.step - 1) % session.metricsEvery === session.metricsPhase) {
-            say(`${m.fraction.toFixed(3)} perplexity: ${m.perplexity.toFixed(3)} speed: ${m.wps.toFixed(0)} wps`);
-          }
-        },
-        undefined,
-        steps,
-        { from: progress, until },
-      );
-      progress = r.progress;
-      if (progress.step < steps) await save();
-    } while (progress.step < steps);
-    say(`Epoch: ${i + 1} Train Perplexity: ${r.perplexity.toFixed(3)}`);
-    say(`  (${r.steps} steps in ${r.seconds.toFixed(1)} s, ${r.wps.toFixed(0)} wps; a full epoch of ${session.stepsPerEpoch} steps at this speed: ${((session.stepsPerEpoch * config.numSteps * config.batchSize) / r.wps / 60).toFixed(1)} min)`);
-    const v = await session.evaluateDetailed('valid', evalSteps);
-    say(`Epoch: ${i + 1} Valid Perplexity: ${v.perplexity.toFixed(3)}`);
-    say(evalNote('valid', v));
-    progress = { step: 0, lossSum: 0, rows: 0, seconds: 0 };
-    await save();
-  }
-  const t = await session.evaluateDetailed('test', evalSteps);
-  console.log(`Test Perplexity: ${t.perplexity.toFixed(3)}`);
-  console.log(evalNote('test', t));
+  });
+  const task = new PtbTask(() => device, sink.post);
+  await task.loadFiles(['train', 'valid', 'test'].map((s) => {
+    const bytes = readUserFile(join(dir, `ptb.${s}.txt`), 'ptbText');
+    return { name: `ptb.${s}.txt`, bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer };
+  }));
+  const pieces: RunPieces<PtbCheckpoint> | undefined = checkpointFile
+    ? { every: num('checkpoint-every') ?? 200, resume: earlier, notes: () => run.notes(), save: (c) => run.write(encodePtbCheckpoint(c)) }
+    : undefined;
+  const options = { stepLimit: num('steps-per-epoch') ?? null, validLimit: evalSteps, testLimit: evalSteps, reportEvery: null, seed };
+  await task.train(config, options, { tutorialReports: true, pieces, name: checkpointFile });
+  sink.check();
   console.log(`total ${run.seconds().toFixed(1)} s${run.pieces > 1 ? ` (in ${run.pieces} pieces)` : ''}`);
   if (sampleWords > 0) {
-    const prompt = [data.vocab.index.get('the') ?? 0];
-    const ids = await session.sample(prompt, sampleWords, 1, seed);
-    console.log(`sample: the ${ids.map((i) => data.vocab.words[i]).join(' ')}`);
+    await task.sample(seed, 'the', sampleWords, 1);
+    sink.checkRequest();
+    console.log(`sample: ${sampled!.prompt.join(' ')} ${sampled!.words.join(' ')}`);
   }
   if (opts.save) {
-    const weights = await session.exportWeights();
-    writeFileSync(opts.save, encodeSafetensors(weights, { config: name, epochs: String(config.maxMaxEpoch), vocab: data.vocab.words.join(' ') }));
+    const weights = await task.exportWeights();
+    writeFileSync(opts.save, encodeSafetensors(weights, { config: name, epochs: String(config.maxMaxEpoch), vocab: task.vocabulary().join(' ') }));
     console.log(`weights written to ${opts.save}`);
   }
 }
@@ -323,7 +335,7 @@ function printUsage(print: (line: string) => void, task?: Task): void {
 /** Every failure is one `error:` line (no stack): 2 for a mistake in the command line, 1 for anything else. */
 function exitWith(e: unknown, task?: Task): never {
   const message = e instanceof Error ? e.message : String(e);
-  const known = e instanceof UsageError || e instanceof GpuError || e instanceof DataError || e instanceof ConfigError;
+  const known = e instanceof UsageError || e instanceof GpuError || e instanceof DataError || e instanceof ConfigError || e instanceof RunFailed;
   console.error(`error: ${known ? message : `${message} (an unexpected failure; RNNLAB_DEBUG=1 prints where)`}`);
   if (!known && process.env.RNNLAB_DEBUG) console.error((e as Error)?.stack);
   if (e instanceof UsageError) {

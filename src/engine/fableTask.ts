@@ -6,13 +6,24 @@ import { DataError } from '../data/errors.ts';
 import { checkFileSize } from '../data/limits.ts';
 import { capVocab, normalizeUserWords, prepareFable, type FableData } from '../data/fable.ts';
 import type { RunControl } from './control.ts';
-import { FABLE_PRESETS, FableSession, type FablePresetName } from './fable.ts';
+import { FABLE_PRESETS, FableSession, type FableCheckpoint, type FablePresetName } from './fable.ts';
 import { parsePrompt } from './fablePrompt.ts';
-import { divergedMessage, ProgressReporter, SessionSlot, TaskHost, type Post, type RunEnd } from './host.ts';
+import { divergedMessage, ProgressReporter, SessionSlot, TaskHost, type Post, type RunEnd, type RunPieces } from './host.ts';
+import type { LoopResult } from './loop.ts';
 import { FABLE_TITLE, type FableWeightsInfo } from './protocol.ts';
 
 export const SHIPPED_WEIGHTS = 'data/fable/fable-fast.safetensors';
 const MIN_TOKENS = 8;
+
+/** What a headless run adds to the page's choices. */
+export interface FableRunExtras {
+  seed?: number;
+  /** Metrics averaged over (and read every) this many iterations, instead of the preset's. */
+  metricsEvery?: number;
+  /** A run in pieces (checkpoints), and the name its checkpoint goes by in messages. */
+  pieces?: RunPieces<FableCheckpoint>;
+  name?: string;
+}
 
 interface FableText {
   data: FableData;
@@ -101,33 +112,53 @@ export class FableTask {
     await this.open(data, name, maxVocab, capped.unkCount);
   }
 
-  train(presetName: FablePresetName, iterations: number): Promise<void> {
-    return this.host.start((control) => this.run(presetName, iterations, control));
+  /** The text itself, already prepared (the headless trainer): no model is made until a run trains one. */
+  useData(data: FableData, name: string): void {
+    this.host.stop();
+    this.text = { data, name, weights: { kind: 'untrained', description: 'random weights (not trained yet)' } };
+    this.shipped = null;
   }
 
-  private async run(presetName: FablePresetName, iterations: number, control: RunControl): Promise<RunEnd> {
+  train(presetName: FablePresetName, iterations: number, extras: FableRunExtras = {}): Promise<void> {
+    return this.host.start((control) => this.run(presetName, iterations, extras, control));
+  }
+
+  private async run(presetName: FablePresetName, iterations: number, extras: FableRunExtras, control: RunControl): Promise<RunEnd> {
     const text = this.text;
     if (!text) throw new DataError('fable', 'load the story first');
-    const preset = FABLE_PRESETS[presetName];
-    if (!preset) throw new DataError('preset', `unknown preset ${String(presetName)} (original or fast)`);
+    const base = FABLE_PRESETS[presetName];
+    if (!base) throw new DataError('preset', `unknown preset ${String(presetName)} (original or fast)`);
+    const preset = { ...base, metricsEvery: extras.metricsEvery ?? base.metricsEvery };
     if (!Number.isInteger(iterations) || iterations < 1 || iterations > 1_000_000) {
       throw new DataError('iterations', `must be a whole number from 1 to 1,000,000 (got ${iterations})`);
     }
     const host = this.host;
-    const session = await FableSession.create(this.device(), text.data, preset, (Date.now() & 0xffff) + 1);
+    const session = await FableSession.create(this.device(), text.data, preset, extras.seed ?? (Date.now() & 0xffff) + 1);
+    const pieces = extras.pieces;
+    try {
+      if (pieces?.resume) session.restore(pieces.resume, extras.name);
+    } catch (e) {
+      session.destroy();
+      throw e;
+    }
     const plan = { epochs: 1, stepsPerEpoch: iterations, samplesPerStep: preset.batch };
-    host.started({ ...plan, dispatchesPerStep: session.dispatchesPerStep, batch: preset.batch, gpuBytes: session.gpuBytes });
+    host.started({ ...plan, dispatchesPerStep: session.dispatchesPerStep, kernels: session.kernelTimings, parameters: session.params.count, batch: preset.batch, gpuBytes: session.gpuBytes });
     const t0 = performance.now();
     const progress = new ProgressReporter(host, control, plan);
-    let r;
+    let r: LoopResult = { sums: { loss: 0, correct: 0, rows: 0 }, steps: 0, completed: true, diverged: false };
     this.training = session;
     try {
-      r = await session.train(
-        iterations,
-        control,
-        (m) => host.post({ type: 'train-metrics', task: 'fable', step: m.iteration, epoch: 0, epochStep: m.iteration, values: { loss: m.loss, accuracy: m.accuracy } }),
-        (i) => progress.step(i, 0, i),
-      );
+      // in pieces of pieces.every iterations, each saved (a run not in pieces: all at once)
+      while (r.completed && session.iteration < iterations) {
+        const left = iterations - session.iteration;
+        r = await session.train(
+          pieces ? Math.min(pieces.every - (session.iteration % pieces.every), left) : left,
+          control,
+          (m) => host.post({ type: 'train-metrics', task: 'fable', step: m.iteration, epoch: 0, epochStep: m.iteration, values: { loss: m.loss, accuracy: m.accuracy } }),
+          (i) => progress.step(i, 0, i),
+        );
+        if (pieces && r.completed) await pieces.save(await session.checkpoint(pieces.notes()));
+      }
     } catch (e) {
       session.destroy();
       throw e;
@@ -149,6 +180,11 @@ export class FableTask {
     text.weights = { kind: 'trained', description: `${preset.name} preset, ${session.iteration} iterations in ${((performance.now() - t0) / 1000).toFixed(0)} s` };
     this.out({ type: 'fable-weights', task: 'fable', weights: text.weights });
     return { state: r.completed ? 'done' : 'stopped' };
+  }
+
+  /** The weights of the model in use. */
+  exportWeights(): Promise<Record<string, Float32Array>> {
+    return this.slot.use((s) => s.exportWeights());
   }
 
   /** Continues three typed words with the model in use (between two steps of a run in progress). */

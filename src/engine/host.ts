@@ -18,6 +18,17 @@ export interface RunEnd {
   message?: string;
 }
 
+/** A run in pieces: its whole training state saved every `every` steps (a checkpoint), and a run that goes on from
+ *  one exactly as if it had never stopped. The headless trainer writes them to a file; the page will keep them. */
+export interface RunPieces<C> {
+  every: number;
+  /** The state to go on from. */
+  resume?: C;
+  /** The run's own record, kept in the checkpoint (e.g. its log so far). */
+  notes(): Record<string, string>;
+  save(checkpoint: C): void | Promise<void>;
+}
+
 export function messageOf(e: unknown): string {
   if (e instanceof DataError || e instanceof ConfigError || e instanceof GpuError) return e.message;
   return e instanceof Error ? e.message : String(e);

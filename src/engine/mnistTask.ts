@@ -83,18 +83,19 @@ export class MnistTask {
     this.out({ type: 'mnist-loaded', task: 'mnist', source, train: data.train.count, test: data.test.count });
   }
 
-  train(config: MnistTrainConfig): Promise<void> {
-    return this.host.start((control) => this.run(config, control));
+  /** `maxSteps`: the run stops after that many training steps (the headless trainer's --steps). */
+  train(config: MnistTrainConfig, maxSteps = Infinity): Promise<void> {
+    return this.host.start((control) => this.run(config, maxSteps, control));
   }
 
-  private async run(config: MnistTrainConfig, control: RunControl): Promise<RunEnd> {
+  private async run(config: MnistTrainConfig, maxSteps: number, control: RunControl): Promise<RunEnd> {
     const data = this.data;
     if (!data) throw new DataError('MNIST', 'load the data first');
     const host = this.host;
     const session = await MnistSession.create(this.device(), data, config);
     this.slot.set(session);
     const plan = { epochs: config.epochs, stepsPerEpoch: session.stepsPerEpoch, samplesPerStep: config.batch };
-    host.started({ ...plan, dispatchesPerStep: session.dispatchesPerStep, batch: config.batch, gpuBytes: session.gpuBytes });
+    host.started({ ...plan, dispatchesPerStep: session.dispatchesPerStep, kernels: session.kernelTimings, parameters: session.params.count, batch: config.batch, gpuBytes: session.gpuBytes });
     return this.slot.use(async () => {
       const progress = new ProgressReporter(host, control, plan);
       let goodEpoch = 0;
@@ -106,6 +107,7 @@ export class MnistTask {
           (epochStep) => {
             this.trained.add(session);
             progress.step(session.globalStep, epoch, epochStep);
+            if (session.globalStep >= maxSteps) control.stop();
           },
         );
         if (r.diverged) return this.diverged(session, goodEpoch);

@@ -2,6 +2,7 @@
 // exhaustive switch on each side. Payloads are plain data (numbers, strings, typed arrays), never GPU objects.
 import type { AdapterSummary } from '../gpu/device.ts';
 import type { GpuErrorKind } from '../gpu/errors.ts';
+import type { LstmTiming } from '../nn/tune.ts';
 import type { FablePresetName } from './fable.ts';
 import type { PromptResult } from './fablePrompt.ts';
 import type { MnistTrainConfig } from './mnist.ts';
@@ -120,7 +121,8 @@ export type FromWorker =
   | { type: 'error'; scope: 'mnist-data' | 'mnist-train' | 'mnist-inspect' | 'diagnostics' | 'fable' | 'ptb'; message: string }
   | { type: 'gradient-check'; results: KernelCheck[]; seconds: number }
   | { type: 'train-state'; task: Task; state: RunState; message?: string }
-  | { type: 'train-started'; task: Task; epochs: number; stepsPerEpoch: number; dispatchesPerStep: number; batch: number; gpuBytes: number; ptb?: PtbRunPlan }
+  /** `kernels`: the LSTM step-kernel variants the session timed for its shapes (real GPUs only). */
+  | { type: 'train-started'; task: Task; epochs: number; stepsPerEpoch: number; dispatchesPerStep: number; batch: number; gpuBytes: number; parameters: number; kernels: LstmTiming[]; ptb?: PtbRunPlan }
   /** Metrics since the previous report; `step` counts every training step of the run. */
   | { type: 'train-metrics'; task: Task; step: number; epoch: number; epochStep: number; values: Metrics }
   | {
@@ -134,7 +136,8 @@ export type FromWorker =
       samplesPerSecond: number;
       secondsLeft: number;
     }
-  | { type: 'phase'; task: Task; phase: Phase; epoch: number }
+  /** A phase starts; `from`: the step it goes on from (a run resumed inside an epoch), else 0. */
+  | { type: 'phase'; task: Task; phase: Phase; epoch: number; from: number }
   | { type: 'phase-progress'; task: Task; phase: 'valid' | 'test'; step: number; total: number }
   /**
    * A phase's result: 'epoch' after each epoch (1-based `epoch`; MNIST: accuracy and loss on the test set; PTB:

@@ -6,8 +6,8 @@ import { tokenize, type Vocab } from '../data/fable.ts';
 import { decodePtbText, EOS, preparePtb, PTB_UNK, type PtbData } from '../data/ptb.ts';
 import type { RunControl } from './control.ts';
 import { ConfigError } from './errors.ts';
-import { divergedMessage, ProgressReporter, SessionSlot, TaskHost, type Post, type RunEnd } from './host.ts';
-import { PtbSession, validatePtbConfig, type PtbConfig } from './ptb.ts';
+import { divergedMessage, ProgressReporter, SessionSlot, TaskHost, type Post, type RunEnd, type RunPieces } from './host.ts';
+import { PtbSession, validatePtbConfig, type PtbCheckpoint, type PtbConfig, type PtbEpochProgress, type PtbEpochResult } from './ptb.ts';
 import type { NamedFile, PtbDataInfo, PtbRunOptions, PtbRunPlan, PtbSplitName } from './protocol.ts';
 
 export const PTB_SPLITS: readonly PtbSplitName[] = ['train', 'valid', 'test'];
@@ -23,6 +23,15 @@ export function identifyPtbFile(name: string): PtbSplitName | null {
   const base = name.toLowerCase().split(/[\\/]/).pop() ?? '';
   const hits = PTB_SPLITS.filter((s) => base.includes(s));
   return hits.length === 1 ? hits[0]! : null;
+}
+
+/** What a headless run adds to the page's options. */
+export interface PtbRunExtras {
+  /** Training perplexity read at the tutorial's points (step % (epoch_size // 10) == 10) instead of reportEvery. */
+  tutorialReports?: boolean;
+  /** A run in pieces (checkpoints), and the name its checkpoint goes by in messages. */
+  pieces?: RunPieces<PtbCheckpoint>;
+  name?: string;
 }
 
 /** Thrown from an evaluation's progress callback when the run is stopped. */
@@ -111,11 +120,11 @@ export class PtbTask {
   }
 
   /** Trains max_max_epoch epochs (validation after each), then measures the test perplexity. */
-  train(config: PtbConfig, options: PtbRunOptions): Promise<void> {
-    return this.host.start((control) => this.runTraining(config, options, control));
+  train(config: PtbConfig, options: PtbRunOptions, extras: PtbRunExtras = {}): Promise<void> {
+    return this.host.start((control) => this.runTraining(config, options, extras, control));
   }
 
-  private async runTraining(config: PtbConfig, options: PtbRunOptions, control: RunControl): Promise<RunEnd> {
+  private async runTraining(config: PtbConfig, options: PtbRunOptions, extras: PtbRunExtras, control: RunControl): Promise<RunEnd> {
     const data = this.data;
     if (!data) throw new DataError('Penn TreeBank', 'load ptb.train.txt, ptb.valid.txt and ptb.test.txt first');
     const c: PtbConfig = { ...config, vocabSize: data.prepared.vocab.words.length };
@@ -126,52 +135,74 @@ export class PtbTask {
     optionalCount(options.reportEvery, 'Report every');
     const { prepared } = data;
     const session = await PtbSession.create(this.device(), { train: prepared.train, valid: prepared.valid, test: prepared.test }, c, options.seed >>> 0 || 1);
+    const resume = extras.pieces?.resume;
+    let from: PtbEpochProgress = { step: 0, lossSum: 0, rows: 0, seconds: 0 };
+    try {
+      if (resume) from = session.restore(resume, extras.name);
+    } catch (e) {
+      session.destroy();
+      throw e;
+    }
     this.vocabOf.set(session, prepared.vocab);
     this.slot.set(session);
     if (control.isStopped) return { state: 'stopped' };
-    return this.slot.use(() => this.trainEpochs(session, c, options, control), session);
+    return this.slot.use(() => this.trainEpochs(session, c, options, extras, from, control), session);
   }
 
-  private async trainEpochs(session: PtbSession, c: PtbConfig, options: PtbRunOptions, control: RunControl): Promise<RunEnd> {
+  private async trainEpochs(session: PtbSession, c: PtbConfig, options: PtbRunOptions, extras: PtbRunExtras, from: PtbEpochProgress, control: RunControl): Promise<RunEnd> {
 
     const fullSteps = session.stepsPerEpoch;
     const stepsPerEpoch = Math.min(options.stepLimit ?? fullSteps, fullSteps);
     const fullValid = session.evalSteps('valid');
     const validSteps = Math.min(options.validLimit ?? fullValid, fullValid);
-    const reportEvery = Math.min(options.reportEvery ?? Math.max(1, Math.floor(stepsPerEpoch / AUTO_REPORTS_PER_EPOCH)), stepsPerEpoch);
-    // Reads after steps reportEvery, 2·reportEvery, … of the epoch (and after its last step).
+    const reportEvery = extras.tutorialReports
+      ? Math.max(1, Math.floor(stepsPerEpoch / 10))
+      : Math.min(options.reportEvery ?? Math.max(1, Math.floor(stepsPerEpoch / AUTO_REPORTS_PER_EPOCH)), stepsPerEpoch);
     session.metricsEvery = reportEvery;
-    session.metricsPhase = reportEvery - 1;
+    // Reads after steps reportEvery, 2·reportEvery, … of the epoch (and after its last step); the tutorial's
+    // printout: when step % (epoch_size // 10) == 10.
+    session.metricsPhase = extras.tutorialReports ? 10 % reportEvery : reportEvery - 1;
     const words = c.numSteps * c.batchSize;
     const plan: PtbRunPlan = {
       config: c, fullStepsPerEpoch: fullSteps, stepsPerEpoch, fullValidSteps: fullValid, validSteps,
       fullTestSteps: session.evalSteps('test'), reportEvery, firstEpoch: session.epoch,
     };
     const progressPlan = { epochs: c.maxMaxEpoch, stepsPerEpoch, samplesPerStep: words };
-    this.host.started({ ...progressPlan, dispatchesPerStep: session.dispatchesPerStep, batch: c.batchSize, gpuBytes: session.gpuBytes, ptb: plan });
+    this.host.started({ ...progressPlan, dispatchesPerStep: session.dispatchesPerStep, kernels: session.kernelTimings, parameters: session.params.count, batch: c.batchSize, gpuBytes: session.gpuBytes, ptb: plan });
+    const pieces = extras.pieces;
+    const save = async (at: PtbEpochProgress) => {
+      if (pieces) await pieces.save(await session.checkpoint(at, pieces.notes()));
+    };
 
     let diverged = false;
     /** The last epoch whose validation was finite: its weights are kept on the GPU (snapshot) for a divergence. */
     let lastGood: { epoch: number; valid: number } | null = null;
     let validSeconds = 0;
     for (let epoch = session.epoch; epoch < c.maxMaxEpoch && !control.isStopped && !diverged; epoch++) {
-      this.post({ type: 'phase', task: 'ptb', phase: 'train', epoch });
-      const t0 = performance.now();
+      this.post({ type: 'phase', task: 'ptb', phase: 'train', epoch, from: from.step });
+      const t0 = performance.now() - from.seconds * 1000;
       const paused0 = control.pausedMs();
       const progress = new ProgressReporter(this.host, control, progressPlan);
       const base = epoch * stepsPerEpoch;
-      const r = await session.trainEpoch(
-        control,
-        (m) => {
-          const secs = (performance.now() - t0 - (control.pausedMs() - paused0)) / 1000;
-          this.post({
-            type: 'train-metrics', task: 'ptb', step: base + m.step, epoch, epochStep: m.step,
-            values: { perplexity: m.perplexity, recent: m.recentPerplexity, wps: secs > 0 ? (m.step * words) / secs : 0, lr: m.lr },
-          });
-        },
-        (step) => progress.step(base + step, epoch, step, (c.maxMaxEpoch - epoch) * validSeconds),
-        stepsPerEpoch,
-      );
+      // in pieces of pieces.every steps, each saved (a run not in pieces: the whole epoch at once)
+      let r: PtbEpochResult & { progress: PtbEpochProgress };
+      do {
+        r = await session.trainEpoch(
+          control,
+          (m) => {
+            const secs = (performance.now() - t0 - (control.pausedMs() - paused0)) / 1000;
+            this.post({
+              type: 'train-metrics', task: 'ptb', step: base + m.step, epoch, epochStep: m.step,
+              values: { perplexity: m.perplexity, recent: m.recentPerplexity, wps: secs > 0 ? (m.step * words) / secs : 0, lr: m.lr, fraction: m.fraction },
+            });
+          },
+          (step) => progress.step(base + step, epoch, step, (c.maxMaxEpoch - epoch) * validSeconds),
+          stepsPerEpoch,
+          { from, until: pieces ? Math.min(from.step + pieces.every, stepsPerEpoch) : stepsPerEpoch },
+        );
+        from = r.progress;
+        if (r.completed && from.step < stepsPerEpoch) await save(from);
+      } while (r.completed && from.step < stepsPerEpoch);
       if (r.diverged || (r.steps > 0 && !Number.isFinite(r.perplexity))) {
         diverged = true;
         break;
@@ -180,7 +211,7 @@ export class PtbTask {
       const trainSeconds = (performance.now() - t0 - (control.pausedMs() - paused0)) / 1000;
       // A pause that came during the last steps takes effect here, before the validation.
       if (!(await control.checkpoint())) break;
-      this.post({ type: 'phase', task: 'ptb', phase: 'valid', epoch });
+      this.post({ type: 'phase', task: 'ptb', phase: 'valid', epoch, from: 0 });
       const v0 = performance.now();
       let valid: { perplexity: number; steps: number };
       try {
@@ -199,8 +230,13 @@ export class PtbTask {
       const seconds = (performance.now() - t0 - (control.pausedMs() - paused0)) / 1000;
       this.post({
         type: 'phase-result', task: 'ptb', phase: 'epoch', epoch: epoch + 1, seconds, partial: r.steps < fullSteps || valid.steps < fullValid,
-        values: { train: r.perplexity, valid: valid.perplexity, lr: r.lr, wps: trainSeconds > 0 ? (r.steps * words) / trainSeconds : 0, trainSteps: r.steps, validSteps: valid.steps },
+        values: {
+          train: r.perplexity, valid: valid.perplexity, lr: r.lr, wps: trainSeconds > 0 ? (r.steps * words) / trainSeconds : 0,
+          trainSteps: r.steps, validSteps: valid.steps, trainSeconds, validSeconds,
+        },
       });
+      from = { step: 0, lossSum: 0, rows: 0, seconds: 0 };
+      await save(from);
     }
 
     if (diverged) {
@@ -217,7 +253,7 @@ export class PtbTask {
     // All epochs done: the test perplexity (batch 1, one step per window). A pause during the last validation
     // takes effect before it.
     if (control.isStopped || !(await control.checkpoint())) return { state: 'stopped' };
-    this.post({ type: 'phase', task: 'ptb', phase: 'test', epoch: c.maxMaxEpoch });
+    this.post({ type: 'phase', task: 'ptb', phase: 'test', epoch: c.maxMaxEpoch, from: 0 });
     try {
       await this.runTest(session, options.testLimit, control);
       return { state: 'done' };
@@ -248,6 +284,17 @@ export class PtbTask {
     const total = Math.min(limit ?? full, full);
     const r = await this.evaluate(session, 'test', total, control);
     this.post({ type: 'phase-result', task: 'ptb', phase: 'test', epoch: session.epoch, values: { perplexity: r.perplexity }, steps: r.steps, total: full, partial: r.steps < full, seconds: r.seconds });
+  }
+
+  /** The words of the model in use, by id. */
+  vocabulary(): string[] {
+    const s = this.slot.get();
+    return s ? this.vocabOf.get(s)!.words : [];
+  }
+
+  /** The weights of the model in use. */
+  exportWeights(): Promise<Record<string, Float32Array>> {
+    return this.slot.use((s) => s.exportWeights());
   }
 
   /** The test perplexity of the model in use on request (not during a run; a stop cancels it). */
