@@ -199,6 +199,7 @@ test('Penn TreeBank: idle, a corrupt file, the quick demo training and finished 
   await expect(page.getByTestId('ptb-test-perplexity')).toHaveAttribute('data-partial', 'true');
   await page.getByTestId('ptb-sample-button').click();
   await expect(page.getByTestId('ptb-sample-output')).toHaveAttribute('data-words', '50', { timeout: 30_000 });
+  await expect(page.getByTestId('ptb-sample-live')).toContainText('The model wrote: ');
   console.log(`quick demo (30 steps): sampled after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   await expect(page.getByTestId('ptb-live')).toContainText(/Penn TreeBank: Done, epoch 1 of 1, .*validation perplexity [\d,.]+ after epoch 1, test perplexity/, { timeout: 10_000 });
   await audit(page, 'PTB finished');

@@ -141,7 +141,7 @@ export function FablePanel({ engine }: FablePanelProps) {
         send={send}
         onStart={train}
       />
-      <LiveStatus text={fableRunSummary(state)} testId="fable-live" />
+      <LiveStatus text={fableRunSummary(state)} immediateKey={state.run.state} testId="fable-live" />
       <FableCharts metrics={state.metrics} reportEvery={FABLE_PRESETS[run.preset].metricsEvery} />
       <FableOwnText
         story={story}
