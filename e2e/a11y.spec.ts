@@ -232,6 +232,12 @@ test('at 390 px the Tab key walks every tab top to bottom, and every stop is vis
   }
 });
 
+test('the bench page passes the audit', async ({ page }) => {
+  await page.goto('/bench/index.html');
+  await page.waitForFunction(() => 'rnnlabBench' in window);
+  await audit(page, 'bench page');
+});
+
 test('Diagnostics, About and a lost GPU pass the audit', async ({ page }) => {
   await open(page, 'Diagnostics');
   await expect(page.getByTestId('adapter-limits')).toBeVisible();
