@@ -128,7 +128,8 @@ export function RunControls({ task, state, active, canStart, send, startLabel, p
       >
         Stop
       </button>
-      <span className={`run-state state-${state}`} data-testid={stateTestId} data-state={state} aria-live="polite">
+      {/* Screen readers hear the state from each panel's live status (with the run's figures). */}
+      <span className={`run-state state-${state}`} data-testid={stateTestId} data-state={state}>
         {text}
       </span>
       {children}
