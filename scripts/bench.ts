@@ -96,7 +96,6 @@ async function main() {
     logLevel: 'warn',
     server: { port: opts.port, strictPort: true },
     plugins: [servePtb(ptbDir), ...(opts.isolated ? [] : [withoutIsolation()])],
-    optimizeDeps: { entries: ['index.html', 'bench/index.html', 'bench/peers/*.ts'] },
   });
   await server.listen();
   const base = `http://localhost:${opts.port}/bench/index.html`;
