@@ -3,13 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { serveMnist } from './scripts/vite-mnist-plugin.ts';
+import { serveReadme } from './scripts/vite-readme-plugin.ts';
 import { securityHeadersPlugin } from './scripts/security-headers.ts';
 
 export default defineConfig(({ command, isPreview }) => {
   // The dev page's inline preamble and hot <style>s carry this nonce; a build (and its preview) has nothing inline.
   const nonce = command === 'serve' && !isPreview ? randomBytes(16).toString('base64') : undefined;
   return {
-    plugins: [securityHeadersPlugin(nonce), react(), serveMnist()],
+    plugins: [securityHeadersPlugin(nonce), react(), serveMnist(), serveReadme()],
     html: nonce ? { cspNonce: nonce } : {},
     worker: { format: 'es' },
     server: { port: 5173 },

@@ -24,3 +24,14 @@ test('when requestAdapter() finds nothing the page says so', async ({ page }) =>
   await page.goto('/');
   await expect(page.getByTestId('gpu-error')).toContainText('no GPU adapter was found');
 });
+
+test('About links the README, which the app serves', async ({ page }) => {
+  await page.goto('/');
+  await page.getByRole('tab', { name: 'About' }).click();
+  const link = page.getByRole('link', { name: 'README' });
+  const href = await link.getAttribute('href');
+  expect(href).toBe('/README.md');
+  const res = await page.request.get(href!);
+  expect(res.status()).toBe(200);
+  expect(await res.text()).toMatch(/^# rnnlab\n/);
+});

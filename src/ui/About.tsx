@@ -72,7 +72,7 @@ export function About() {
             TensorFlow LSTM next-word tutorial.
           </li>
           <li>
-            The project's README (<code>README.md</code> at the root of the source repository): how to run it and its tests, how it works, the
+            The project's <Link href={`${import.meta.env.BASE_URL}README.md`}>README</Link> (<code>README.md</code> at the root of the source repository): how to run it and its tests, how it works, the
             proof that the kernels are right, and benchmarks against TensorFlow.js and jax-js.
           </li>
         </ul>
