@@ -191,7 +191,7 @@ describe('a wrong file is refused, naming the file and the tensor', () => {
   });
 
   it('a wrong shape (also one with the right number of values)', () => {
-    refuse(edited(good, (_, s) => (s['fc.weight'] = [3, 8])), /tensor "fc\.weight" is \[3,8\], the config's 2-layer LSTM-3 over 8 words needs \[8,3\]/);
+    refuse(edited(good, (_, s) => (s['fc.weight'] = [3, 8])), /tensor "fc\.weight" is \[3,8\], the file's config \(a 2-layer LSTM-3 over 8 words\) needs \[8,3\]/);
     refuse(edited(good, (t, s) => {
       t['lstm.weight_hh_l1'] = new Float32Array(13 * 3);
       s['lstm.weight_hh_l1'] = [13, 3];

@@ -205,14 +205,16 @@ function metadataOf(m: InteropModel, extra: Record<string, string>): Record<stri
   return meta;
 }
 
-/** A .safetensors file of the model in PyTorch's layout (F32), which `torch` loads with load_state_dict(strict=True). */
-export function encodeInterop(m: InteropModel, weights: Record<string, Float32Array>, extraMetadata: Record<string, string> = {}): Uint8Array {
+/** A .safetensors file of the model in PyTorch's layout, which `torch` loads with load_state_dict(strict=True);
+ *  F32 (exact) or F16 (half the size: the app's shipped weights). */
+export function encodeInterop(m: InteropModel, weights: Record<string, Float32Array>, extraMetadata: Record<string, string> = {}, dtype: 'F32' | 'F16' = 'F32'): Uint8Array {
   checkModel(m, 'the model');
   const sd = toTorch(m, weights);
   return encodeSafetensors(
     Object.fromEntries(Object.entries(sd).map(([k, v]) => [k, v.data])),
     metadataOf(m, extraMetadata),
     Object.fromEntries(Object.entries(sd).map(([k, v]) => [k, v.shape])),
+    dtype,
   );
 }
 
@@ -272,9 +274,10 @@ export interface DecodedInterop {
   metadata: Record<string, string>;
 }
 
+/** "an LSTM with 16 hidden units", "a 2-layer LSTM-8 over 20 words". */
 function describeConfig(m: InteropModel): string {
-  if (m.task === 'mnist') return `${m.config.cell.toUpperCase()} with ${m.config.hidden} hidden units`;
-  return `${m.config.layers}-layer LSTM-${m.config.hidden} over ${m.config.vocab} words`;
+  if (m.task === 'mnist') return `${m.config.cell === 'lstm' ? 'an LSTM' : 'an RNN'} with ${m.config.hidden} hidden units`;
+  return `a ${m.config.layers}-layer LSTM-${m.config.hidden} over ${m.config.vocab} words`;
 }
 
 /**
@@ -313,7 +316,7 @@ function checkExpectation(model: InteropModel, expect: InteropExpectation, file:
   const got = model.config as unknown as Record<string, unknown>;
   for (const [key, want] of Object.entries(expect.config ?? {})) {
     if (got[key] !== want) {
-      throw new DataError(file, `is a ${describeConfig(model)}, and its ${key} ${JSON.stringify(got[key])} differs from this model's ${JSON.stringify(want)}`);
+      throw new DataError(file, `holds ${describeConfig(model)}: its ${key} ${JSON.stringify(got[key])} differs from this model's ${JSON.stringify(want)}`);
     }
   }
   if (expect.vocab && model.task !== 'mnist') {
@@ -331,9 +334,9 @@ function checkTensors(model: InteropModel, st: SafeTensors, file: string): void 
   const names = new Set(layout.map((t) => t.name));
   for (const t of layout) {
     const got = Object.hasOwn(st.tensors, t.name) ? st.tensors[t.name] : undefined;
-    if (!got) throw new DataError(file, `tensor "${t.name}" is missing: a ${describeConfig(model)} (its config) has it [${t.shape}]`);
+    if (!got) throw new DataError(file, `tensor "${t.name}" is missing: ${describeConfig(model)} (the file's config) has it, [${t.shape}]`);
     if (got.shape.length !== t.shape.length || got.shape.some((d, i) => d !== t.shape[i])) {
-      throw new DataError(file, `tensor "${t.name}" is [${got.shape}], the config's ${describeConfig(model)} needs [${t.shape}]`);
+      throw new DataError(file, `tensor "${t.name}" is [${got.shape}], the file's config (${describeConfig(model)}) needs [${t.shape}]`);
     }
     const bad = got.data.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) throw new DataError(file, `tensor "${t.name}" holds ${got.data[bad]} at element ${bad}: weights must be finite numbers`);
