@@ -1,0 +1,162 @@
+// A model file in PyTorch's layout through the tasks (what `npm run train -- <task> --init FILE ... --save FILE`
+// does), on the GPU: a run started from a file trains those weights (after one step at a negligible learning rate
+// the model in use still holds them), exportModel() writes them back in the same layout, and a file of another
+// task, size or vocabulary is refused before anything is built, naming the file.
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { MnistData } from '../src/data/idx.ts';
+import { prepareFable } from '../src/data/fable.ts';
+import { decodeInterop, encodeInterop, rnnlabShapes, type InteropModel } from '../src/data/interop.ts';
+import { decodeSafetensors } from '../src/data/safetensors.ts';
+import { FableTask, readFableModel } from '../src/engine/fableTask.ts';
+import { defaultMnistConfig } from '../src/engine/mnist.ts';
+import { MnistTask, readMnistModel } from '../src/engine/mnistTask.ts';
+import type { FromWorker } from '../src/engine/protocol.ts';
+import { PTB_CONFIGS, ptbModel } from '../src/engine/ptb.ts';
+import { PtbTask } from '../src/engine/ptbTask.ts';
+import { FABLE_PRESETS } from '../src/models/fable.ts';
+import { mulberry32 } from '../src/reference/random.ts';
+import { testDevice } from './gpu.ts';
+import { loadRealMnist } from './mnist-files.ts';
+
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const fableText = readFileSync(resolve(root, 'public/data/fable/belling-the-cat.txt'), 'utf8');
+
+/** Weights in U(-1, 1): far from any of rnnlab's initialisations (|w| <= 0.25 at these sizes). */
+function randomWeights(m: InteropModel, seed: number): Record<string, Float32Array> {
+  const rand = mulberry32(seed);
+  return Object.fromEntries(Object.entries(rnnlabShapes(m)).map(([k, s]) => [k, Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => rand() * 2 - 1)]));
+}
+
+/** The largest |a - b| over every weight. */
+function maxDifference(a: Record<string, Float32Array>, b: Record<string, Float32Array>): number {
+  expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
+  let worst = 0;
+  for (const k of Object.keys(a)) a[k]!.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - b[k]![i]!))));
+  return worst;
+}
+
+const messages: FromWorker[] = [];
+const post = (m: FromWorker) => messages.push(m);
+const lastState = () => messages.filter((m) => m.type === 'train-state').at(-1);
+
+let mnistData: MnistData;
+beforeAll(async () => {
+  const full = await loadRealMnist();
+  mnistData = { train: { pixels: full.train.pixels.subarray(0, 320 * 784), labels: full.train.labels.subarray(0, 320), count: 320 }, test: full.test };
+});
+
+describe('--init and --save through the tasks', () => {
+  it('MNIST: a run starts from the file\'s weights and exports them in the same layout', async () => {
+    const device = await testDevice();
+    const model: InteropModel = { task: 'mnist', config: { ...defaultMnistConfig('rnn').model, hidden: 12 } };
+    const w0 = randomWeights(model, 1);
+    const file = readMnistModel(encodeInterop(model, w0), 'rnn12.safetensors');
+    expect(file.config).toEqual(model.config);
+    const task = new MnistTask(() => device, post);
+    task.useData(mnistData, 'files');
+    const config = { ...defaultMnistConfig('rnn'), model: file.config, batch: 16, optimizer: { kind: 'adam' as const, lr: 1e-9 } };
+    await task.train(config, 1, file.weights);
+    expect(lastState()).toMatchObject({ task: 'mnist', state: 'stopped' });
+    const out = await task.exportModel();
+    expect(out.name).toBe('mnist-rnn12.safetensors');
+    const back = decodeInterop(out.bytes, out.name, { task: 'mnist' });
+    expect(back.model).toEqual(model);
+    expect(maxDifference(back.weights, w0)).toBeLessThan(1e-6);
+    // without the file the same run starts elsewhere
+    await task.train(config, 1);
+    expect(maxDifference(decodeInterop((await task.exportModel()).bytes, 'x', { task: 'mnist' }).weights, w0)).toBeGreaterThan(0.5);
+  }, 120_000);
+
+  it('fable: a run starts from a file of its preset\'s input kind and any hidden size; another vocabulary or input kind is refused', async () => {
+    const device = await testDevice();
+    const task = new FableTask(() => device, post);
+    await task.loadText('belling-the-cat.txt', fableText, 1000);
+    const ready = messages.filter((m) => m.type === 'fable-ready').at(-1) as Extract<FromWorker, { type: 'fable-ready' }>;
+    const vocab = ready.vocab;
+    const model: InteropModel = { task: 'fable', config: { ...FABLE_PRESETS.original.model, hidden: 8, vocab: vocab.length }, vocab };
+    const w0 = randomWeights(model, 2);
+    const bytes = encodeInterop(model, w0);
+    expect(() => readFableModel(bytes, 'orig8.safetensors', vocab, 'fast')).toThrow(/^orig8\.safetensors: holds a 2-layer LSTM-8 over \d+ words: its input "id-float" differs from this model's "embedding"$/);
+    expect(() => readFableModel(bytes, 'orig8.safetensors', ['long', ...vocab.slice(1)])).toThrow(/^orig8\.safetensors: was trained on another vocabulary \(word 0 is ".*", the text's is "long"\)/);
+    const init = readFableModel(bytes, 'orig8.safetensors', vocab, 'original');
+    // one RMSProp step of lr 0.001 (the preset's): each weight moves by about 0.001 / sqrt(0.1·g² + 0.9)
+    await task.train('original', 1, { seed: 3, init });
+    expect(lastState()).toMatchObject({ task: 'fable', state: 'done' });
+    const out = await task.exportModel({ iterations: '1' });
+    expect(out.name).toBe('fable-original.safetensors');
+    const back = decodeInterop(out.bytes, out.name, { task: 'fable', vocab });
+    expect(back.model).toEqual(model);
+    expect(back.metadata).toMatchObject({ preset: 'original', iterations: '1' });
+    expect(maxDifference(back.weights, w0)).toBeLessThan(0.01);
+    // without the file the run makes the preset's own model
+    await task.train('original', 1, { seed: 3 });
+    expect(decodeInterop((await task.exportModel()).bytes, 'x', { task: 'fable' }).model.config).toMatchObject({ hidden: 512, layers: 2, input: 'id-float' });
+  }, 120_000);
+
+  it('PTB: a run starts from a file of the config\'s size and vocabulary; another size is refused', async () => {
+    const device = await testDevice();
+    const task = new PtbTask(() => device, post);
+    const text = 'the cat sat on the mat <unk> N the dog ran to the cat \n'.repeat(20);
+    await task.loadFiles(['train', 'valid', 'test'].map((s) => ({ name: `ptb.${s}.txt`, bytes: new TextEncoder().encode(text).buffer as ArrayBuffer })));
+    const loaded = messages.filter((m) => m.type === 'ptb-loaded').at(-1) as Extract<FromWorker, { type: 'ptb-loaded' }>;
+    const config = { ...PTB_CONFIGS.small, numLayers: 2, hiddenSize: 8, numSteps: 4, batchSize: 2, maxMaxEpoch: 1, learningRate: 1e-9 };
+    const V = loaded.data.vocabSize;
+    // the vocabulary by id is the task's (ids by frequency): read it from a model the task made
+    await task.train({ ...config, vocabSize: V }, { stepLimit: 1, validLimit: 1, testLimit: 1, reportEvery: null, seed: 1 });
+    const vocab = task.vocabulary();
+    expect(vocab).toHaveLength(V);
+    const model: InteropModel = { task: 'ptb', config: { ...ptbModel({ ...config, vocabSize: V }) }, vocab };
+    const w0 = randomWeights(model, 3);
+    const bytes = encodeInterop(model, w0);
+    expect(() => task.readModel(bytes, 'ptb8.safetensors', { ...config, hiddenSize: 200 })).toThrow(/^ptb8\.safetensors: holds a 2-layer LSTM-8 over \d+ words: its hidden 8 differs from this model's 200$/);
+    expect(() => task.readModel(encodeInterop(model, w0).slice(0, 100), 'cut.safetensors', config)).toThrow(/^cut\.safetensors: /);
+    const init = task.readModel(bytes, 'ptb8.safetensors', config);
+    await task.train({ ...config, vocabSize: V }, { stepLimit: 1, validLimit: 1, testLimit: 1, reportEvery: null, seed: 1 }, { init });
+    expect(lastState()).toMatchObject({ task: 'ptb', state: 'done' });
+    const out = await task.exportModel();
+    expect(out.name).toBe('ptb-small.safetensors');
+    const back = decodeInterop(out.bytes, out.name, { task: 'ptb', vocab });
+    expect(back.model).toEqual(model);
+    expect(maxDifference(back.weights, w0)).toBeLessThan(1e-6);
+  }, 120_000);
+
+  it('the app\'s shipped fable weights load in PyTorch\'s layout too (F16, as --save public/... writes them)', async () => {
+    const device = await testDevice();
+    const data = prepareFable(fableText, 'belling-the-cat.txt');
+    const shipped = decodeSafetensors(new Uint8Array(readFileSync(resolve(root, 'public/data/fable/fable-fast.safetensors'))));
+    const model: InteropModel = { task: 'fable', config: { ...FABLE_PRESETS.fast.model, vocab: data.vocab.words.length }, vocab: data.vocab.words };
+    const weights = Object.fromEntries(Object.entries(shipped.tensors).map(([k, v]) => [k, v.data]));
+    const files: Record<string, Uint8Array> = {
+      '/data/fable/belling-the-cat.txt': new TextEncoder().encode(fableText),
+      '/data/fable/fable-fast.safetensors': encodeInterop(model, weights, { description: 'converted' }, 'F16'),
+    };
+    const server = createServer((req, res) => {
+      const body = files[req.url ?? ''];
+      res.writeHead(body ? 200 : 404, { 'Content-Type': 'application/octet-stream' }).end(body ?? '');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const task = new FableTask(() => device, post);
+      await task.loadBuiltin(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      expect(messages.filter((m) => m.type === 'fable-weights').at(-1)).toMatchObject({ weights: { kind: 'shipped', description: 'converted' } });
+      await task.generate(5, 'long ago ,', 6, 0);
+      expect(messages.filter((m) => m.type === 'fable-generated').at(-1)).toMatchObject({ requestId: 5, words: 'the mice had a general council'.split(' ') });
+    } finally {
+      server.close();
+    }
+  }, 120_000);
+
+  it('a file of another task is refused by each task, naming the file', () => {
+    const ptbModelFile: InteropModel = { task: 'ptb', config: { ...ptbModel(PTB_CONFIGS.small), hidden: 2, layers: 1, vocab: 3 }, vocab: ['a', 'b', 'c'] };
+    const bytes = encodeInterop(ptbModelFile, randomWeights(ptbModelFile, 4));
+    expect(() => readMnistModel(bytes, 'p.safetensors')).toThrow('p.safetensors: is a Penn TreeBank model, not an MNIST classifier: open it in the Penn TreeBank task');
+    expect(() => readFableModel(bytes, 'p.safetensors', ['a', 'b', 'c'])).toThrow('p.safetensors: is a Penn TreeBank model, not a fable model: open it in the Penn TreeBank task');
+    const wide: InteropModel = { task: 'mnist', config: { ...defaultMnistConfig('lstm').model, inputSize: 32, hidden: 2 } };
+    expect(() => readMnistModel(encodeInterop(wide, randomWeights(wide, 5)), 'w.safetensors')).toThrow(/^w\.safetensors: holds an LSTM with 2 hidden units: its inputSize 32 differs from this model's 28$/);
+  });
+});
