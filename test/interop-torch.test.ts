@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeInterop, encodeInterop, rnnlabShapes, type InteropModel, type InteropTask } from '../src/data/interop.ts';
+import { prepareFable } from '../src/data/fable.ts';
 import { decodeSafetensors, encodeSafetensors } from '../src/data/safetensors.ts';
 import { Program } from '../src/gpu/program.ts';
 import { download, submitPrograms, upload } from '../src/gpu/runner.ts';
@@ -123,6 +124,33 @@ describe('rnnlab -> PyTorch: rnnlab\'s models exported with their logits, for sc
     ['ptb-small-3x16', { task: 'ptb', config: { ...ptbModel(PTB_CONFIGS.small), layers: 3, hidden: 16, steps: 6, vocab: 40, initScale: 0.5 }, vocab: words(40) }],
   ];
 
+  /** Writes a model and rnnlab's logits on `input` for the Python check. */
+  async function exportWithLogits(name: string, m: InteropModel, weights: Record<string, Float32Array>, input: Float32Array) {
+    const T = m.config.steps;
+    const logits = await rnnlabLogits(m, weights, input, B);
+    const file = encodeInterop(m, weights, { description: `${name} (test/interop-torch.test.ts)` });
+    // what PyTorch will read is what rnnlab reads back
+    expect(decodeInterop(file, name, { task: m.task }).model).toEqual(m);
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, `${name}.safetensors`), file);
+    const shape = m.task === 'mnist' ? [B, T, m.config.inputSize] : [B, T];
+    const logitShape = m.task === 'ptb' ? [B, T, m.config.vocab] : [B, logits.length / B];
+    writeFileSync(join(out, `${name}.check.safetensors`), encodeSafetensors({ input, logits }, { model: `${name}.safetensors`, by: 'rnnlab (WebGPU, Node + Dawn)' }, { input: shape, logits: logitShape }));
+    return logits;
+  }
+
+  it('the shipped fable weights (a trained 2-layer LSTM-512)', async () => {
+    const data = prepareFable(readFileSync('public/data/fable/belling-the-cat.txt', 'utf8'));
+    const shipped = decodeSafetensors(new Uint8Array(readFileSync('public/data/fable/fable-fast.safetensors')));
+    const m: InteropModel = { task: 'fable', config: { ...FABLE_PRESETS.fast.model, vocab: data.vocab.words.length }, vocab: data.vocab.words };
+    const weights = Object.fromEntries(Object.entries(shipped.tensors).map(([k, v]) => [k, v.data]));
+    const windows = ['long ago ,', 'the mice had', 'who is to'].flatMap((w) => w.split(' ').map((x) => data.vocab.index.get(x)!));
+    const logits = await exportWithLogits('fable-shipped', m, weights, Float32Array.from(windows));
+    // trained: "long ago ," -> "the"
+    const first = logits.subarray(0, m.config.vocab);
+    expect(data.vocab.words[first.indexOf(Math.max(...first))]).toBe('the');
+  }, 120_000);
+
   it.each(cases)('%s', async (name, m) => {
     const device = await testDevice();
     const params = new ParamSet(device, m.task === 'mnist' ? classifierParams(m.config) : lmParams(m.config), 'init');
@@ -136,15 +164,7 @@ describe('rnnlab -> PyTorch: rnnlab\'s models exported with their logits, for sc
     const input = m.task === 'mnist'
       ? Float32Array.from({ length: B * T * m.config.inputSize }, () => rand())
       : Float32Array.from({ length: B * T }, () => Math.floor(rand() * m.config.vocab));
-    const logits = await rnnlabLogits(m, weights, input, B);
-    const file = encodeInterop(m, weights, { description: 'rnnlab initialisation (test/interop-torch.test.ts)' });
-    // what PyTorch will read is what rnnlab reads back
-    expect(decodeInterop(file, name, { task: m.task }).model).toEqual(m);
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, `${name}.safetensors`), file);
-    const shape = m.task === 'mnist' ? [B, T, m.config.inputSize] : [B, T];
-    const logitShape = m.task === 'ptb' ? [B, T, m.config.vocab] : [B, logits.length / B];
-    writeFileSync(join(out, `${name}.check.safetensors`), encodeSafetensors({ input, logits }, { model: `${name}.safetensors`, by: 'rnnlab (WebGPU, Node + Dawn)' }, { input: shape, logits: logitShape }));
+    const logits = await exportWithLogits(name, m, weights, input);
     expect(logits.every(Number.isFinite)).toBe(true);
     expect(Math.max(...logits.map(Math.abs))).toBeGreaterThan(1e-3);
   });
