@@ -4,14 +4,19 @@
 // test/interop-torch.test.ts and scripts/torch/interop.py.
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../src/data/errors.ts';
+import * as interop from '../src/data/interop.ts';
 import { decodeInterop, encodeInterop, interopFileName, rnnlabShapes, torchLayout, toTorch, type InteropModel } from '../src/data/interop.ts';
 import { decodeSafetensors, encodeSafetensors } from '../src/data/safetensors.ts';
-import { classifierParams } from '../src/models/classifier.ts';
+import { classifierParams, type ClassifierConfig } from '../src/models/classifier.ts';
 import { FABLE_PRESETS } from '../src/models/fable.ts';
-import { lmParams } from '../src/models/lm.ts';
+import { lmParams, type LmConfig } from '../src/models/lm.ts';
 import { defaultMnistConfig } from '../src/models/mnist.ts';
 import { PTB_CONFIGS, ptbModel } from '../src/models/ptb.ts';
 import { mulberry32 } from '../src/reference/random.ts';
+
+// src/data/interop.ts restates the models' configs (data/ imports nothing): the type check fails if they drift apart
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const configsAgree: [Same<interop.ClassifierConfig, ClassifierConfig>, Same<interop.LmConfig, LmConfig>] = [true, true];
 
 const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`);
 const mnistLstm: InteropModel = { task: 'mnist', config: { ...defaultMnistConfig('lstm').model, hidden: 5 } };
@@ -73,6 +78,10 @@ function asBf16(bytes: Uint8Array): Uint8Array {
 describe('the PyTorch layout of each task', () => {
   it.each(MODELS)('%s: rnnlab names and shapes are the model\'s own (classifierParams / lmParams)', (_, m) => {
     expect(rnnlabShapes(m)).toEqual(Object.fromEntries(specsOf(m).map((s) => [s.name, [...s.shape]])));
+  });
+
+  it('its config types are the models\' (checked by the type check)', () => {
+    expect(configsAgree).toEqual([true, true]);
   });
 
   it('state_dict names and shapes: the modules of the PyTorch docs', () => {

@@ -28,8 +28,6 @@
 //   embedding [V][H]                                               <->  embedding.weight [V][H]
 // The forget bias row of an exported and re-imported bias is within one float32 rounding of (b + forget bias);
 // every other value comes back bit for bit.
-import type { ClassifierConfig } from '../models/classifier.ts';
-import type { LmConfig } from '../models/lm.ts';
 import { DataError } from './errors.ts';
 import { decodeSafetensors, encodeSafetensors, type SafeTensors } from './safetensors.ts';
 
@@ -37,6 +35,31 @@ export const INTEROP_FORMAT = 'rnnlab-pytorch';
 
 export type InteropTask = 'mnist' | 'fable' | 'ptb';
 export const INTEROP_TASKS: readonly InteropTask[] = ['mnist', 'fable', 'ptb'];
+
+/** src/models' ClassifierConfig, as the data a file carries (data/ imports nothing; test/interop.test.ts checks
+ *  that the two types are the same). */
+export interface ClassifierConfig {
+  cell: 'lstm' | 'rnn';
+  hidden: number;
+  steps: number;
+  inputSize: number;
+  classes: number;
+  forgetBias: number;
+}
+
+/** src/models' LmConfig, as the data a file carries. */
+export interface LmConfig {
+  vocab: number;
+  hidden: number;
+  layers: number;
+  steps: number;
+  input: 'embedding' | 'id-float';
+  predict: 'every-step' | 'last-step';
+  keepProb: number;
+  forgetBias: number;
+  init: 'uniform' | 'tf-default';
+  initScale?: number;
+}
 
 /** A model that travels: its task, its config and (for the word models) its vocabulary by id. */
 export type InteropModel =
