@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { MnistData } from '../src/data/idx.ts';
 import { prepareFable } from '../src/data/fable.ts';
+import { preparePtb } from '../src/data/ptb.ts';
 import { decodeInterop, encodeInterop, rnnlabShapes, type InteropModel } from '../src/data/interop.ts';
 import { decodeSafetensors } from '../src/data/safetensors.ts';
 import { FableTask, readFableModel } from '../src/engine/fableTask.ts';
@@ -149,6 +150,62 @@ describe('--init and --save through the tasks', () => {
     } finally {
       server.close();
     }
+  }, 120_000);
+
+  it('importModel: a PyTorch model becomes the MNIST model in use, classifying as PyTorch does; a bad file leaves it be', async () => {
+    const device = await testDevice();
+    const local: FromWorker[] = [];
+    const task = new MnistTask(() => device, (m) => local.push(m));
+    const fixture = (f: string) => new Uint8Array(readFileSync(resolve(root, 'test/fixtures/torch', f)));
+    const check = decodeSafetensors(fixture('mnist-lstm16.check.safetensors'));
+    const image = check.tensors.input!.data.subarray(0, 784);
+    const want = check.tensors.logits!.data.subarray(0, 10);
+    expect(await task.importModel(fixture('mnist-lstm16.safetensors'), 'mnist-lstm16.safetensors')).toBe('an LSTM with 16 hidden units');
+    const inUse = task.session;
+    await task.inspect(1, image);
+    const seen = local.find((m) => m.type === 'mnist-inspection') as Extract<FromWorker, { type: 'mnist-inspection' }>;
+    expect(seen).toMatchObject({ trained: true, cell: 'lstm', hiddenSize: 16 });
+    const max = Math.max(...want);
+    const e = want.map((v) => Math.exp(v - max));
+    const sum = e.reduce((a, b) => a + b, 0);
+    seen.probs.forEach((p, d) => expect(Math.abs(p - e[d]! / sum), `digit ${d}`).toBeLessThan(1e-5));
+    // a file of another task: refused, the model in use stays
+    await expect(task.importModel(fixture('ptb-2x8.safetensors'), 'ptb-2x8.safetensors')).rejects.toThrow('ptb-2x8.safetensors: is a Penn TreeBank model, not an MNIST classifier');
+    expect(task.session).toBe(inUse);
+    expect(inUse!.isDestroyed).toBe(false);
+  }, 120_000);
+
+  it('importModel: the fable and PTB models in use are replaced by a file and export it back unchanged', async () => {
+    const device = await testDevice();
+    const fable = new FableTask(() => device, post);
+    await fable.loadText('belling-the-cat.txt', fableText, 1000);
+    const vocab = (messages.filter((m) => m.type === 'fable-ready').at(-1) as Extract<FromWorker, { type: 'fable-ready' }>).vocab;
+    const fm: InteropModel = { task: 'fable', config: { ...FABLE_PRESETS.fast.model, hidden: 8, vocab: vocab.length }, vocab };
+    const fw = randomWeights(fm, 6);
+    expect(await fable.importModel(encodeInterop(fm, fw), 'f8.safetensors')).toBe('a 2-layer LSTM-8 (fast preset\'s input)');
+    expect(messages.filter((m) => m.type === 'fable-weights').at(-1)).toMatchObject({ weights: { kind: 'trained', description: 'imported from f8.safetensors: a 2-layer LSTM-8 (fast preset\'s input)' } });
+    expect(maxDifference(decodeInterop((await fable.exportModel()).bytes, 'x', { task: 'fable' }).weights, fw)).toBeLessThan(1e-6);
+    await fable.generate(9, 'long ago ,', 5, 0);
+    expect((messages.filter((m) => m.type === 'fable-generated').at(-1) as Extract<FromWorker, { type: 'fable-generated' }>).words).toHaveLength(5);
+
+    const ptb = new PtbTask(() => device, post);
+    await expect(ptb.importModel(new Uint8Array(8), 'early.safetensors')).rejects.toThrow(/load ptb\.train\.txt, ptb\.valid\.txt and ptb\.test\.txt first/);
+    const text = 'a b c d e f a b c \n'.repeat(400);
+    await ptb.loadFiles(['train', 'valid', 'test'].map((s) => ({ name: `ptb.${s}.txt`, bytes: new TextEncoder().encode(text).buffer as ArrayBuffer })));
+    const V = (messages.filter((m) => m.type === 'ptb-loaded').at(-1) as Extract<FromWorker, { type: 'ptb-loaded' }>).data.vocabSize;
+    const wrong: InteropModel = { task: 'ptb', config: { ...ptbModel(PTB_CONFIGS.small), hidden: 4, layers: 1, vocab: V }, vocab: Array.from({ length: V }, (_, i) => `x${i}`) };
+    await expect(ptb.importModel(encodeInterop(wrong, randomWeights(wrong, 7)), 'wrong.safetensors')).rejects.toThrow(/^wrong\.safetensors: was trained on another vocabulary/);
+    expect(ptb.session).toBeNull();
+    // the loaded text's words by id, as the task numbers them
+    const words = preparePtb({ train: text, valid: text, test: text }).vocab.words;
+    const pm: InteropModel = { task: 'ptb', config: { ...ptbModel(PTB_CONFIGS.small), hidden: 4, layers: 1, vocab: V }, vocab: words };
+    const pw = randomWeights(pm, 8);
+    expect(await ptb.importModel(encodeInterop(pm, pw, { ptbConfig: 'medium' }), 'p4.safetensors')).toBe(`a 1-layer LSTM-4 over ${V} words`);
+    expect(ptb.session!.config).toMatchObject({ name: 'medium', numLayers: 1, hiddenSize: 4, vocabSize: V });
+    expect(ptb.vocabulary()).toEqual(words);
+    expect(maxDifference(decodeInterop((await ptb.exportModel()).bytes, 'x', { task: 'ptb' }).weights, pw)).toBeLessThan(1e-6);
+    await ptb.sample(4, 'a b', 6, 0);
+    expect((messages.filter((m) => m.type === 'ptb-sampled').at(-1) as Extract<FromWorker, { type: 'ptb-sampled' }>).words).toHaveLength(6);
   }, 120_000);
 
   it('a file of another task is refused by each task, naming the file', () => {

@@ -8,6 +8,7 @@ import { DataError } from '../data/errors.ts';
 import { checkFileSize } from '../data/limits.ts';
 import { capVocab, normalizeUserWords, prepareFable, type FableData } from '../data/fable.ts';
 import type { RunControl } from './control.ts';
+import { ConfigError } from './errors.ts';
 import { FABLE_PRESETS, FableSession, type FableCheckpoint, type FablePresetName } from './fable.ts';
 import { parsePrompt } from './fablePrompt.ts';
 import { divergedMessage, ProgressReporter, SessionSlot, TaskHost, type Post, type RunEnd, type RunPieces } from './host.ts';
@@ -230,6 +231,33 @@ export class FableTask {
         return { bytes, name: `fable-${s.preset.name}.safetensors` };
       }),
     );
+  }
+
+  /** A model file in PyTorch's layout for the loaded text becomes the model in use (its preset follows from its
+   *  input: an embedding is the fast preset's, ids as floats the original's), once it passed every check and its
+   *  session is built; the model in use is untouched otherwise. Not during a run. */
+  async importModel(bytes: Uint8Array, name: string): Promise<string> {
+    if (this.host.busy) throw new ConfigError('Stop the training run first: an imported model replaces the model in use.');
+    const text = this.text;
+    if (!text) throw new DataError('fable', 'load the story first: a model comes with its vocabulary');
+    const file = readFableModel(bytes, name, text.data.vocab.words);
+    const preset = FABLE_PRESETS[file.model.input === 'embedding' ? 'fast' : 'original'];
+    const session = await FableSession.create(this.device(), text.data, { ...preset, model: file.model });
+    try {
+      session.importWeights(file.weights);
+    } catch (e) {
+      session.destroy();
+      throw e;
+    }
+    if (this.text !== text) {
+      session.destroy();
+      throw new DataError(name, 'another text was loaded meanwhile; import it again');
+    }
+    this.slot.set(session);
+    const description = `a ${file.model.layers}-layer LSTM-${file.model.hidden} (${preset.name} preset's input)`;
+    text.weights = { kind: 'trained', description: `imported from ${name}: ${description}` };
+    this.out({ type: 'fable-weights', task: 'fable', weights: text.weights });
+    return description;
   }
 
   /** Continues three typed words with the model in use (between two steps of a run in progress). */

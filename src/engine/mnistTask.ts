@@ -7,6 +7,7 @@ import { DataError } from '../data/errors.ts';
 import { decodeInterop, encodeInterop, interopFileName } from '../data/interop.ts';
 import type { ClassifierConfig } from '../models/classifier.ts';
 import type { RunControl } from './control.ts';
+import { ConfigError } from './errors.ts';
 import { divergedMessage, ProgressReporter, SessionSlot, TaskHost, type Post, type RunEnd } from './host.ts';
 import { defaultMnistConfig, MnistSession, type MnistTrainConfig } from './mnist.ts';
 import type { NamedFile } from './protocol.ts';
@@ -169,6 +170,23 @@ export class MnistTask {
         return { bytes: encodeInterop(model, await s.exportWeights()), name: interopFileName(model) };
       }),
     );
+  }
+
+  /** A model file in PyTorch's layout becomes the model in use (drawings are classified with it at once), once it
+   *  passed every check and its session is built; the model in use is untouched otherwise. Not during a run. */
+  async importModel(bytes: Uint8Array, name: string): Promise<string> {
+    if (this.host.busy) throw new ConfigError('Stop the training run first: an imported model replaces the model in use.');
+    const file = readMnistModel(bytes, name);
+    const session = await MnistSession.create(this.device(), this.data, { ...defaultMnistConfig(file.config.cell), model: file.config });
+    try {
+      session.importWeights(file.weights);
+    } catch (e) {
+      session.destroy();
+      throw e;
+    }
+    this.slot.set(session);
+    this.trained.add(session);
+    return `an ${file.config.cell.toUpperCase()} with ${file.config.hidden} hidden units`;
   }
 
   testImage(requestId: number, index: number): void {

@@ -2,13 +2,13 @@
 // model being trained (PtbSession), training with validation after every epoch, the test evaluation and sampling
 // (also while a run trains). The policies are the host's. Recipe: ../shared/docs/reference-results.md section 3.
 import { DataError } from '../data/errors.ts';
-import { decodeInterop, encodeInterop } from '../data/interop.ts';
+import { decodeInterop, encodeInterop, type LmConfig } from '../data/interop.ts';
 import { tokenize, type Vocab } from '../data/fable.ts';
 import { decodePtbText, EOS, preparePtb, PTB_UNK, type PtbData } from '../data/ptb.ts';
 import type { RunControl } from './control.ts';
 import { ConfigError } from './errors.ts';
 import { divergedMessage, ProgressReporter, SessionSlot, TaskHost, type Post, type RunEnd, type RunPieces } from './host.ts';
-import { PtbSession, ptbModel, validatePtbConfig, type PtbCheckpoint, type PtbConfig, type PtbEpochProgress, type PtbEpochResult } from './ptb.ts';
+import { PTB_CONFIGS, PtbSession, ptbModel, validatePtbConfig, type PtbCheckpoint, type PtbConfig, type PtbEpochProgress, type PtbEpochResult } from './ptb.ts';
 import type { NamedFile, PtbDataInfo, PtbRunOptions, PtbRunPlan, PtbSplitName } from './protocol.ts';
 
 export const PTB_SPLITS: readonly PtbSplitName[] = ['train', 'valid', 'test'];
@@ -304,6 +304,31 @@ export class PtbTask {
     const data = this.data;
     if (!data) throw new DataError('Penn TreeBank', 'load ptb.train.txt, ptb.valid.txt and ptb.test.txt first: a model comes with its vocabulary');
     return decodeInterop(bytes, name, { task: 'ptb', vocab: data.prepared.vocab.words, config: { layers: config.numLayers, hidden: config.hiddenSize } }).weights;
+  }
+
+  /** A model file in PyTorch's layout for the loaded vocabulary becomes the model in use (sampling and the test use
+   *  it at once), once it passed every check and its session is built; the model in use is untouched otherwise.
+   *  Its config: the one named in the file (else small) with the file's layers and hidden size. Not during a run. */
+  async importModel(bytes: Uint8Array, name: string): Promise<string> {
+    if (this.host.busy) throw new ConfigError('Stop the training run first: an imported model replaces the model in use.');
+    const data = this.data;
+    if (!data) throw new DataError('Penn TreeBank', 'load ptb.train.txt, ptb.valid.txt and ptb.test.txt first: a model comes with its vocabulary');
+    const { model, weights, metadata } = decodeInterop(bytes, name, { task: 'ptb', vocab: data.prepared.vocab.words });
+    const c = model.config as LmConfig;
+    const named = metadata.ptbConfig !== undefined && Object.hasOwn(PTB_CONFIGS, metadata.ptbConfig) ? metadata.ptbConfig as keyof typeof PTB_CONFIGS : null;
+    const base = PTB_CONFIGS[named ?? 'small'];
+    const config: PtbConfig = { ...base, name: named ?? 'imported', numLayers: c.layers, hiddenSize: c.hidden, keepProb: c.keepProb, vocabSize: c.vocab };
+    const { prepared } = data;
+    const session = await PtbSession.create(this.device(), { train: prepared.train, valid: prepared.valid, test: prepared.test }, config);
+    try {
+      session.importWeights(weights);
+    } catch (e) {
+      session.destroy();
+      throw e;
+    }
+    this.vocabOf.set(session, prepared.vocab);
+    this.slot.set(session);
+    return `a ${c.layers}-layer LSTM-${c.hidden} over ${c.vocab} words`;
   }
 
   /** The model in use as a file in PyTorch's layout. */

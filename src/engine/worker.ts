@@ -27,6 +27,7 @@ const mnist = new MnistTask(device, post);
 const fable = new FableTask(device, post);
 const ptb = new PtbTask(device, post);
 const hosts: Record<Task, TaskHost> = { mnist: mnist.host, fable: fable.host, ptb: ptb.host };
+const tasks = { mnist, fable, ptb };
 /** The task whose training started last: GPU errors outside a request are reported there. */
 let lastTrained: Task = 'mnist';
 
@@ -58,6 +59,16 @@ async function guard(scope: ErrorScope, fn: () => unknown): Promise<void> {
   } catch (e) {
     if (e instanceof GpuError && e.kind === 'device-lost') return;
     post({ type: 'error', scope, message: messageOf(e) });
+  }
+}
+
+/** An export or import: its failure is answered with 'model-file-error' for the task's model-file controls. */
+async function modelFile(task: Task, action: 'export' | 'import', fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    if (e instanceof GpuError && e.kind === 'device-lost') return;
+    post({ type: 'model-file-error', task, action, message: messageOf(e) });
   }
 }
 
@@ -97,6 +108,17 @@ function handle(msg: ToWorker): Promise<void> {
       return guard('ptb', () => ptb.evaluateTest(msg.limit));
     case 'ptb-sample':
       return guard('ptb', () => ptb.sample(msg.requestId, msg.prompt, msg.count, msg.temperature));
+    case 'model-export':
+      return modelFile(msg.task, 'export', async () => {
+        const { bytes, name } = await tasks[msg.task].exportModel();
+        const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+        post({ type: 'model-exported', task: msg.task, name, bytes: buffer }, [buffer]);
+      });
+    case 'model-import':
+      return modelFile(msg.task, 'import', async () => {
+        const description = await tasks[msg.task].importModel(new Uint8Array(msg.file.bytes), msg.file.name);
+        post({ type: 'model-imported', task: msg.task, name: msg.file.name, description });
+      });
     case 'pause':
       return Promise.resolve(hosts[msg.task].pause());
     case 'resume':
@@ -125,7 +147,11 @@ const TASKS: readonly string[] = ['mnist', 'fable', 'ptb'];
 function malformed(data: unknown): string | null {
   if (typeof data !== 'object' || data === null || typeof (data as { type?: unknown }).type !== 'string') return 'a message without a type';
   const m = data as { type: string; task?: unknown };
-  if (['pause', 'resume', 'stop'].includes(m.type) && !TASKS.includes(m.task as string)) return `${m.type} for an unknown task (${String(m.task)})`;
+  if (['pause', 'resume', 'stop', 'model-export', 'model-import'].includes(m.type) && !TASKS.includes(m.task as string)) return `${m.type} for an unknown task (${String(m.task)})`;
+  if (m.type === 'model-import') {
+    const f = (data as { file?: { name?: unknown; bytes?: unknown } }).file;
+    if (typeof f?.name !== 'string' || !(f.bytes instanceof ArrayBuffer)) return 'a model-import without a file (name and bytes)';
+  }
   return null;
 }
 
