@@ -1,0 +1,82 @@
+// Weights that travel, in the page (Chromium on WebGPU): the MNIST tab imports a PyTorch model (a fixture written by
+// scripts/torch/interop.py), exports it, imports another, then its own export again: the drawing gets the same
+// predictions as before; a file of another task is refused with the file named and the model in use kept.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { decodeInterop } from '../src/data/interop.ts';
+
+const FIXTURES = join(import.meta.dirname, '..', 'test', 'fixtures', 'torch');
+
+async function drawSeven(page: Page): Promise<void> {
+  await page.getByTestId('draw-clear').click();
+  const canvas = page.getByTestId('draw-canvas');
+  await canvas.scrollIntoViewIfNeeded();
+  const box = (await canvas.boundingBox())!;
+  const at = (fx: number, fy: number) => [box.x + fx * box.width, box.y + fy * box.height] as const;
+  const path = [at(0.25, 0.2), at(0.5, 0.2), at(0.75, 0.2), at(0.65, 0.45), at(0.55, 0.65), at(0.45, 0.85)];
+  await page.mouse.move(...path[0]!);
+  await page.mouse.down();
+  for (const p of path.slice(1)) await page.mouse.move(...p, { steps: 6 });
+  await page.mouse.up();
+}
+
+async function probabilities(page: Page): Promise<number[]> {
+  const values: number[] = [];
+  for (let d = 0; d < 10; d++) values.push(Number(await page.getByTestId(`prob-${d}`).getAttribute('data-value')));
+  return values;
+}
+
+/** Draws the same "7" and returns the probabilities once they differ from `before` (a new model's), or are set. */
+async function classify(page: Page, before: number[] | null = null): Promise<number[]> {
+  await drawSeven(page);
+  await expect.poll(async () => {
+    const p = await probabilities(page);
+    const valid = p.every((v) => Number.isFinite(v) && v >= 0 && v <= 1) && Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-3;
+    return valid && (before === null || p.some((v, i) => Math.abs(v - before[i]!) > 1e-4));
+  }).toBe(true);
+  return probabilities(page);
+}
+
+async function importFile(page: Page, path: string, name: string): Promise<void> {
+  await page.getByTestId('mnist-model-import').setInputFiles({ name, mimeType: 'application/octet-stream', buffer: readFileSync(path) });
+}
+
+const maxDiff = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
+
+test('MNIST: import a PyTorch model, export it, import another, import the export: the same predictions', async ({ page }, info) => {
+  await page.routeWebSocket(/.*/, () => {}); // no dev-server reloads mid-test
+  await page.goto('/');
+  await expect(page.getByTestId('gpu-ready')).toBeVisible();
+  const status = page.getByTestId('mnist-model-file-status');
+
+  const untrained = await classify(page);
+  await importFile(page, join(FIXTURES, 'mnist-lstm16.safetensors'), 'mnist-lstm16.safetensors');
+  await expect(status).toHaveText('In use: mnist-lstm16.safetensors, an LSTM with 16 hidden units.');
+  const torch = await classify(page, untrained);
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('mnist-model-export').click()]);
+  expect(download.suggestedFilename()).toBe('mnist-lstm16.safetensors');
+  const saved = info.outputPath('exported.safetensors');
+  await download.saveAs(saved);
+  await expect(status).toContainText('Saved mnist-lstm16.safetensors');
+  const exported = decodeInterop(new Uint8Array(readFileSync(saved)), 'exported', { task: 'mnist' });
+  const original = decodeInterop(new Uint8Array(readFileSync(join(FIXTURES, 'mnist-lstm16.safetensors'))), 'fixture', { task: 'mnist' });
+  expect(exported.model).toEqual(original.model);
+  for (const [k, w] of Object.entries(original.weights)) expect(maxDiff([...exported.weights[k]!], [...w]), k).toBeLessThan(1e-6);
+
+  await importFile(page, join(FIXTURES, 'mnist-rnn16.safetensors'), 'mnist-rnn16.safetensors');
+  await expect(status).toHaveText('In use: mnist-rnn16.safetensors, an RNN with 16 hidden units.');
+  const rnn = await classify(page, torch);
+
+  await importFile(page, saved, 'exported.safetensors');
+  await expect(status).toHaveText('In use: exported.safetensors, an LSTM with 16 hidden units.');
+  const again = await classify(page, rnn);
+  expect(maxDiff(again, torch)).toBeLessThan(1e-5);
+
+  // another task's file: refused, naming it; the model in use stays
+  await importFile(page, join(FIXTURES, 'ptb-2x8.safetensors'), 'ptb-2x8.safetensors');
+  await expect(status).toHaveText('Not imported (the model in use is unchanged): ptb-2x8.safetensors: is a Penn TreeBank model, not an MNIST classifier: open it in the Penn TreeBank task');
+  await drawSeven(page);
+  await expect.poll(async () => maxDiff(await probabilities(page), torch)).toBeLessThan(1e-5);
+});
