@@ -210,6 +210,10 @@ describe('a wrong file is refused, naming the file and the tensor', () => {
   it('NaN or infinity in a tensor', () => {
     refuse(edited(good, (t) => (t['lstm.bias_ih_l0']![5] = NaN)), /tensor "lstm\.bias_ih_l0" holds NaN at element 5/);
     refuse(edited(good, (t) => (t['embedding.weight']![0] = -Infinity)), /tensor "embedding\.weight" holds -Infinity at element 0/);
+    refuse(edited(good, (t) => {
+      t['lstm.bias_ih_l1']![2] = 3e38;
+      t['lstm.bias_hh_l1']![2] = 3e38;
+    }), /tensors "lstm\.bias_ih_l1" and "lstm\.bias_hh_l1" sum past the float32 range/);
   });
 
   it('a file of another task, another size or another vocabulary', () => {
@@ -225,6 +229,7 @@ describe('a wrong file is refused, naming the file and the tensor', () => {
     refuse(edited(good, (_, __, m) => (m.format = 'rnnlab')), /has format "rnnlab"/);
     refuse(edited(good, (_, __, m) => (m.config = '{"hidden": 3')), /config is missing from the metadata or not valid JSON/);
     refuse(edited(good, (_, __, m) => (m.config = JSON.stringify({ ...ptb.config, layers: 0 }))), /config: layers is 0, expected a whole number from 1 to 8/);
+    refuse(edited(good, (_, __, m) => (m.config = JSON.stringify({ ...ptb.config, forgetBias: 1e39 }))), /config: forgetBias is 1e\+39, expected a number from -100 to 100/);
     refuse(edited(good, (_, __, m) => (m.vocab = 'a b c')), /vocab holds 3 words but the config says 8/);
     refuse(edited(good, (_, __, m) => (m.task = 'gpt')), /task is "gpt", expected mnist, fable or ptb/);
   });

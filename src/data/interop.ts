@@ -258,7 +258,7 @@ function checkModel(m: InteropModel, file: string): void {
     if (!wholeIn(c[key], lo, hi)) throw bad(`${key} is ${JSON.stringify(c[key])}, expected a whole number from ${lo} to ${hi}`);
   };
   const finite = (key: string) => {
-    if (typeof c[key] !== 'number' || !Number.isFinite(c[key])) throw bad(`${key} is ${JSON.stringify(c[key])}, expected a number`);
+    if (typeof c[key] !== 'number' || !(Math.abs(c[key]) <= 100)) throw bad(`${key} is ${JSON.stringify(c[key])}, expected a number from -100 to 100`);
   };
   const oneOf = (key: string, choices: readonly string[]) => {
     if (!choices.includes(c[key] as string)) throw bad(`${key} is ${JSON.stringify(c[key])}, expected ${choices.join(' or ')}`);
@@ -332,7 +332,14 @@ export function decodeInterop(bytes: Uint8Array, file: string, expect: InteropEx
   checkModel(model, file);
   checkExpectation(model, expect, file);
   checkTensors(model, st, file);
-  return { model, weights: fromTorch(model, st.tensors), metadata: meta };
+  const weights = fromTorch(model, st.tensors);
+  // finite biases can still sum (bias_ih + bias_hh - forget bias) past the float32 range
+  for (const t of torchLayout(model).filter((t) => t.name.includes('.bias_ih_'))) {
+    if (!weights[t.ours]!.every(Number.isFinite)) {
+      throw new DataError(file, `tensors "${t.name}" and "${t.name.replace('bias_ih', 'bias_hh')}" sum past the float32 range (about 3.4e38)`);
+    }
+  }
+  return { model, weights, metadata: meta };
 }
 
 function checkExpectation(model: InteropModel, expect: InteropExpectation, file: string): void {
