@@ -1,10 +1,11 @@
 // Weights that travel, in the page (Chromium on WebGPU): the MNIST tab imports a PyTorch model (a fixture written by
 // scripts/torch/interop.py), exports it, imports another, then its own export again: the drawing gets the same
-// predictions as before; a file of another task is refused with the file named and the model in use kept.
+// predictions as before; a file of another task is refused with the file named and the model in use kept. The
+// fable tab does the same with its shipped model and its continuation of "long ago ,".
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { decodeInterop } from '../src/data/interop.ts';
+import { decodeInterop, encodeInterop, rnnlabShapes, type InteropModel } from '../src/data/interop.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'test', 'fixtures', 'torch');
 
@@ -79,4 +80,54 @@ test('MNIST: import a PyTorch model, export it, import another, import the expor
   await expect(status).toHaveText('Not imported (the model in use is unchanged): ptb-2x8.safetensors: is a Penn TreeBank model, not an MNIST classifier: open it in the Penn TreeBank task');
   await drawSeven(page);
   await expect.poll(async () => maxDiff(await probabilities(page), torch)).toBeLessThan(1e-5);
+});
+
+/** Continues "long ago ," (temperature 0: the most likely words) and returns the 32 words once they differ from
+ *  `previous` (the output shown before, which stays until the answer replaces it). */
+async function continueFable(page: Page, previous: string[] | null = null): Promise<string[]> {
+  await page.getByTestId('fable-input').fill('long ago ,');
+  await page.getByTestId('fable-continue').click();
+  const words = page.getByTestId('fable-output').locator('.fable-word');
+  await expect.poll(async () => {
+    const w = await words.allTextContents();
+    return w.length === 32 && (previous === null || w.join(' ') !== previous.join(' '));
+  }, { timeout: 60_000 }).toBe(true);
+  return words.allTextContents();
+}
+
+test('fable: export the shipped model, import another, import the export: the same continuation', async ({ page }, info) => {
+  await page.routeWebSocket(/.*/, () => {});
+  await page.goto('/');
+  await expect(page.getByTestId('gpu-ready')).toBeVisible();
+  await page.getByRole('tab', { name: 'Fable' }).click();
+  const weights = page.getByTestId('fable-weights');
+  await expect(weights).toHaveAttribute('data-kind', 'shipped', { timeout: 120_000 });
+  const status = page.getByTestId('fable-model-file-status');
+  const shipped = await continueFable(page);
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('fable-model-export').click()]);
+  expect(download.suggestedFilename()).toBe('fable-fast.safetensors');
+  const saved = info.outputPath('fable-fast.safetensors');
+  await download.saveAs(saved);
+  const exported = decodeInterop(new Uint8Array(readFileSync(saved)), 'exported', { task: 'fable' });
+  expect(exported.model.config).toMatchObject({ hidden: 512, layers: 2, input: 'embedding', vocab: 112 });
+
+  // a model for another vocabulary: refused, naming the file
+  const input = page.getByTestId('fable-model-import');
+  await input.setInputFiles({ name: 'fable-fast8.safetensors', mimeType: 'application/octet-stream', buffer: readFileSync(join(FIXTURES, 'fable-fast8.safetensors')) });
+  await expect(status).toContainText('Not imported (the model in use is unchanged): fable-fast8.safetensors: was trained on another vocabulary');
+  await expect(weights).toHaveAttribute('data-kind', 'shipped');
+
+  // another model of the fable's words (an untrained 2-layer LSTM-8): a different continuation
+  const vocab = exported.model.task === 'fable' ? exported.model.vocab : [];
+  const small = { task: 'fable', config: { ...exported.model.config, hidden: 8 }, vocab } as InteropModel;
+  const w = Object.fromEntries(Object.entries(rnnlabShapes(small)).map(([k, sh]) => [k, Float32Array.from({ length: sh.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i * 12.9898) * 2)]));
+  await input.setInputFiles({ name: 'small.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(encodeInterop(small, w)) });
+  await expect(status).toHaveText("In use: small.safetensors, a 2-layer LSTM-8 (fast preset's input).");
+  await expect(weights).toContainText('imported from small.safetensors');
+  const other = await continueFable(page, shipped);
+
+  await input.setInputFiles(saved);
+  await expect(status).toHaveText("In use: fable-fast.safetensors, a 2-layer LSTM-512 (fast preset's input).");
+  expect(await continueFable(page, other)).toEqual(shipped);
 });
