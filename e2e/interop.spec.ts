@@ -1,11 +1,13 @@
 // Weights that travel, in the page (Chromium on WebGPU): the MNIST tab imports a PyTorch model (a fixture written by
 // scripts/torch/interop.py), exports it, imports another, then its own export again: the drawing gets the same
 // predictions as before; a file of another task is refused with the file named and the model in use kept. The
-// fable tab does the same with its shipped model and its continuation of "long ago ,".
+// fable tab does the same with its shipped model and its continuation of "long ago ,", and the PTB tab samples
+// from an imported model at once.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { decodeInterop, encodeInterop, rnnlabShapes, type InteropModel } from '../src/data/interop.ts';
+import { preparePtb } from '../src/data/ptb.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'test', 'fixtures', 'torch');
 
@@ -130,4 +132,48 @@ test('fable: export the shipped model, import another, import the export: the sa
   await input.setInputFiles(saved);
   await expect(status).toHaveText("In use: fable-fast.safetensors, a 2-layer LSTM-512 (fast preset's input).");
   expect(await continueFable(page, other)).toEqual(shipped);
+});
+
+test('PTB: an imported model samples at once; its export imported again samples the same words', async ({ page }, info) => {
+  await page.routeWebSocket(/.*/, () => {});
+  await page.goto('/');
+  await expect(page.getByTestId('gpu-ready')).toBeVisible();
+  await page.getByRole('tab', { name: 'Penn TreeBank' }).click();
+  const text = ' the company said the market fell \n a trader said prices rose \n <unk> said N shares \n'.repeat(60);
+  await page.getByTestId('ptb-file-input').setInputFiles(['train', 'valid', 'test'].map((s) => ({ name: `ptb.${s}.txt`, mimeType: 'text/plain', buffer: Buffer.from(text) })));
+  const words = preparePtb({ train: text, valid: text, test: text }).vocab.words;
+  await expect(page.getByTestId('ptb-vocab-size')).toHaveText(String(words.length), { timeout: 60_000 });
+  const sampleButton = page.getByTestId('ptb-sample-button');
+  await expect(sampleButton).toBeDisabled(); // no model yet
+
+  const model: InteropModel = { task: 'ptb', config: { vocab: words.length, hidden: 8, layers: 2, steps: 35, input: 'embedding', predict: 'every-step', keepProb: 1, forgetBias: 0, init: 'uniform', initScale: 0.1 }, vocab: words };
+  const w = Object.fromEntries(Object.entries(rnnlabShapes(model)).map(([k, sh]) => [k, Float32Array.from({ length: sh.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i * 7.31 + sh[0]!) * 1.5)]));
+  const input = page.getByTestId('ptb-model-import');
+  const status = page.getByTestId('ptb-model-file-status');
+  await input.setInputFiles({ name: 'ptb-2x8.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(encodeInterop(model, w)) });
+  await expect(status).toHaveText(`In use: ptb-2x8.safetensors, a 2-layer LSTM-8 over ${words.length} words.`);
+  await expect(sampleButton).toBeEnabled();
+
+  await page.getByTestId('ptb-temperature').fill('0');
+  await page.getByTestId('ptb-prompt').fill('the');
+  /** `count` words (temperature 0), read once the answer of that length is shown. */
+  const sample = async (count: number) => {
+    await page.getByTestId('ptb-sample-count').fill(String(count));
+    await sampleButton.click();
+    const output = page.getByTestId('ptb-sample-output');
+    await expect(output).toHaveAttribute('data-words', String(count), { timeout: 60_000 });
+    return output.locator('.fable-word').allTextContents();
+  };
+  const first = await sample(20);
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('ptb-model-export').click()]);
+  expect(download.suggestedFilename()).toBe('ptb-imported.safetensors');
+  const saved = info.outputPath('ptb.safetensors');
+  await download.saveAs(saved);
+  const back = decodeInterop(new Uint8Array(readFileSync(saved)), 'exported', { task: 'ptb', vocab: words });
+  for (const [k, v] of Object.entries(w)) expect(maxDiff([...back.weights[k]!], [...v]), k).toBeLessThan(1e-6);
+  await input.setInputFiles(saved);
+  await expect(status).toHaveText(`In use: ptb.safetensors, a 2-layer LSTM-8 over ${words.length} words.`);
+  // a new answer (21 words, so not the one shown), greedy: the same first 20 words
+  expect((await sample(21)).slice(0, 20)).toEqual(first);
 });
