@@ -13,6 +13,9 @@ export default defineConfig(({ command, isPreview }) => {
     html: nonce ? { cspNonce: nonce } : {},
     worker: { format: 'es' },
     server: { port: 5173 },
+    // Every page's dependencies (the bench page's peers too) are bundled when the server starts, not discovered on a
+    // page's first load (which re-optimises them and fails the imports of a page already loading them).
+    optimizeDeps: { entries: ['index.html', 'bench/index.html', 'bench/peers/*.ts', 'src/engine/worker.ts'] },
     test: {
       include: ['test/**/*.test.ts'],
       environment: 'node',

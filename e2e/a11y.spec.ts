@@ -167,12 +167,12 @@ test('Penn TreeBank: idle, a corrupt file, the quick demo training and finished 
   await expect(page.getByTestId('ptb-preset')).toHaveValue('demo');
   await expect(page.getByTestId('ptb-config-note')).toContainText("Not the tutorial's recipe");
   // The demo's own limits are 100 training steps, 10 validation windows and 100 test words (about 100 s here,
-  // measured); this test cuts the training to 30 steps to keep the audit suite short, the rest as the demo has it.
+  // measured); this test cuts the training to 15 steps to keep the audit suite short, the rest as the demo has it.
   await page.locator('.ptb-advanced summary').click();
   await expect(page.getByTestId('ptb-step-limit')).toHaveValue('100');
   await expect(page.getByTestId('ptb-valid-limit')).toHaveValue('10');
   await expect(page.getByTestId('ptb-test-limit')).toHaveValue('100');
-  await page.getByTestId('ptb-step-limit').fill('30');
+  await page.getByTestId('ptb-step-limit').fill('15');
   const t0 = Date.now();
   await page.getByTestId('ptb-start').click();
   const state = page.getByTestId('ptb-train-state');
@@ -182,7 +182,7 @@ test('Penn TreeBank: idle, a corrupt file, the quick demo training and finished 
 
   // The run goes on by itself through its validation and test perplexity to the end.
   await expect(state).toHaveAttribute('data-state', 'done', { timeout: 150_000 });
-  console.log(`quick demo (30 steps): done after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`quick demo (15 steps): done after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   await expect(page.getByTestId('ptb-epoch-chart')).toHaveAttribute('data-points', '1');
   // The one epoch's dots lie wholly inside the plot (the learning rate's sat half outside, on the axis).
   for (const chart of ['ptb-lr-chart', 'ptb-epoch-chart']) {
@@ -199,7 +199,8 @@ test('Penn TreeBank: idle, a corrupt file, the quick demo training and finished 
   await expect(page.getByTestId('ptb-test-perplexity')).toHaveAttribute('data-partial', 'true');
   await page.getByTestId('ptb-sample-button').click();
   await expect(page.getByTestId('ptb-sample-output')).toHaveAttribute('data-words', '50', { timeout: 30_000 });
-  console.log(`quick demo (30 steps): sampled after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  await expect(page.getByTestId('ptb-sample-live')).toContainText('The model wrote: ');
+  console.log(`quick demo (15 steps): sampled after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   await expect(page.getByTestId('ptb-live')).toContainText(/Penn TreeBank: Done, epoch 1 of 1, .*validation perplexity [\d,.]+ after epoch 1, test perplexity/, { timeout: 10_000 });
   await audit(page, 'PTB finished');
 });
@@ -231,10 +232,23 @@ test('at 390 px the Tab key walks every tab top to bottom, and every stop is vis
   }
 });
 
-test('Diagnostics, About and a lost GPU pass the audit', async ({ page }) => {
+test('the bench page passes the audit', async ({ page }) => {
+  await page.goto('/bench/index.html');
+  await page.waitForFunction(() => 'rnnlabBench' in window);
+  await audit(page, 'bench page');
+});
+
+test('Diagnostics (idle, checking, checked), About and a lost GPU pass the audit', async ({ page }) => {
+  test.setTimeout(240_000);
   await open(page, 'Diagnostics');
   await expect(page.getByTestId('adapter-limits')).toBeVisible();
-  await audit(page, 'Diagnostics');
+  await audit(page, 'Diagnostics idle');
+  await page.getByTestId('check-gradients').click();
+  await expect(page.getByTestId('check-gradients')).toHaveText('Checking…');
+  await audit(page, 'Diagnostics checking');
+  await expect(page.getByTestId('gradcheck-table')).toBeVisible({ timeout: 200_000 });
+  await expect(page.getByTestId('check-gradients')).toBeFocused(); // handed back after the check
+  await audit(page, 'Diagnostics checked');
   await page.getByRole('tab', { name: 'About' }).click();
   await expect(page.getByTestId('about')).toBeVisible();
   await audit(page, 'About');

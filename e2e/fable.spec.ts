@@ -31,6 +31,9 @@ test('the shipped weights continue "long ago ," with 32 words', async ({ page })
   await expect(output).toBeVisible({ timeout: 60_000 });
   await expect(output.locator('.fable-word')).toHaveCount(32);
   await expect(output.locator('.fable-prompt-word')).toHaveText(['long', 'ago', ',']);
+  // Screen readers hear the words written (a polite status).
+  const first = (await output.locator('.fable-word').first().textContent())!.trim();
+  await expect(page.getByTestId('fable-output-live')).toContainText(`The model wrote: ${first} `);
 });
 
 test('unknown words are named with suggestions; too few words are explained', async ({ page }) => {

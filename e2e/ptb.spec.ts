@@ -91,6 +91,11 @@ test('load the three PTB files; wrong or corrupt files are named and the loaded 
   await expect(page.getByTestId('ptb-vocab-size')).toHaveText('10,000');
   await expect(page.getByTestId('ptb-tokens-train')).toHaveText('929,589');
 
+  // A file over the size limit (32 MiB for a PTB text) is refused by the page before it is read; the data stays.
+  await page.getByTestId('ptb-file-input').setInputFiles([{ name: 'ptb.train.txt', mimeType: 'text/plain', buffer: Buffer.alloc(33 * 2 ** 20, 0x61) }]);
+  await expect(error).toContainText('ptb.train.txt: the file is 33.0 MiB, more than the 32.0 MiB rnnlab accepts');
+  await expect(page.getByTestId('ptb-tokens-train')).toHaveText('929,589');
+
   // A file whose name says nothing about its role.
   await page.getByTestId('ptb-file-input').setInputFiles([{ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from(' a b \n') }]);
   await expect(error).toContainText('notes.txt');

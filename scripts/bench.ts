@@ -7,6 +7,7 @@
 //   npm run bench -- --quick               fewer repetitions, smaller budgets
 //   npm run bench -- --workload mnist-lstm --impl jax --backend wasm --tiny
 //   npm run bench -- --node                also rnnlab alone in Node + Dawn (scripts/bench-node.ts)
+//   npm run bench -- --not-isolated        the pages served without COOP/COEP (jax-js wasm on one thread)
 //
 // Environment: PTB_DATA (default ../shared/data/ptb) is served to the page so rnnlab trains on the real PTB ids.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,13 +19,14 @@ import type { Impl, MeasureRequest, MeasureResult } from '../bench/page.ts';
 import { CHROMIUM_WEBGPU_ARGS, findChromium } from './chromium.mjs';
 
 function parseArgs(argv: string[]) {
-  const opts = { quick: false, tiny: false, node: false, impls: null as string[] | null, backends: null as string[] | null, workloads: null as string[] | null, port: 5198 };
+  const opts = { quick: false, tiny: false, node: false, isolated: true, impls: null as string[] | null, backends: null as string[] | null, workloads: null as string[] | null, port: 5198 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const list = () => (argv[++i] ?? '').split(',').filter(Boolean);
     if (a === '--quick') opts.quick = true;
     else if (a === '--tiny') opts.tiny = true;
     else if (a === '--node') opts.node = true;
+    else if (a === '--not-isolated') opts.isolated = false;
     else if (a === '--impl') opts.impls = list();
     else if (a === '--backend') opts.backends = list();
     else if (a === '--workload') opts.workloads = list();
@@ -45,6 +47,21 @@ const PLAN: { impl: Impl; backend: PeerBackend; label: string }[] = [
   { impl: 'jax', backend: 'wasm', label: 'jax-js 0.1.25 wasm (CPU)' },
   { impl: 'tfjs', backend: 'cpu', label: 'TF.js 4.22 cpu' },
 ];
+
+/** --not-isolated: the pages without COOP / COEP, so not cross-origin isolated (no SharedArrayBuffer: jax-js's
+ *  wasm backend then runs on one thread), to measure what isolation gives the peers that use threads. */
+function withoutIsolation(): Plugin {
+  return {
+    name: 'rnnlab-bench-not-isolated',
+    configureServer(server) {
+      server.middlewares.use((_req, res, next) => {
+        res.removeHeader('Cross-Origin-Opener-Policy');
+        res.removeHeader('Cross-Origin-Embedder-Policy');
+        next();
+      });
+    },
+  };
+}
 
 /** Serves ../shared/data/ptb/ptb.train.txt at /bench-data/ptb/ so rnnlab's PTB step trains on the real ids. */
 function servePtb(dir: string): Plugin {
@@ -78,8 +95,7 @@ async function main() {
     configFile: 'vite.config.ts',
     logLevel: 'warn',
     server: { port: opts.port, strictPort: true },
-    plugins: [servePtb(ptbDir)],
-    optimizeDeps: { entries: ['index.html', 'bench/index.html', 'bench/peers/*.ts'] },
+    plugins: [servePtb(ptbDir), ...(opts.isolated ? [] : [withoutIsolation()])],
   });
   await server.listen();
   const base = `http://localhost:${opts.port}/bench/index.html`;

@@ -149,6 +149,9 @@ export class MnistTask {
   /** Classifies a drawing with the model in use (the one training, between two of its steps), or an untrained
    *  LSTM before any run. */
   inspect(requestId: number, image: Float32Array): Promise<void> {
+    if (!(image instanceof Float32Array) || image.length !== 28 * 28) {
+      return Promise.reject(new DataError('image', `28 x 28 = 784 pixel values in a Float32Array are expected (got ${image instanceof Float32Array ? image.length : typeof image})`));
+    }
     return this.host.request(async () => {
       if (!this.slot.get()) this.slot.set(await MnistSession.create(this.device(), null, defaultMnistConfig('lstm')));
       await this.slot.use(async (s) => {

@@ -159,7 +159,7 @@ export function FablePanel({ engine }: FablePanelProps) {
         weights={weights}
         canRestoreShipped={story?.name === FABLE_NAME}
       />
-      <LiveStatus text={fableRunSummary(state)} testId="fable-live" />
+      <LiveStatus text={fableRunSummary(state)} immediateKey={state.run.state} testId="fable-live" />
       <FableCharts metrics={state.metrics} reportEvery={FABLE_PRESETS[run.preset].metricsEvery} />
       <FableOwnText
         story={story}

@@ -109,7 +109,7 @@ export function PtbPanel({ engine }: PtbPanelProps) {
         send={send}
         onStart={(preset) => dispatch({ type: 'train-requested', preset })}
       />
-      <LiveStatus text={ptbRunSummary(state)} testId="ptb-live" />
+      <LiveStatus text={ptbRunSummary(state)} immediateKey={`${state.run.state} ${state.run.phase}`} testId="ptb-live" />
       <PtbCharts
         metrics={state.metrics}
         epochs={state.epochs}

@@ -1,7 +1,8 @@
 // The pieces every training panel shares: Start / Pause / Resume / Stop with the run state, and a labelled
-// figure. Each panel passes its own task, test ids and hints.
+// figure, the figures of a run. Each panel passes its own task, test ids and hints.
 import { useEffect, useRef, type ReactNode } from 'react';
 import type { RunState, Task, ToWorker } from '../engine/protocol.ts';
+import { formatBytes, formatDuration } from './format.ts';
 
 export const RUN_STATE_TEXT: Record<RunState, string> = {
   idle: 'Not started',
@@ -127,7 +128,8 @@ export function RunControls({ task, state, active, canStart, send, startLabel, p
       >
         Stop
       </button>
-      <span className={`run-state state-${state}`} data-testid={stateTestId} data-state={state} aria-live="polite">
+      {/* Screen readers hear the state from each panel's live status (with the run's figures). */}
+      <span className={`run-state state-${state}`} data-testid={stateTestId} data-state={state}>
         {text}
       </span>
       {children}
@@ -136,6 +138,38 @@ export function RunControls({ task, state, active, canStart, send, startLabel, p
 }
 
 /** A labelled text field for a number, with its validation message (or a hint) tied to it for screen readers. */
+/** A labelled choice (a select): the cell, the preset, the config. */
+export function Choice<T extends string>(props: {
+  id: string;
+  label: ReactNode;
+  value: T;
+  options: readonly { value: T; label: string }[];
+  disabled: boolean;
+  onChange: (v: T) => void;
+  testId: string;
+  describedBy?: string;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={props.id}>{props.label}</label>
+      <select
+        id={props.id}
+        value={props.value}
+        disabled={props.disabled}
+        aria-describedby={props.describedBy}
+        onChange={(e) => props.onChange(e.target.value as T)}
+        data-testid={props.testId}
+      >
+        {props.options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
 export function Field(props: { id: string; label: ReactNode; value: string; error?: string; hint?: string; disabled: boolean; onChange: (v: string) => void; testId: string; placeholder?: string }) {
   const errId = `${props.id}-error`;
   const hintId = `${props.id}-hint`;
@@ -165,6 +199,36 @@ export function Field(props: { id: string; label: ReactNode; value: string; erro
           {props.hint}
         </span>
       ) : null}
+    </div>
+  );
+}
+
+export interface RunStatsProps {
+  /** The task's own figures (steps, speed, learning rate, ...), shown first. */
+  children: ReactNode;
+  /** Seconds the run still needs (null: not known, or not running). */
+  secondsLeft: number | null;
+  timeLeftLabel?: string;
+  dispatchesPerStep: number | null;
+  gpuBytes: number | null;
+  /** Test ids of the shared figures. */
+  ids: { timeLeft: string; dispatches?: string; memory: string };
+}
+
+/** The figures of a run every panel shows: its own, then the time left, the GPU work per step and its memory. */
+export function RunStats({ children, secondsLeft, timeLeftLabel = 'Time left', dispatchesPerStep, gpuBytes, ids }: RunStatsProps) {
+  return (
+    <div className="stats">
+      {children}
+      <Stat label={timeLeftLabel} testId={ids.timeLeft}>
+        {secondsLeft !== null ? formatDuration(secondsLeft) : '–'}
+      </Stat>
+      <Stat label="GPU dispatches / step" testId={ids.dispatches}>
+        {dispatchesPerStep ?? '–'}
+      </Stat>
+      <Stat label="GPU memory" testId={ids.memory}>
+        {gpuBytes !== null ? formatBytes(gpuBytes) : '–'}
+      </Stat>
     </div>
   );
 }

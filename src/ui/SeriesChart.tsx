@@ -19,6 +19,8 @@ export function chartChrome(C: ChartColors) {
       labelStyle: { color: C.text },
     },
     legend: { fontSize: 12, color: C.text },
+    /** Legend labels in the text colour (recharts paints them in the line's colour, too faint for text). */
+    legendText: (value: string) => <span style={{ color: C.text }}>{value}</span>,
   };
 }
 
@@ -124,7 +126,7 @@ export function SeriesChart({ testId, title, latest, data, points, x, y, tooltip
               isAnimationActive={false}
               {...chrome.tooltip}
             />
-            <Legend wrapperStyle={chrome.legend} />
+            <Legend wrapperStyle={chrome.legend} formatter={chrome.legendText} />
             {reference && (
               <ReferenceLine
                 y={reference.y}

@@ -29,7 +29,7 @@ export interface ChartColors {
 
 /** Contrast: every line and label colour is at least 3:1 (lines) or 4.5:1 (text) against the card behind it. */
 const LIGHT: ChartColors = {
-  raw: '#8fb0d6',
+  raw: '#6f93c0',
   smooth: '#1f5fa8',
   accent: '#b8461b',
   reference: '#5a6572',

@@ -1,5 +1,7 @@
 // "Your own text": paste or open a .txt file, cap the vocabulary, and load it in place of the fable.
 import { useId, useState, type ChangeEvent, type FormEvent, type ReactNode } from 'react';
+import { DataError } from '../../data/errors.ts';
+import { checkFileSize } from '../../data/limits.ts';
 import type { FableStory } from './state.ts';
 
 export const DEFAULT_MAX_VOCAB = 1000;
@@ -41,10 +43,11 @@ export function FableOwnText({ story, loading, training, error, onLoadText, onLo
     if (!file) return;
     setReadError(null);
     try {
+      checkFileSize(file.name, file.size, 'fableText'); // refused before it is read into the page
       setText(await file.text());
       setFileName(file.name);
     } catch (err) {
-      setReadError(`Could not read ${file.name}: ${err instanceof Error ? err.message : String(err)}`);
+      setReadError(err instanceof DataError ? err.message : `Could not read ${file.name}: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
       input.value = ''; // so picking the same file again fires another change
     }

@@ -3,6 +3,7 @@
 import { Temperature } from '../Temperature.tsx';
 import { Fragment, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { FableWeightsInfo } from '../../engine/protocol.ts';
+import { LiveStatus } from '../LiveStatus.tsx';
 import { useKeepFocus } from '../useKeepFocus.ts';
 import { replaceWord, type FableGeneration } from './state.ts';
 
@@ -104,7 +105,7 @@ export function FablePlayground({ ready, pending, result, weights, vocab, error,
       {error}
 
       {result && result.prompt.ok && (
-        <div className="fable-result" aria-live="polite">
+        <div className="fable-result">
           {result.prompt.note && (
             <p className="muted small" data-testid="fable-prompt-note">
               {result.prompt.note}
@@ -127,6 +128,12 @@ export function FablePlayground({ ready, pending, result, weights, vocab, error,
           </p>
         </div>
       )}
+
+      <LiveStatus
+        text={result && result.prompt.ok ? `The model wrote: ${result.words.join(' ')}` : pending ? 'Writing…' : ''}
+        everyMs={0}
+        testId="fable-output-live"
+      />
 
       {vocab.length > 0 && (
         <details className="fable-vocab">

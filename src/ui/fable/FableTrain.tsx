@@ -1,10 +1,9 @@
 // Training the fable model: preset and iterations, the run controls and the progress of the run.
-import { RunControls, Stat } from '../RunControls.tsx';
+import { Choice, RunControls, RunStats, Stat } from '../RunControls.tsx';
 import { useId, type FormEvent, type ReactNode } from 'react';
 import { useSavedState } from '../saved.ts';
 import { FABLE_PRESETS, type FablePresetName } from '../../engine/fable.ts';
 import type { FableWeightsInfo, ToWorker } from '../../engine/protocol.ts';
-import { formatBytes, formatDuration } from '../format.ts';
 import { ACTIVE_STATES, type FableState } from './state.ts';
 
 export const PRESET_TEXT: Record<FablePresetName, { label: string; explain: string }> = {
@@ -76,27 +75,19 @@ export function FableTrain({ run, storyLoaded, lastStep, error, send, onStart, w
     <form className="panel train fable-train" onSubmit={start} noValidate data-testid="fable-train">
       <h2>Train</h2>
       <div className="fable-train-grid">
-        <div className="field">
-          <label htmlFor={`${id}-preset`}>Preset</label>
-          <select
-            id={`${id}-preset`}
-            value={preset}
-            disabled={active}
-            aria-describedby={`${id}-preset-help`}
-            onChange={(e) => {
-              const v = e.target.value as FablePresetName;
-              setPreset(v);
-              setIterations(String(FABLE_PRESETS[v].iterations));
-            }}
-            data-testid="fable-preset"
-          >
-            {PRESET_ORDER.map((name) => (
-              <option key={name} value={name}>
-                {PRESET_TEXT[name].label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <Choice
+          id={`${id}-preset`}
+          label="Preset"
+          value={preset}
+          options={PRESET_ORDER.map((name) => ({ value: name, label: PRESET_TEXT[name].label }))}
+          disabled={active}
+          describedBy={`${id}-preset-help`}
+          onChange={(v) => {
+            setPreset(v);
+            setIterations(String(FABLE_PRESETS[v].iterations));
+          }}
+          testId="fable-preset"
+        />
         <div className={`field${itError ? ' invalid' : ''}`}>
           <label htmlFor={`${id}-iterations`}>Iterations</label>
           <input
@@ -156,22 +147,20 @@ export function FableTrain({ run, storyLoaded, lastStep, error, send, onStart, w
             </span>
             <progress value={finished ? total : done} max={total || 1} aria-label="Training progress" />
           </label>
-          <div className="stats">
+          <RunStats
+            secondsLeft={p && active ? p.secondsLeft : null}
+            dispatchesPerStep={started.dispatchesPerStep}
+            gpuBytes={started.gpuBytes}
+            ids={{ timeLeft: 'fable-time-left', memory: 'fable-gpu-memory' }}
+          >
             <Stat label="Iterations" testId="fable-step">
               {done.toLocaleString('en-US')} / {total.toLocaleString('en-US')}
             </Stat>
             <Stat label="Steps/s" testId="fable-steps-per-second">
               {p ? p.stepsPerSecond.toFixed(p.stepsPerSecond < 10 ? 2 : 1) : '–'}
             </Stat>
-            <Stat label="Time left" testId="fable-time-left">
-              {p && active ? formatDuration(p.secondsLeft) : '–'}
-            </Stat>
             <Stat label="Windows / step">{started.batch}</Stat>
-            <Stat label="GPU dispatches / step">{started.dispatchesPerStep}</Stat>
-            <Stat label="GPU memory" testId="fable-gpu-memory">
-              {formatBytes(started.gpuBytes)}
-            </Stat>
-          </div>
+          </RunStats>
         </div>
       )}
     </form>

@@ -69,7 +69,7 @@ export function MnistPanel({ engine }: { engine: Engine }) {
         evaluation={state.evaluation}
         onEvaluate={() => dispatch({ type: 'evaluate-requested' })}
       />
-      <LiveStatus text={mnistRunSummary(state)} testId="mnist-live" />
+      <LiveStatus text={mnistRunSummary(state)} immediateKey={state.run.state} testId="mnist-live" />
       <TrainCharts metrics={state.metrics} epochs={state.epochs} cell={state.run.cell} />
       <Playground engine={engine} dataLoaded={state.data.loaded !== null} />
       <div className="panel">

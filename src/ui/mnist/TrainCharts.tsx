@@ -1,7 +1,8 @@
 // Live charts: training loss and accuracy per report (raw and smoothed), test accuracy per epoch.
 import { useId } from 'react';
 import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { CHART_HEIGHT, ChartSummary, SeriesChart, chartChrome } from '../SeriesChart.tsx';
+import { CHART_HEIGHT, ChartSummary, chartChrome } from '../SeriesChart.tsx';
+import { TrainingCurves } from '../TrainingCurves.tsx';
 import { useChartColors } from '../theme.ts';
 import { PUBLISHED, type Cell } from './config.ts';
 import type { EpochPoint, MetricPoint } from './state.ts';
@@ -16,7 +17,6 @@ const STEP = { key: 'step', unit: 'step', showLabel: false };
 /** Before the first epoch: one empty point, so the axes and the published reference line show already. */
 const NO_EPOCHS: Partial<EpochPoint>[] = [{ epoch: 0 }];
 
-const pct = (v: number) => `${Math.round(v * 100)}%`;
 
 /** The test-accuracy chart in words: each epoch's figure and the published reference. */
 function testSummary(epochs: EpochPoint[], reference: string): string {
@@ -28,8 +28,6 @@ export function TrainCharts({ metrics, epochs, cell }: TrainChartsProps) {
   const C = useChartColors();
   const chrome = chartChrome(C);
   const summaryId = useId();
-  const first = metrics[0];
-  const last = metrics[metrics.length - 1];
   const published = PUBLISHED[cell];
   const lastEpoch = epochs[epochs.length - 1];
   // Test accuracy axis: from 90% (or lower, in steps of 10%, when an epoch scored below) to 100%.
@@ -39,35 +37,7 @@ export function TrainCharts({ metrics, epochs, cell }: TrainChartsProps) {
   const testTicks = Array.from({ length: Math.round((1 - testLo) / testStep) + 1 }, (_, i) => Math.round((testLo + i * testStep) * 100) / 100);
   return (
     <div className="panel charts">
-      <SeriesChart
-        testId="loss-chart"
-        title="Training loss"
-        latest={
-          <>
-            latest{' '}
-            <span data-testid="latest-loss" data-value={last?.loss ?? ''} data-first={first?.loss ?? ''}>
-              {last ? last.loss.toFixed(4) : '–'}
-            </span>
-          </>
-        }
-        data={metrics}
-        points={metrics.length}
-        x={STEP}
-        y={{ domain: [0, 'auto'], format: (v) => v.toFixed(1) }}
-        tooltip={(v) => v.toFixed(4)}
-        lines={[{ key: 'loss', name: 'loss', style: 'raw' }, { key: 'lossEma', name: 'smoothed', style: 'smooth' }]}
-      />
-      <SeriesChart
-        testId="accuracy-chart"
-        title="Training accuracy"
-        latest={`latest ${last ? pct(last.accuracy) : '–'}`}
-        data={metrics}
-        points={metrics.length}
-        x={STEP}
-        y={{ domain: [0, 1], format: pct }}
-        tooltip={pct}
-        lines={[{ key: 'accuracy', name: 'accuracy', style: 'raw' }, { key: 'accuracyEma', name: 'smoothed', style: 'smooth' }]}
-      />
+      <TrainingCurves data={metrics} all={metrics} testIdPrefix="" x={STEP} />
 
       <figure className="chart" data-testid="test-accuracy-chart" data-points={epochs.length} aria-describedby={summaryId}>
         <h3>

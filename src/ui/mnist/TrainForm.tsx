@@ -1,6 +1,5 @@
 // The training form (validated on the page), the run controls and the progress of the run.
-import { formatBytes, formatDuration } from '../format.ts';
-import { Field, RunControls, Stat } from '../RunControls.tsx';
+import { Choice, Field, RunControls, RunStats, Stat } from '../RunControls.tsx';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { ToWorker } from '../../engine/protocol.ts';
 import { defaultEpochs, formToConfig, loadSavedForm, saveForm, validateForm, type Cell, type FieldErrors, type MnistForm } from './config.ts';
@@ -17,6 +16,11 @@ export interface TrainFormProps {
 }
 
 
+
+const CELLS: readonly { value: Cell; label: string }[] = [
+  { value: 'lstm', label: 'LSTM' },
+  { value: 'rnn', label: 'Basic RNN' },
+];
 
 export function TrainForm({ run, dataLoaded, lastStep, send, onStart, evaluation, onEvaluate }: TrainFormProps) {
   const [form, setForm] = useState<MnistForm>(loadSavedForm);
@@ -45,13 +49,7 @@ export function TrainForm({ run, dataLoaded, lastStep, send, onStart, evaluation
     <form className="panel train" onSubmit={start} noValidate data-testid="mnist-train">
       <h2>Train</h2>
       <div className="form-grid">
-        <div className="field">
-          <label htmlFor={`${id}-cell`}>Cell</label>
-          <select id={`${id}-cell`} value={form.cell} disabled={active} onChange={(e) => setCell(e.target.value as Cell)} data-testid="mnist-cell">
-            <option value="lstm">LSTM</option>
-            <option value="rnn">Basic RNN</option>
-          </select>
-        </div>
+        <Choice id={`${id}-cell`} label="Cell" value={form.cell} options={CELLS} disabled={active} onChange={setCell} testId="mnist-cell" />
         <Field id={`${id}-hidden`} label="Hidden size" value={form.hidden} error={errors.hidden} hint="1 to 2048" disabled={active} onChange={set('hidden')} testId="mnist-hidden" />
         <Field id={`${id}-lr`} label="Learning rate (Adam)" value={form.lr} error={errors.lr} hint="e.g. 0.001" disabled={active} onChange={set('lr')} testId="mnist-lr" />
         <Field id={`${id}-batch`} label="Batch size" value={form.batch} error={errors.batch} hint="1 to 4096" disabled={active} onChange={set('batch')} testId="mnist-batch" />
@@ -104,7 +102,12 @@ export function TrainForm({ run, dataLoaded, lastStep, send, onStart, evaluation
               <progress className="epoch-progress" value={p?.epochStep ?? 0} max={started.stepsPerEpoch || 1} data-testid="epoch-progress" />
             </label>
           </div>
-          <div className="stats">
+          <RunStats
+            secondsLeft={p && active ? p.secondsLeft : null}
+            dispatchesPerStep={started.dispatchesPerStep}
+            gpuBytes={started.gpuBytes}
+            ids={{ timeLeft: 'time-left', dispatches: 'dispatches-per-step', memory: 'gpu-memory' }}
+          >
             <Stat label="Step" testId="train-step">
               {step.toLocaleString('en-US')}
             </Stat>
@@ -114,17 +117,8 @@ export function TrainForm({ run, dataLoaded, lastStep, send, onStart, evaluation
             <Stat label="Samples/s" testId="samples-per-second">
               {p ? Math.round(p.samplesPerSecond).toLocaleString('en-US') : '–'}
             </Stat>
-            <Stat label="Time left" testId="time-left">
-              {p && active ? formatDuration(p.secondsLeft) : '–'}
-            </Stat>
-            <Stat label="GPU dispatches / step" testId="dispatches-per-step">
-              {started.dispatchesPerStep}
-            </Stat>
             <Stat label="Batch">{started.batch}</Stat>
-            <Stat label="GPU memory" testId="gpu-memory">
-              {formatBytes(started.gpuBytes)}
-            </Stat>
-          </div>
+          </RunStats>
         </div>
       )}
     </form>

@@ -154,7 +154,7 @@ export function PtbCharts({ metrics, epochs, config, published, edited, reportEv
                 tickFormatter={tickPerplexity}
               />
               <Tooltip formatter={fmt} labelFormatter={(s) => `epoch ${s}`} isAnimationActive={false} {...chrome.tooltip} />
-              <Legend wrapperStyle={chrome.legend} />
+              <Legend wrapperStyle={chrome.legend} formatter={chrome.legendText} />
               {published && (
                 <ReferenceLine
                   y={published.valid}
@@ -205,7 +205,7 @@ export function PtbCharts({ metrics, epochs, config, published, edited, reportEv
                 isAnimationActive={false}
                 {...chrome.tooltip}
               />
-              <Legend wrapperStyle={chrome.legend} />
+              <Legend wrapperStyle={chrome.legend} formatter={chrome.legendText} />
               <Line type="stepAfter" dataKey="planned" name="schedule" stroke={REF} strokeDasharray="5 4" dot={false} isAnimationActive={false} strokeWidth={1} />
               <Line type="linear" dataKey="lr" name="used" stroke={SMOOTH} dot={{ r: 3, fill: SMOOTH }} isAnimationActive={false} strokeWidth={2} />
             </LineChart>

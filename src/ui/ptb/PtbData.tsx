@@ -1,6 +1,8 @@
 // Loading the Penn TreeBank files: a file picker (several at once) or drag and drop onto the drop zone. Files are
 // recognised by name; the worker validates them and reports the token counts, the vocabulary and <unk> mappings.
 import { useState, type ChangeEvent, type DragEvent, type ReactNode } from 'react';
+import { DataError } from '../../data/errors.ts';
+import { checkFileSize } from '../../data/limits.ts';
 import type { NamedFile, PtbSplitName, ToWorker } from '../../engine/protocol.ts';
 import { formatCount, type PtbState } from './state.ts';
 
@@ -27,11 +29,13 @@ export function PtbData({ data, error, send, onLoadStart, onReadError }: PtbData
     if (!picked.length || busy) return;
     setReading(true);
     try {
+      // a file over the limit is refused before it is read into the page
+      for (const f of picked) checkFileSize(f.name, f.size, 'ptbText');
       const files: NamedFile[] = await Promise.all(picked.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
       onLoadStart();
       send({ type: 'ptb-load-files', files }, files.map((f) => f.bytes));
     } catch (err) {
-      onReadError(`Could not read the chosen files: ${err instanceof Error ? err.message : String(err)}`);
+      onReadError(err instanceof DataError ? err.message : `Could not read the chosen files: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
       setReading(false);
     }

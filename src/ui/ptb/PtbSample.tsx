@@ -1,6 +1,7 @@
 // Sampling text from the current model (also while it trains): a prompt, a temperature and a number of words.
 import { Temperature } from '../Temperature.tsx';
 import { Fragment, useId, useState, type FormEvent, type ReactNode } from 'react';
+import { LiveStatus } from '../LiveStatus.tsx';
 import { useKeepFocus } from '../useKeepFocus.ts';
 import type { PtbState } from './state.ts';
 
@@ -63,6 +64,7 @@ export function PtbSample({ hasModel, training, sample, error, onSample }: PtbSa
   };
 
   const r = sample.result;
+  const heard = pending ? 'Writing…' : r ? `The model wrote: ${r.words.map((w) => (w === '<eos>' ? '(end of sentence)' : w)).join(' ')}` : '';
   return (
     <div className="panel ptb-sample" data-testid="ptb-sample">
       <h2>Sample text</h2>
@@ -115,9 +117,10 @@ export function PtbSample({ hasModel, training, sample, error, onSample }: PtbSa
         </button>
       </form>
       {!hasModel && <p className="muted small">Start a training run first: sampling uses the model being trained.</p>}
+      <LiveStatus text={heard} everyMs={0} testId="ptb-sample-live" />
       {error}
       {r && (
-        <div className="fable-result" aria-live="polite">
+        <div className="fable-result">
           {r.unknown.length > 0 && (
             <p className="note" data-testid="ptb-unk-note">
               Not in the vocabulary, read as <code>&lt;unk&gt;</code>: {r.unknown.map((w) => `“${w}”`).join(', ')}.

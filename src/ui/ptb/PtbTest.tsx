@@ -27,7 +27,7 @@ export function PtbTest({ test, runTesting, canCompute, limit, published, error,
         software adapter). “Test steps (limit)” under Advanced measures only the first words: quicker, but not comparable with the published figure.
       </p>
       {test.running && (
-        <div className="progress-block" data-testid="ptb-test-progress" aria-live="polite">
+        <div className="progress-block" data-testid="ptb-test-progress">
           <label>
             <span className="small">
               Computing test perplexity… {p ? `${formatCount(p.step)} / ${formatCount(p.total)} words` : ''}

@@ -1,10 +1,10 @@
 // Training the PTB model: the config (preset + every hyperparameter, editable and validated), the advanced run
 // options, the run controls, and the progress of the run (epoch, words per second, time left, projections).
-import { Field, RunControls, Stat } from '../RunControls.tsx';
+import { Choice, Field, RunControls, RunStats, Stat } from '../RunControls.tsx';
 import { useId, type FormEvent, type ReactNode } from 'react';
 import { ptbLearningRate } from '../../engine/ptb.ts';
 import type { ToWorker } from '../../engine/protocol.ts';
-import { formatBytes, formatDuration } from '../format.ts';
+import { formatDuration } from '../format.ts';
 import { PTB_FIELDS, PTB_PRESETS, PTB_PUBLISHED, formFromPreset, isPresetUnchanged, type PtbForm, type PtbPresetName, type PtbFormErrors, type PtbOptionField, type ValidForm } from './config.ts';
 import { ACTIVE_STATES, formatCount, formatPerplexity, type PtbMetricPoint, type PtbState } from './state.ts';
 
@@ -72,22 +72,15 @@ export function PtbTrain({ form, setForm, errors, valid, run, trainTokens, lastM
     <form className="panel train ptb-train" onSubmit={start} noValidate data-testid="ptb-train">
       <h2>Train</h2>
       <div className="ptb-config-head">
-        <div className="field">
-          <label htmlFor={`${id}-preset`}>Config</label>
-          <select
-            id={`${id}-preset`}
-            value={form.preset}
-            disabled={locked}
-            onChange={(e) => setForm(formFromPreset(e.target.value as PtbPresetName, form))}
-            data-testid="ptb-preset"
-          >
-            {PTB_PRESETS.map((p) => (
-              <option key={p.name} value={p.name}>
-                {p.label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <Choice
+          id={`${id}-preset`}
+          label="Config"
+          value={form.preset}
+          options={PTB_PRESETS.map((p) => ({ value: p.name, label: p.label }))}
+          disabled={locked}
+          onChange={(v: PtbPresetName) => setForm(formFromPreset(v, form))}
+          testId="ptb-preset"
+        />
         <p className="muted small ptb-config-note" data-testid="ptb-config-note">
           {published ? (
             <>
@@ -197,15 +190,18 @@ export function PtbTrain({ form, setForm, errors, valid, run, trainTokens, lastM
             </span>
             <progress value={epochStep} max={started.stepsPerEpoch || 1} aria-label="Epoch progress" data-testid="ptb-epoch-progress" />
           </label>
-          <div className="stats">
+          <RunStats
+            secondsLeft={p && active && run.phase !== 'test' ? p.secondsLeft : null}
+            timeLeftLabel="Time left (this run)"
+            dispatchesPerStep={run.dispatchesPerStep}
+            gpuBytes={run.gpuBytes}
+            ids={{ timeLeft: 'ptb-time-left', memory: 'ptb-gpu-memory' }}
+          >
             <Stat label="Step" testId="ptb-step">
               {formatCount(Math.max(p?.step ?? 0, lastMetric?.step ?? 0))}
             </Stat>
             <Stat label="Words/s" testId="ptb-wps">
               {wps > 0 ? formatCount(Math.round(wps)) : '–'}
-            </Stat>
-            <Stat label="Time left (this run)" testId="ptb-time-left">
-              {p && active && run.phase !== 'test' ? formatDuration(p.secondsLeft) : '–'}
             </Stat>
             <Stat label={`All ${c.maxMaxEpoch} full epoch${c.maxMaxEpoch === 1 ? '' : 's'} at this speed`} testId="ptb-projected">
               {fullProjection !== null ? formatDuration(fullProjection) : '–'}
@@ -216,11 +212,7 @@ export function PtbTrain({ form, setForm, errors, valid, run, trainTokens, lastM
             <Stat label="Training perplexity" testId="ptb-train-perplexity">
               {lastMetric ? formatPerplexity(lastMetric.perplexity) : '–'}
             </Stat>
-            <Stat label="GPU dispatches / step">{run.dispatchesPerStep ?? '–'}</Stat>
-            <Stat label="GPU memory" testId="ptb-gpu-memory">
-              {run.gpuBytes !== null ? formatBytes(run.gpuBytes) : '–'}
-            </Stat>
-          </div>
+          </RunStats>
           <p className="muted small">
             Time left covers the steps{limited ? ' and limits' : ''} of this run (and the validations, once one was timed). The projection counts
             training steps only: {c.maxMaxEpoch} × {formatCount(started.fullStepsPerEpoch)} steps of {formatCount(words)} words. For scale: about 24 s

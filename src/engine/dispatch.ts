@@ -1,0 +1,151 @@
+// What the training worker does with each message, written apart from the worker global so it runs (and is
+// tested) in Node too: one host per task, the device and its loss, the routing of every message in one switch,
+// and an answer for a message the page could not have sent.
+import type { GpuContext } from '../gpu/device.ts';
+import { GpuError } from '../gpu/errors.ts';
+import { enableKernelTuningOnGpu } from '../nn/kernelChoice.ts';
+import { FableTask } from './fableTask.ts';
+import { runGradientCheck } from './gradcheck.ts';
+import { messageOf, type Post, type TaskHost } from './host.ts';
+import { MnistTask } from './mnistTask.ts';
+import type { FromWorker, Task, ToWorker } from './protocol.ts';
+import { PtbTask } from './ptbTask.ts';
+
+type ErrorScope = Extract<FromWorker, { type: 'error' }>['scope'];
+const trainScope = (task: Task): ErrorScope => (task === 'mnist' ? 'mnist-train' : task);
+const TASKS: readonly string[] = ['mnist', 'fable', 'ptb'];
+
+/** A message the page could not have sent (not an object, no type, an unknown type, a run control without a
+ *  known task); null when it has the shape of a ToWorker. */
+export function malformed(data: unknown): string | null {
+  if (typeof data !== 'object' || data === null || typeof (data as { type?: unknown }).type !== 'string') return 'a message without a type';
+  const m = data as { type: string; task?: unknown };
+  if (!KNOWN_TYPES.has(m.type)) return `a message of an unknown type (${JSON.stringify(m.type.slice(0, 40))})`;
+  if (['pause', 'resume', 'stop'].includes(m.type) && !TASKS.includes(m.task as string)) return `${m.type} for an unknown task (${String(m.task)})`;
+  return null;
+}
+
+const KNOWN_TYPES = new Set<string>([
+  'mnist-load-builtin', 'mnist-load-files', 'mnist-train', 'mnist-inspect', 'mnist-test-image', 'mnist-evaluate',
+  'fable-load-builtin', 'fable-load-text', 'fable-restore-shipped', 'fable-train', 'fable-generate',
+  'ptb-load-files', 'ptb-train', 'ptb-evaluate-test', 'ptb-sample',
+  'pause', 'resume', 'stop', 'simulate-device-loss', 'check-gradients',
+] satisfies ToWorker['type'][]);
+
+export class Dispatcher {
+  private gpu: GpuContext | null = null;
+  readonly mnist: MnistTask;
+  readonly fable: FableTask;
+  readonly ptb: PtbTask;
+  private readonly hosts: Record<Task, TaskHost>;
+  /** The task whose training started last: GPU errors outside a request are reported there. */
+  private lastTrained: Task = 'mnist';
+
+  constructor(private readonly post: Post) {
+    const device = (): GPUDevice => {
+      if (!this.gpu) throw new GpuError('no-adapter', 'WebGPU is not ready');
+      return this.gpu.device;
+    };
+    this.mnist = new MnistTask(device, post);
+    this.fable = new FableTask(device, post);
+    this.ptb = new PtbTask(device, post);
+    this.hosts = { mnist: this.mnist.host, fable: this.fable.host, ptb: this.ptb.host };
+  }
+
+  /** The device is there: real GPUs time the LSTM step-kernel variants per shape; a lost device fails every run
+   *  at once and is reported as fatal. */
+  attach(gpu: GpuContext): void {
+    this.gpu = gpu;
+    enableKernelTuningOnGpu(gpu);
+    void gpu.lost.then((e) => {
+      for (const h of Object.values(this.hosts)) h.fail(e.message);
+      this.post({ type: 'fatal', kind: e.kind, message: e.message });
+    });
+    gpu.device.addEventListener('uncapturederror', (ev) => {
+      this.post({ type: 'error', scope: trainScope(this.lastTrained), message: `GPU error: ${(ev as GPUUncapturedErrorEvent).error.message}` });
+    });
+    this.post({ type: 'ready', adapter: gpu.adapterInfo });
+  }
+
+  /** Any message from the page: checked, then handled; what goes wrong is answered with an error message. */
+  async receive(data: unknown): Promise<void> {
+    const bad = malformed(data);
+    if (bad) return this.post({ type: 'error', scope: 'diagnostics', message: `The worker ignored ${bad}.` });
+    try {
+      await this.handle(data as ToWorker);
+    } catch (e) {
+      this.post({ type: 'error', scope: 'diagnostics', message: `The worker could not handle a ${(data as { type: string }).type} message: ${messageOf(e)}` });
+    }
+  }
+
+  /** Runs a request or a load; its failure is reported in `scope` (a lost device is reported by gpu.lost). */
+  private async guard(scope: ErrorScope, fn: () => unknown): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      if (e instanceof GpuError && e.kind === 'device-lost') return;
+      this.post({ type: 'error', scope, message: messageOf(e) });
+    }
+  }
+
+  private handle(msg: ToWorker): Promise<void> {
+    const { mnist, fable, ptb, hosts } = this;
+    const guard = this.guard.bind(this);
+    switch (msg.type) {
+      case 'mnist-load-builtin':
+        return guard('mnist-data', () => mnist.loadBuiltin(msg.baseUrl));
+      case 'mnist-load-files':
+        return guard('mnist-data', () => mnist.loadFiles(msg.files));
+      case 'mnist-train':
+        this.lastTrained = 'mnist';
+        return mnist.train(msg.config);
+      case 'mnist-inspect':
+        return guard('mnist-inspect', () => mnist.inspect(msg.requestId, msg.image));
+      case 'mnist-test-image':
+        return guard('mnist-inspect', () => mnist.testImage(msg.requestId, msg.index));
+      case 'mnist-evaluate':
+        return guard('mnist-train', () => mnist.evaluate());
+      case 'fable-load-builtin':
+        return guard('fable', () => fable.loadBuiltin(msg.baseUrl));
+      case 'fable-load-text':
+        return guard('fable', () => fable.loadText(msg.name, msg.text, msg.maxVocab));
+      case 'fable-restore-shipped':
+        return guard('fable', () => fable.restoreShipped());
+      case 'fable-train':
+        this.lastTrained = 'fable';
+        return fable.train(msg.preset, msg.iterations);
+      case 'fable-generate':
+        return guard('fable', () => fable.generate(msg.requestId, msg.input, msg.count, msg.temperature));
+      case 'ptb-load-files':
+        return guard('ptb', () => ptb.loadFiles(msg.files));
+      case 'ptb-train':
+        this.lastTrained = 'ptb';
+        return ptb.train(msg.config, msg.options);
+      case 'ptb-evaluate-test':
+        this.lastTrained = 'ptb';
+        return guard('ptb', () => ptb.evaluateTest(msg.limit));
+      case 'ptb-sample':
+        return guard('ptb', () => ptb.sample(msg.requestId, msg.prompt, msg.count, msg.temperature));
+      case 'pause':
+        return Promise.resolve(hosts[msg.task].pause());
+      case 'resume':
+        return Promise.resolve(hosts[msg.task].resume());
+      case 'stop':
+        return Promise.resolve(hosts[msg.task].stop());
+      case 'simulate-device-loss':
+        this.gpu?.device.destroy(); // device.lost resolves: every run fails, and 'fatal' is posted
+        return Promise.resolve();
+      case 'check-gradients':
+        return guard('diagnostics', async () => {
+          if (!this.gpu) throw new GpuError('no-adapter', 'WebGPU is not ready');
+          const t0 = performance.now();
+          const results = await runGradientCheck(this.gpu.device);
+          this.post({ type: 'gradient-check', results, seconds: (performance.now() - t0) / 1000 });
+        });
+      default: {
+        const never: never = msg;
+        throw new Error(`unknown message ${(never as { type: string }).type}`);
+      }
+    }
+  }
+}
