@@ -2,6 +2,7 @@
 // README "Weights that travel"), Import replaces the model in use with a file once it passed every check (the
 // worker refuses anything else, naming the file and tensor, and the model in use stays).
 import { useId, useRef, useState } from 'react';
+import { checkFileSize } from '../data/limits.ts';
 import type { Task } from '../engine/protocol.ts';
 import { useTaskMessages, type Engine } from './useEngine.ts';
 
@@ -44,10 +45,16 @@ export function ModelFile({ engine, task, training, what }: ModelFileProps) {
 
   const pick = async (file: File | undefined) => {
     if (!file) return;
+    if (input.current) input.current.value = ''; // the same file can be picked again
+    try {
+      checkFileSize(file.name, file.size, 'safetensors'); // refused before it is read into the page
+    } catch (e) {
+      setStatus({ kind: 'error', text: `Not imported (the model in use is unchanged): ${(e as Error).message}` });
+      return;
+    }
     setStatus({ kind: 'busy', text: `Checking ${file.name}…` });
     const bytes = await file.arrayBuffer();
     engine.send({ type: 'model-import', task, file: { name: file.name, bytes } }, [bytes]);
-    if (input.current) input.current.value = ''; // the same file can be picked again
   };
 
   const busy = status.kind === 'busy';
