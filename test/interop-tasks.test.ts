@@ -13,6 +13,7 @@ import { prepareFable } from '../src/data/fable.ts';
 import { preparePtb } from '../src/data/ptb.ts';
 import { decodeInterop, encodeInterop, rnnlabShapes, type InteropModel } from '../src/data/interop.ts';
 import { decodeSafetensors } from '../src/data/safetensors.ts';
+import { Dispatcher, malformed } from '../src/engine/dispatch.ts';
 import { FableTask, readFableModel } from '../src/engine/fableTask.ts';
 import { defaultMnistConfig } from '../src/engine/mnist.ts';
 import { MnistTask, readMnistModel } from '../src/engine/mnistTask.ts';
@@ -21,7 +22,7 @@ import { PTB_CONFIGS, ptbModel } from '../src/engine/ptb.ts';
 import { PtbTask } from '../src/engine/ptbTask.ts';
 import { FABLE_PRESETS } from '../src/models/fable.ts';
 import { mulberry32 } from '../src/reference/random.ts';
-import { testDevice } from './gpu.ts';
+import { testDevice, testGpu } from './gpu.ts';
 import { loadRealMnist } from './mnist-files.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -206,6 +207,26 @@ describe('--init and --save through the tasks', () => {
     expect(maxDifference(decodeInterop((await ptb.exportModel()).bytes, 'x', { task: 'ptb' }).weights, pw)).toBeLessThan(1e-6);
     await ptb.sample(4, 'a b', 6, 0);
     expect((messages.filter((m) => m.type === 'ptb-sampled').at(-1) as Extract<FromWorker, { type: 'ptb-sampled' }>).words).toHaveLength(6);
+  }, 120_000);
+
+  it('the worker\'s messages: model-import / model-export answered with model-imported, model-exported or model-file-error', async () => {
+    expect(malformed({ type: 'model-export', task: 'chess' })).toBe('model-export for an unknown task (chess)');
+    expect(malformed({ type: 'model-import', task: 'mnist', file: { name: 'x' } })).toBe('a model-import without a file (name and bytes)');
+    const out: FromWorker[] = [];
+    const d = new Dispatcher((m) => out.push(m));
+    d.attach(await testGpu());
+    const file = (f: string) => ({ name: f, bytes: new Uint8Array(readFileSync(resolve(root, 'test/fixtures/torch', f))).buffer as ArrayBuffer });
+    await d.receive({ type: 'model-export', task: 'ptb' });
+    expect(out.at(-1)).toEqual({ type: 'model-file-error', task: 'ptb', action: 'export', message: 'There is no model yet.' });
+    await d.receive({ type: 'model-import', task: 'mnist', file: file('fable-fast8.safetensors') });
+    expect(out.at(-1)).toEqual({ type: 'model-file-error', task: 'mnist', action: 'import', message: 'fable-fast8.safetensors: is a fable model, not an MNIST classifier: open it in the fable task' });
+    await d.receive({ type: 'model-import', task: 'mnist', file: file('mnist-rnn16.safetensors') });
+    expect(out.at(-1)).toEqual({ type: 'model-imported', task: 'mnist', name: 'mnist-rnn16.safetensors', description: 'an RNN with 16 hidden units' });
+    await d.receive({ type: 'model-export', task: 'mnist' });
+    const exported = out.at(-1) as Extract<FromWorker, { type: 'model-exported' }>;
+    expect(exported).toMatchObject({ type: 'model-exported', task: 'mnist', name: 'mnist-rnn16.safetensors' });
+    const original = decodeInterop(new Uint8Array(file('mnist-rnn16.safetensors').bytes), 'fixture', { task: 'mnist' });
+    expect(maxDifference(decodeInterop(new Uint8Array(exported.bytes), exported.name, { task: 'mnist' }).weights, original.weights)).toBeLessThan(1e-6);
   }, 120_000);
 
   it('a file of another task is refused by each task, naming the file', () => {
