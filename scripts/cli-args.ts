@@ -22,10 +22,13 @@ type Flag =
   | { kind: 'number'; above: number; max: number; value: string }
   | { kind: 'choice'; choices: readonly string[] }
   | { kind: 'bool' }
-  | { kind: 'path'; value: string; writes?: boolean };
+  | { kind: 'path'; value: string; writes?: boolean; reads?: FileKind };
 
 const U32_MAX = 2 ** 32 - 1;
 const seed: Flag = { kind: 'int', min: 0, max: U32_MAX, value: 'S' };
+/** A model in PyTorch's layout (src/data/interop.ts) that the run starts from / writes at the end. */
+const init: Flag = { kind: 'path', value: 'FILE', reads: 'safetensors' };
+const save: Flag = { kind: 'path', value: 'weights.safetensors', writes: true };
 const COMMON: Record<string, Flag> = {
   robust: { kind: 'bool' },
   tune: { kind: 'choice', choices: ['true', 'false', 'force'] },
@@ -41,13 +44,16 @@ export const FLAGS: Readonly<Record<Task, Readonly<Record<string, Flag>>>> = {
     lr: { kind: 'number', above: 0, max: 10, value: 'X' },
     seed,
     steps: { kind: 'int', min: 1, max: Number.MAX_SAFE_INTEGER, value: 'N' },
+    init,
+    save,
     ...COMMON,
   },
   fable: {
     preset: { kind: 'choice', choices: ['original', 'fast'] },
     iterations: { kind: 'int', min: 1, max: 1_000_000, value: 'N' },
     seed,
-    save: { kind: 'path', value: 'weights.safetensors', writes: true },
+    init,
+    save,
     f16: { kind: 'bool' },
     checkpoint: { kind: 'path', value: 'FILE', writes: true },
     'checkpoint-every': { kind: 'int', min: 1, max: 1_000_000, value: 'N' },
@@ -62,7 +68,8 @@ export const FLAGS: Readonly<Record<Task, Readonly<Record<string, Flag>>>> = {
     'eval-steps': { kind: 'int', min: 1, max: Number.MAX_SAFE_INTEGER, value: 'N' },
     sample: { kind: 'int', min: 0, max: 100_000, value: 'N' },
     seed,
-    save: { kind: 'path', value: 'weights.safetensors', writes: true },
+    init,
+    save,
     checkpoint: { kind: 'path', value: 'FILE', writes: true },
     'checkpoint-every': { kind: 'int', min: 1, max: Number.MAX_SAFE_INTEGER, value: 'STEPS' },
     ...COMMON,
@@ -111,6 +118,7 @@ function checkValue(name: string, f: Flag, raw: string): string {
       if (raw === '') throw new UsageError(`--${name} needs a path`);
       if (f.writes && !existsSync(dirname(resolve(raw)))) throw new UsageError(`--${name} ${raw}: the folder ${dirname(resolve(raw))} does not exist; create it or pick another path`);
       if (f.writes && existsSync(raw) && statSync(raw).isDirectory()) throw new UsageError(`--${name} ${raw} is a folder; give a file name`);
+      if (f.reads) checkReadableFile(raw, f.reads);
       return raw;
     }
   }
@@ -154,11 +162,8 @@ export function parseTrainArgs(argv: readonly string[]): Parsed {
   return { task: task as Task, opts };
 }
 
-/**
- * Reads a file the run was given, after checking that it is a file within its kind's size limit (so a wrong
- * path or a huge file fails at once, with a DataError naming it).
- */
-export function readUserFile(path: string, kind: FileKind): Uint8Array {
+/** A file the run will read: it exists, is a file and is within its kind's size limit (a DataError naming it). */
+function checkReadableFile(path: string, kind: FileKind): number {
   let size: number;
   try {
     const st = statSync(path);
@@ -169,6 +174,15 @@ export function readUserFile(path: string, kind: FileKind): Uint8Array {
     throw new DataError(path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check the path`);
   }
   checkFileSize(path, size, kind);
+  return size;
+}
+
+/**
+ * Reads a file the run was given, after checking that it is a file within its kind's size limit (so a wrong
+ * path or a huge file fails at once, with a DataError naming it).
+ */
+export function readUserFile(path: string, kind: FileKind): Uint8Array {
+  checkReadableFile(path, kind);
   try {
     const b = readFileSync(path);
     return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);

@@ -3,14 +3,13 @@ import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path';
 import { assembleMnist, MNIST_FILE_NAMES, MNIST_ROLES, type MnistFiles } from '../src/data/idx.ts';
 import { prepareFable } from '../src/data/fable.ts';
-import { encodeSafetensors } from '../src/data/safetensors.ts';
 import { DataError } from '../src/data/errors.ts';
 import { ConfigError } from '../src/engine/errors.ts';
 import { decodeFableCheckpoint, encodeFableCheckpoint, FABLE_PRESETS, type FableCheckpoint, type FablePresetName } from '../src/engine/fable.ts';
-import { FableTask } from '../src/engine/fableTask.ts';
+import { FableTask, readFableModel } from '../src/engine/fableTask.ts';
 import type { RunPieces } from '../src/engine/host.ts';
 import { defaultMnistConfig } from '../src/engine/mnist.ts';
-import { MnistTask } from '../src/engine/mnistTask.ts';
+import { MnistTask, readMnistModel } from '../src/engine/mnistTask.ts';
 import type { FromWorker, PtbRunPlan, RunState } from '../src/engine/protocol.ts';
 import { decodePtbCheckpoint, encodePtbCheckpoint, PTB_CONFIGS, ptbLearningRate, type PtbCheckpoint, type PtbConfigName } from '../src/engine/ptb.ts';
 import { PtbTask } from '../src/engine/ptbTask.ts';
@@ -134,9 +133,23 @@ class ConsoleSink {
   }
 }
 
+/** Writes a model file (PyTorch's layout) where --save says. */
+function saveModel(path: string, file: { bytes: Uint8Array }): void {
+  writeFileSync(path, file.bytes);
+  console.log(`model written to ${path} (PyTorch's layout: scripts/torch/interop.py loads it; --init FILE starts a run from it)`);
+}
+
 async function trainMnist(opts: Record<string, string>) {
-  const cell = (opts.cell ?? 'lstm') as 'lstm' | 'rnn';
+  // a model file (--init) gives the cell and hidden size; --cell and --hidden, when given, must agree with it
+  const init = opts.init
+    ? readMnistModel(readUserFile(opts.init, 'safetensors'), opts.init, {
+      ...(opts.cell ? { cell: opts.cell as 'lstm' | 'rnn' } : {}),
+      ...(opts.hidden ? { hidden: Number(opts.hidden) } : {}),
+    })
+    : undefined;
+  const cell = (opts.cell ?? init?.config.cell ?? 'lstm') as 'lstm' | 'rnn';
   const cfg = defaultMnistConfig(cell);
+  if (init) cfg.model = init.config;
   if (opts.epochs) cfg.epochs = Number(opts.epochs);
   if (opts.batch) cfg.batch = Number(opts.batch);
   if (opts.hidden) cfg.model.hidden = Number(opts.hidden);
@@ -154,7 +167,7 @@ async function trainMnist(opts: Record<string, string>) {
     if (m.type === 'train-started') {
       printKernels(m.kernels);
       stepsPerEpoch = m.stepsPerEpoch;
-      console.log(`mnist ${cell}-${cfg.model.hidden}: batch ${cfg.batch}, ${cfg.epochs} epochs of ${m.stepsPerEpoch} steps, ${m.dispatchesPerStep} dispatches/step, 1 submit/step; setup ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      console.log(`mnist ${cell}-${cfg.model.hidden}: batch ${cfg.batch}, ${cfg.epochs} epochs of ${m.stepsPerEpoch} steps, ${m.dispatchesPerStep} dispatches/step, 1 submit/step; setup ${((performance.now() - t0) / 1000).toFixed(1)} s${init ? `; starting from ${opts.init}` : ''}`);
       epochStart = performance.now();
     } else if (m.type === 'train-metrics' && (m.step % (cfg.metricsEvery * 10) === 0 || m.step % stepsPerEpoch === 0)) {
       console.log(`  step ${m.step}: loss ${m.values.loss!.toFixed(4)} acc ${(m.values.accuracy! * 100).toFixed(1)}%`);
@@ -166,12 +179,13 @@ async function trainMnist(opts: Record<string, string>) {
   });
   const task = new MnistTask(() => device, sink.post);
   task.useData(data, 'files');
-  await task.train(cfg, maxSteps);
+  await task.train(cfg, maxSteps, init?.weights);
   sink.check();
   if (sink.state === 'stopped') {
     await task.evaluate(); // the partial epoch's test accuracy
     sink.checkRequest();
   }
+  if (opts.save) saveModel(opts.save, await task.exportModel());
 }
 
 async function trainFable(opts: Record<string, string>) {
@@ -189,6 +203,8 @@ async function trainFable(opts: Record<string, string>) {
   const data = prepareFable(readFileSync(join(process.cwd(), 'public/data/fable/belling-the-cat.txt'), 'utf8'), 'belling-the-cat.txt');
   const earlier = checkpointFile && existsSync(checkpointFile) ? decodeFableCheckpoint(readUserFile(checkpointFile, 'safetensors'), checkpointFile) : undefined;
   if (earlier && earlier.seed !== seed) throw new DataError(checkpointFile!, `is a run with seed ${earlier.seed}; pass --seed ${earlier.seed} to go on with it`);
+  const init = opts.init ? readFableModel(readUserFile(opts.init, 'safetensors'), opts.init, data.vocab.words, presetName) : undefined;
+  const model = init?.model ?? base.model;
   const { device, adapter } = await openGpu(opts);
   reuseKernels(device, earlier?.notes);
   let run!: RunRecord;
@@ -197,7 +213,7 @@ async function trainFable(opts: Record<string, string>) {
   const sink = new ConsoleSink((m) => {
     if (m.type === 'train-started') {
       printKernels(m.kernels);
-      console.log(`fable ${presetName}: ${data.tokens.length} tokens, ${data.vocab.words.length} symbols, 2-layer LSTM-512, batch ${m.batch}, ${iterations} iterations, ${m.dispatchesPerStep} dispatches/step`);
+      console.log(`fable ${presetName}: ${data.tokens.length} tokens, ${data.vocab.words.length} symbols, ${model.layers}-layer LSTM-${model.hidden}, batch ${m.batch}, ${iterations} iterations, ${m.dispatchesPerStep} dispatches/step${init && !earlier ? `; starting from ${opts.init}` : ''}`);
       run = new RunRecord(checkpointFile, adapter, m.kernels);
       if (earlier) run.resume(earlier.notes, `iteration ${earlier.iteration}`);
       run.begin();
@@ -212,7 +228,7 @@ async function trainFable(opts: Record<string, string>) {
   const pieces: RunPieces<FableCheckpoint> | undefined = checkpointFile
     ? { every, resume: earlier, notes: () => run.notes(reached === null ? {} : { reached: String(reached) }), save: (c) => run.write(encodeFableCheckpoint(c)) }
     : undefined;
-  await task.train(presetName, iterations, { seed, metricsEvery, pieces, name: checkpointFile });
+  await task.train(presetName, iterations, { seed, metricsEvery, pieces, name: checkpointFile, init });
   sink.check();
   const total = run.seconds();
   console.log(`trained ${iterations} iterations in ${total.toFixed(1)} s${run.pieces > 1 ? ` (in ${run.pieces} pieces, checkpoint writes included)` : ''}; first average accuracy >= 95.2% at ${reached === null ? 'never' : `${(reached as number).toFixed(1)} s`}`);
@@ -220,10 +236,8 @@ async function trainFable(opts: Record<string, string>) {
   sink.checkRequest();
   console.log(`long ago , ${generated.join(' ')}`);
   if (opts.save) {
-    const weights = await task.exportWeights();
     const description = `${presetName} preset, ${iterations} iterations, seed ${opts.seed ?? 1} (npm run train -- fable --preset ${presetName} --iterations ${iterations} --save FILE)`;
-    writeFileSync(opts.save, encodeSafetensors(weights, { preset: presetName, iterations: String(iterations), vocab: data.vocab.words.join(' '), description }, {}, opts.f16 === 'true' || opts.save.includes('public/') ? 'F16' : 'F32'));
-    console.log(`weights written to ${opts.save}`);
+    saveModel(opts.save, await task.exportModel({ iterations: String(iterations), description }, opts.f16 === 'true' || opts.save.includes('public/') ? 'F16' : 'F32'));
   }
 }
 
@@ -311,7 +325,9 @@ async function trainPtb(opts: Record<string, string>) {
     ? { every: num('checkpoint-every') ?? 200, resume: earlier, notes: () => run.notes(), save: (c) => run.write(encodePtbCheckpoint(c)) }
     : undefined;
   const options = { stepLimit: num('steps-per-epoch') ?? null, validLimit: evalSteps, testLimit: evalSteps, reportEvery: null, seed };
-  await task.train(config, options, { tutorialReports: true, pieces, name: checkpointFile });
+  const init = opts.init ? task.readModel(readUserFile(opts.init, 'safetensors'), opts.init, config) : undefined;
+  if (init && !earlier) console.log(`starting from ${opts.init}`);
+  await task.train(config, options, { tutorialReports: true, pieces, name: checkpointFile, init });
   sink.check();
   console.log(`total ${run.seconds().toFixed(1)} s${run.pieces > 1 ? ` (in ${run.pieces} pieces)` : ''}`);
   if (sampleWords > 0) {
@@ -319,11 +335,7 @@ async function trainPtb(opts: Record<string, string>) {
     sink.checkRequest();
     console.log(`sample: ${sampled!.prompt.join(' ')} ${sampled!.words.join(' ')}`);
   }
-  if (opts.save) {
-    const weights = await task.exportWeights();
-    writeFileSync(opts.save, encodeSafetensors(weights, { config: name, epochs: String(config.maxMaxEpoch), vocab: task.vocabulary().join(' ') }));
-    console.log(`weights written to ${opts.save}`);
-  }
+  if (opts.save) saveModel(opts.save, await task.exportModel());
 }
 
 function printUsage(print: (line: string) => void, task?: Task): void {

@@ -17,6 +17,12 @@ describe('safetensors', () => {
     expect([...back.tensors.by.data]).toEqual([...weights.by]);
   });
 
+  it('decodes a Node Buffer (as readFileSync returns it) into tensors of their own size', () => {
+    const back = decodeSafetensors(Buffer.from(encodeSafetensors(weights, {}, { 'l0.Wx': [1, 3] })));
+    expect([...back.tensors['l0.Wx'].data]).toEqual([...weights['l0.Wx']]);
+    expect([...back.tensors.by.data]).toEqual([...weights.by]);
+  });
+
   it('F16: known half values, and a round trip within half precision', () => {
     expect(toHalf(1)).toBe(0x3c00);
     expect(toHalf(-2)).toBe(0xc000);

@@ -10,6 +10,7 @@ import { prepareFable } from '../src/data/fable.ts';
 import { parseIdxImages, parseIdxLabels, readIdxFile } from '../src/data/idx.ts';
 import { decodePtbText, preparePtb } from '../src/data/ptb.ts';
 import { decodeSafetensors, encodeSafetensors } from '../src/data/safetensors.ts';
+import { decodeInterop, encodeInterop, rnnlabShapes, type InteropModel, type InteropTask } from '../src/data/interop.ts';
 import { decodeFableCheckpoint, encodeFableCheckpoint } from '../src/engine/fable.ts';
 import { decodePtbCheckpoint, encodePtbCheckpoint, PTB_CONFIGS } from '../src/engine/ptb.ts';
 
@@ -231,6 +232,45 @@ describe('fuzzing the readers: valid data or their own DataError naming the file
         }
       }),
       { seed: SEED, numRuns: 8000 },
+    );
+  }, 60_000);
+
+  it('models in PyTorch\'s layout: bytes, metadata and config fields mutated (4,000 files)', async () => {
+    const model: InteropModel = { task: 'ptb', config: { vocab: 3, hidden: 2, layers: 2, steps: 4, input: 'embedding', predict: 'every-step', keepProb: 1, forgetBias: 0, init: 'uniform', initScale: 0.1 }, vocab: ['a', 'b', 'c'] };
+    const weights = Object.fromEntries(Object.entries(rnnlabShapes(model)).map(([k, sh]) => [k, Float32Array.from({ length: sh.reduce((a, b) => a * b, 1) }, (_, i) => i / 7 - 0.5)]));
+    const good = encodeInterop(model, weights);
+    const configValue = fc.oneof(fc.constantFrom(null, 0, -1, 1.5, 2, 3, 4096, 4097, 1e9, 'lstm', 'embedding', 'id-float', 'last-step', '', true), fc.double(), fc.string({ maxLength: 4 }));
+    const edit = fc.oneof(
+      fc.tuple(fc.constant('config'), fc.constantFrom('vocab', 'hidden', 'layers', 'steps', 'input', 'predict', 'keepProb', 'forgetBias', 'init', 'cell', '__proto__'), configValue),
+      fc.tuple(fc.constant('meta'), fc.constantFrom('format', 'task', 'config', 'vocab'), fc.oneof(fc.constantFrom('', 'mnist', 'fable', 'ptb', 'rnnlab-pytorch', '{}', '[]', 'null', 'a b', 'a b c d'), fc.string({ maxLength: 6 }))),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(edit, { maxLength: 3 }), mutations, fc.boolean(), fc.constantFrom<InteropTask>('ptb', 'ptb', 'fable', 'mnist'), async (edits, ms, mutateBytes, task) => {
+        let bytes = good;
+        if (edits.length) {
+          const st = decodeSafetensors(bytes);
+          const meta = { ...st.metadata };
+          const config = JSON.parse(meta.config!);
+          for (const [where, key, v] of edits) {
+            if (where === 'config') config[key] = v;
+            else meta[key] = String(v);
+          }
+          if (edits.some(([w]) => w === 'config')) meta.config = JSON.stringify(config);
+          bytes = encodeSafetensors(Object.fromEntries(Object.entries(st.tensors).map(([k, t]) => [k, t.data])), meta, Object.fromEntries(Object.entries(st.tensors).map(([k, t]) => [k, t.shape])));
+        }
+        if (mutateBytes || edits.length === 0) bytes = apply(bytes, ms);
+        const r = await readOrRefuse('m.safetensors', () => decodeInterop(bytes, 'm.safetensors', { task }));
+        if (r) {
+          expect(r.model.task).toBe(task);
+          const shapes = rnnlabShapes(r.model);
+          expect(Object.keys(r.weights).sort()).toEqual(Object.keys(shapes).sort());
+          for (const [k, w] of Object.entries(r.weights)) {
+            expect(w.length).toBe(shapes[k]!.reduce((a, b) => a * b, 1));
+            expect(w.every(Number.isFinite)).toBe(true);
+          }
+        }
+      }),
+      { seed: SEED, numRuns: 4000 },
     );
   }, 60_000);
 

@@ -2,12 +2,14 @@
 // not a stack: 2 for a mistake in the command line (every flag's type, range and choice is checked, unknown
 // flags refused, before anything runs), 1 for anything else (a file, the data, a model too big for the adapter).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseTrainArgs, UsageError } from '../scripts/cli-args.ts';
+import { decodeInterop, encodeInterop, rnnlabShapes, type InteropModel } from '../src/data/interop.ts';
 import { encodeSafetensors } from '../src/data/safetensors.ts';
+import { defaultMnistConfig } from '../src/models/mnist.ts';
 
 const ARGS = ['--import', 'tsx', '--import', './scripts/register-raw.mjs', 'scripts/train.ts'];
 const train = (...args: string[]) => spawnSync(process.execPath, [...ARGS, ...args], { encoding: 'utf8', env: process.env });
@@ -101,6 +103,47 @@ describe('npm run train: the command line', () => {
     expect(errorLine(d)).toMatch(/^error: --checkpoint .*folder\.ckpt is a folder; give a file name$/);
     for (const r of [a, b, c, d]) expect(r.stdout).not.toMatch(/^adapter:/m);
   }, 120_000);
+
+  it('--init: a file of another task, of another size, missing or over the size limit: one error line naming it, before the GPU is opened', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rnnlab-cli-'));
+    const model: InteropModel = { task: 'mnist', config: { ...defaultMnistConfig('lstm').model, hidden: 4 } };
+    const mnist = join(dir, 'mnist-lstm4.safetensors');
+    writeFileSync(mnist, encodeInterop(model, Object.fromEntries(Object.entries(rnnlabShapes(model)).map(([k, s]) => [k, new Float32Array(s.reduce((a, b) => a * b, 1))]))));
+    const huge = join(dir, 'huge.safetensors');
+    writeFileSync(huge, '');
+    truncateSync(huge, 1025 * 2 ** 20); // sparse: nothing is written
+    const [a, b, c, d] = await Promise.all([
+      trainAsync('fable', '--init', mnist),
+      trainAsync('mnist', '--init', mnist, '--hidden', '8'),
+      trainAsync('mnist', '--init', join(dir, 'none.safetensors')),
+      trainAsync('ptb', '--init', huge),
+    ]);
+    for (const r of [a, b, c, d]) expect(r.status).toBe(1);
+    expect(errorLine(a)).toBe(`error: ${mnist}: is an MNIST classifier, not a fable model: open it in the MNIST task`);
+    expect(errorLine(b)).toBe(`error: ${mnist}: holds an LSTM with 4 hidden units: its hidden 4 differs from this model's 8`);
+    expect(errorLine(c)).toBe(`error: ${join(dir, 'none.safetensors')}: cannot be read (ENOENT); check the path`);
+    expect(errorLine(d)).toMatch(new RegExp(`^error: ${huge}: .*1\\.0 GiB`));
+    for (const r of [a, b, c, d]) expect(r.stdout).not.toMatch(/^adapter:/m);
+  }, 120_000);
+
+  it('mnist --save writes the PyTorch layout, and --init starts the next run from it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rnnlab-cli-'));
+    const first = join(dir, 'first.safetensors');
+    const second = join(dir, 'second.safetensors');
+    const a = train('mnist', '--cell', 'rnn', '--hidden', '8', '--batch', '16', '--steps', '1', '--save', first);
+    expect(a.status, a.stderr).toBe(0);
+    expect(a.stdout).toMatch(`model written to ${first}`);
+    const saved = decodeInterop(readFileSync(first), first, { task: 'mnist' });
+    expect(saved.model.config).toMatchObject({ cell: 'rnn', hidden: 8 });
+    // one more step at a negligible learning rate: the weights are the file's
+    const b = train('mnist', '--init', first, '--batch', '16', '--steps', '1', '--lr', '1e-9', '--save', second);
+    expect(b.status, b.stderr).toBe(0);
+    expect(b.stdout).toMatch(`mnist rnn-8: batch 16`);
+    expect(b.stdout).toMatch(`starting from ${first}`);
+    const next = decodeInterop(readFileSync(second), second, { task: 'mnist' });
+    expect(next.model).toEqual(saved.model);
+    for (const [k, w] of Object.entries(saved.weights)) w.forEach((v, i) => expect(Math.abs(next.weights[k]![i]! - v), `${k}[${i}]`).toBeLessThan(1e-6));
+  }, 240_000);
 
   it('--checkpoint-every must be a multiple of the metrics interval: exit 2 naming both flags', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rnnlab-cli-'));

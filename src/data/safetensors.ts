@@ -162,7 +162,9 @@ function tensorEntry(file: string, name: string, entry: unknown): TensorEntry {
 }
 
 function decodeData(e: TensorEntry, body: Uint8Array): Float32Array {
-  const copy = body.slice(e.begin, e.end); // own, aligned buffer
+  // own, aligned buffer (not body.slice: on a Node Buffer that is a view of the whole file)
+  const copy = new Uint8Array(e.end - e.begin);
+  copy.set(body.subarray(e.begin, e.end));
   if (e.dtype === 'F32') return new Float32Array(copy.buffer);
   const halves = new Uint16Array(copy.buffer);
   if (e.dtype === 'F16') return Float32Array.from(halves, fromHalf);

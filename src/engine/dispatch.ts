@@ -21,7 +21,11 @@ export function malformed(data: unknown): string | null {
   if (typeof data !== 'object' || data === null || typeof (data as { type?: unknown }).type !== 'string') return 'a message without a type';
   const m = data as { type: string; task?: unknown };
   if (!KNOWN_TYPES.has(m.type)) return `a message of an unknown type (${JSON.stringify(m.type.slice(0, 40))})`;
-  if (['pause', 'resume', 'stop'].includes(m.type) && !TASKS.includes(m.task as string)) return `${m.type} for an unknown task (${String(m.task)})`;
+  if (['pause', 'resume', 'stop', 'model-export', 'model-import'].includes(m.type) && !TASKS.includes(m.task as string)) return `${m.type} for an unknown task (${String(m.task)})`;
+  if (m.type === 'model-import') {
+    const f = (data as { file?: { name?: unknown; bytes?: unknown } }).file;
+    if (typeof f?.name !== 'string' || !(f.bytes instanceof ArrayBuffer)) return 'a model-import without a file (name and bytes)';
+  }
   return null;
 }
 
@@ -29,6 +33,7 @@ const KNOWN_TYPES = new Set<string>([
   'mnist-load-builtin', 'mnist-load-files', 'mnist-train', 'mnist-inspect', 'mnist-test-image', 'mnist-evaluate',
   'fable-load-builtin', 'fable-load-text', 'fable-restore-shipped', 'fable-train', 'fable-generate',
   'ptb-load-files', 'ptb-train', 'ptb-evaluate-test', 'ptb-sample',
+  'model-export', 'model-import',
   'pause', 'resume', 'stop', 'simulate-device-loss', 'check-gradients',
 ] satisfies ToWorker['type'][]);
 
@@ -88,6 +93,16 @@ export class Dispatcher {
     }
   }
 
+  /** An export or import: its failure is answered with 'model-file-error' for the task's model-file controls. */
+  private async modelFile(task: Task, action: 'export' | 'import', fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      if (e instanceof GpuError && e.kind === 'device-lost') return;
+      this.post({ type: 'model-file-error', task, action, message: messageOf(e) });
+    }
+  }
+
   private handle(msg: ToWorker): Promise<void> {
     const { mnist, fable, ptb, hosts } = this;
     const guard = this.guard.bind(this);
@@ -126,6 +141,17 @@ export class Dispatcher {
         return guard('ptb', () => ptb.evaluateTest(msg.limit));
       case 'ptb-sample':
         return guard('ptb', () => ptb.sample(msg.requestId, msg.prompt, msg.count, msg.temperature));
+      case 'model-export':
+        return this.modelFile(msg.task, 'export', async () => {
+          const { bytes, name } = await this[msg.task].exportModel();
+          const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+          this.post({ type: 'model-exported', task: msg.task, name, bytes: buffer }, [buffer]);
+        });
+      case 'model-import':
+        return this.modelFile(msg.task, 'import', async () => {
+          const description = await this[msg.task].importModel(new Uint8Array(msg.file.bytes), msg.file.name);
+          this.post({ type: 'model-imported', task: msg.task, name: msg.file.name, description });
+        });
       case 'pause':
         return Promise.resolve(hosts[msg.task].pause());
       case 'resume':

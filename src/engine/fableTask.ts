@@ -1,11 +1,14 @@
 // The fable in the worker: the text and its vocabulary, the model in use (the shipped weights until the user
 // trains, or restores them), training with either preset (a new model that replaces the one in use when it has
 // learned something), and generation from typed words, also while a run trains. The policies are the host's.
+import { decodeInterop, encodeInterop, INTEROP_FORMAT } from '../data/interop.ts';
 import { decodeSafetensors } from '../data/safetensors.ts';
+import type { LmConfig } from '../models/lm.ts';
 import { DataError } from '../data/errors.ts';
 import { checkFileSize } from '../data/limits.ts';
 import { capVocab, normalizeUserWords, prepareFable, type FableData } from '../data/fable.ts';
 import type { RunControl } from './control.ts';
+import { ConfigError } from './errors.ts';
 import { FABLE_PRESETS, FableSession, type FableCheckpoint, type FablePresetName } from './fable.ts';
 import { parsePrompt } from './fablePrompt.ts';
 import { divergedMessage, ProgressReporter, SessionSlot, TaskHost, type Post, type RunEnd, type RunPieces } from './host.ts';
@@ -23,6 +26,24 @@ export interface FableRunExtras {
   /** A run in pieces (checkpoints), and the name its checkpoint goes by in messages. */
   pieces?: RunPieces<FableCheckpoint>;
   name?: string;
+  /** The model the run starts from (readFableModel's) instead of a fresh one; a resumed run ignores it. */
+  init?: FableModelFile;
+}
+
+export interface FableModelFile {
+  model: LmConfig;
+  weights: Record<string, Float32Array>;
+}
+
+/**
+ * A fable model file in PyTorch's layout (src/data/interop.ts), checked: the task, the 3-word window, the
+ * vocabulary of the text it continues, and (given a preset) that preset's input (an embedding, or ids as floats).
+ */
+export function readFableModel(bytes: Uint8Array, name: string, vocab: readonly string[], preset?: FablePresetName): FableModelFile {
+  const config: Partial<LmConfig> = { steps: FABLE_PRESETS.fast.model.steps };
+  if (preset) config.input = FABLE_PRESETS[preset].model.input;
+  const { model, weights } = decodeInterop(bytes, name, { task: 'fable', config, vocab });
+  return { model: model.config as LmConfig, weights };
 }
 
 interface FableText {
@@ -77,12 +98,23 @@ export class FableTask {
     const w = await fetch(`${baseUrl}${SHIPPED_WEIGHTS}`);
     // No shipped weights (a dev server answers unknown paths with the page): the model stays untrained.
     if (!w.ok || (w.headers.get('Content-Type') ?? '').includes('text/html')) return;
-    const st = decodeSafetensors(new Uint8Array(await w.arrayBuffer()), SHIPPED_WEIGHTS);
-    if (st.metadata.vocab !== data.vocab.words.join(' ')) throw new DataError(SHIPPED_WEIGHTS, 'made for a different vocabulary');
-    this.shipped = {
-      weights: Object.fromEntries(Object.entries(st.tensors).map(([k, v]) => [k, v.data])),
-      info: { kind: 'shipped', description: st.metadata.description ?? 'fast preset' },
-    };
+    const bytes = new Uint8Array(await w.arrayBuffer());
+    const st = decodeSafetensors(bytes, SHIPPED_WEIGHTS);
+    if (st.metadata.format === INTEROP_FORMAT) {
+      // written by `npm run train -- fable --save public/...` in PyTorch's layout: the fast preset's model
+      const { model, weights } = readFableModel(bytes, SHIPPED_WEIGHTS, data.vocab.words, 'fast');
+      if (model.hidden !== FABLE_PRESETS.fast.model.hidden || model.layers !== FABLE_PRESETS.fast.model.layers) {
+        throw new DataError(SHIPPED_WEIGHTS, `is a ${model.layers}-layer LSTM-${model.hidden}, not the fast preset's model`);
+      }
+      this.shipped = { weights, info: { kind: 'shipped', description: st.metadata.description ?? 'fast preset' } };
+    } else {
+      // rnnlab's own names (the file shipped before the PyTorch layout)
+      if (st.metadata.vocab !== data.vocab.words.join(' ')) throw new DataError(SHIPPED_WEIGHTS, 'made for a different vocabulary');
+      this.shipped = {
+        weights: Object.fromEntries(Object.entries(st.tensors).map(([k, v]) => [k, v.data])),
+        info: { kind: 'shipped', description: st.metadata.description ?? 'fast preset' },
+      };
+    }
     if (this.text === text) this.useShipped(this.slot.get()!);
   }
 
@@ -133,10 +165,13 @@ export class FableTask {
       throw new DataError('iterations', `must be a whole number from 1 to 1,000,000 (got ${iterations})`);
     }
     const host = this.host;
-    const session = await FableSession.create(this.device(), text.data, preset, extras.seed ?? (Date.now() & 0xffff) + 1);
     const pieces = extras.pieces;
+    const init = pieces?.resume ? undefined : extras.init;
+    // a model file sets the model's size (its hidden size may differ from the preset's)
+    const session = await FableSession.create(this.device(), text.data, init ? { ...preset, model: init.model } : preset, extras.seed ?? (Date.now() & 0xffff) + 1);
     try {
       if (pieces?.resume) session.restore(pieces.resume, extras.name);
+      else if (init) session.importWeights(init.weights);
     } catch (e) {
       session.destroy();
       throw e;
@@ -185,6 +220,44 @@ export class FableTask {
   /** The weights of the model in use. */
   exportWeights(): Promise<Record<string, Float32Array>> {
     return this.slot.use((s) => s.exportWeights());
+  }
+
+  /** The model in use as a file in PyTorch's layout (`dtype` F16: half the size, for shipped weights). */
+  exportModel(metadata: Record<string, string> = {}, dtype: 'F32' | 'F16' = 'F32'): Promise<{ bytes: Uint8Array; name: string }> {
+    return this.host.request(() =>
+      this.slot.use(async (s) => {
+        const model = { task: 'fable' as const, config: s.model, vocab: s.data.vocab.words };
+        const bytes = encodeInterop(model, await s.exportWeights(), { preset: s.preset.name, ...metadata }, dtype);
+        return { bytes, name: `fable-${s.preset.name}.safetensors` };
+      }),
+    );
+  }
+
+  /** A model file in PyTorch's layout for the loaded text becomes the model in use (its preset follows from its
+   *  input: an embedding is the fast preset's, ids as floats the original's), once it passed every check and its
+   *  session is built; the model in use is untouched otherwise. Not during a run. */
+  async importModel(bytes: Uint8Array, name: string): Promise<string> {
+    if (this.host.busy) throw new ConfigError('Stop the training run first: an imported model replaces the model in use.');
+    const text = this.text;
+    if (!text) throw new DataError('fable', 'load the story first: a model comes with its vocabulary');
+    const file = readFableModel(bytes, name, text.data.vocab.words);
+    const preset = FABLE_PRESETS[file.model.input === 'embedding' ? 'fast' : 'original'];
+    const session = await FableSession.create(this.device(), text.data, { ...preset, model: file.model });
+    try {
+      session.importWeights(file.weights);
+    } catch (e) {
+      session.destroy();
+      throw e;
+    }
+    if (this.text !== text) {
+      session.destroy();
+      throw new DataError(name, 'another text was loaded meanwhile; import it again');
+    }
+    this.slot.set(session);
+    const description = `a ${file.model.layers}-layer LSTM-${file.model.hidden} (${preset.name} preset's input)`;
+    text.weights = { kind: 'trained', description: `imported from ${name}: ${description}` };
+    this.out({ type: 'fable-weights', task: 'fable', weights: text.weights });
+    return description;
   }
 
   /** Continues three typed words with the model in use (between two steps of a run in progress). */

@@ -4,10 +4,22 @@
 // host's.
 import { loadMnist, MNIST_FILE_NAMES, MNIST_ROLES, identifyMnistFile, mnistImage, type MnistData, type MnistFiles, type MnistRole } from '../data/idx.ts';
 import { DataError } from '../data/errors.ts';
+import { decodeInterop, encodeInterop, interopFileName } from '../data/interop.ts';
+import type { ClassifierConfig } from '../models/classifier.ts';
 import type { RunControl } from './control.ts';
+import { ConfigError } from './errors.ts';
 import { divergedMessage, ProgressReporter, SessionSlot, TaskHost, type Post, type RunEnd } from './host.ts';
 import { defaultMnistConfig, MnistSession, type MnistTrainConfig } from './mnist.ts';
 import type { NamedFile } from './protocol.ts';
+
+/**
+ * An MNIST model file in PyTorch's layout (src/data/interop.ts), checked: the task, the shapes of MNIST row by row
+ * (28 steps of 28 pixels, 10 classes), and any of `want`'s keys (e.g. the cell and hidden size a run asked for).
+ */
+export function readMnistModel(bytes: Uint8Array, name: string, want: Partial<ClassifierConfig> = {}): { config: ClassifierConfig; weights: Record<string, Float32Array> } {
+  const { model, weights } = decodeInterop(bytes, name, { task: 'mnist', config: { steps: 28, inputSize: 28, classes: 10, ...want } });
+  return { config: model.config as ClassifierConfig, weights };
+}
 
 export class MnistTask {
   readonly host: TaskHost;
@@ -83,16 +95,23 @@ export class MnistTask {
     this.out({ type: 'mnist-loaded', task: 'mnist', source, train: data.train.count, test: data.test.count });
   }
 
-  /** `maxSteps`: the run stops after that many training steps (the headless trainer's --steps). */
-  train(config: MnistTrainConfig, maxSteps = Infinity): Promise<void> {
-    return this.host.start((control) => this.run(config, maxSteps, control));
+  /** `maxSteps`: the run stops after that many training steps (the headless trainer's --steps); `init`: the
+   *  weights it starts from (readMnistModel's, of config.model) instead of a fresh initialisation. */
+  train(config: MnistTrainConfig, maxSteps = Infinity, init?: Record<string, Float32Array>): Promise<void> {
+    return this.host.start((control) => this.run(config, maxSteps, init, control));
   }
 
-  private async run(config: MnistTrainConfig, maxSteps: number, control: RunControl): Promise<RunEnd> {
+  private async run(config: MnistTrainConfig, maxSteps: number, init: Record<string, Float32Array> | undefined, control: RunControl): Promise<RunEnd> {
     const data = this.data;
     if (!data) throw new DataError('MNIST', 'load the data first');
     const host = this.host;
     const session = await MnistSession.create(this.device(), data, config);
+    try {
+      if (init) session.importWeights(init);
+    } catch (e) {
+      session.destroy();
+      throw e;
+    }
     this.slot.set(session);
     const plan = { epochs: config.epochs, stepsPerEpoch: session.stepsPerEpoch, samplesPerStep: config.batch };
     host.started({ ...plan, dispatchesPerStep: session.dispatchesPerStep, kernels: session.kernelTimings, parameters: session.params.count, batch: config.batch, gpuBytes: session.gpuBytes });
@@ -144,6 +163,33 @@ export class MnistTask {
         );
       });
     });
+  }
+
+  /** The model in use as a file in PyTorch's layout, and the name to save it as. */
+  exportModel(): Promise<{ bytes: Uint8Array; name: string }> {
+    return this.host.request(() =>
+      this.slot.use(async (s) => {
+        const model = { task: 'mnist' as const, config: s.config.model };
+        return { bytes: encodeInterop(model, await s.exportWeights()), name: interopFileName(model) };
+      }),
+    );
+  }
+
+  /** A model file in PyTorch's layout becomes the model in use (drawings are classified with it at once), once it
+   *  passed every check and its session is built; the model in use is untouched otherwise. Not during a run. */
+  async importModel(bytes: Uint8Array, name: string): Promise<string> {
+    if (this.host.busy) throw new ConfigError('Stop the training run first: an imported model replaces the model in use.');
+    const file = readMnistModel(bytes, name);
+    const session = await MnistSession.create(this.device(), this.data, { ...defaultMnistConfig(file.config.cell), model: file.config });
+    try {
+      session.importWeights(file.weights);
+    } catch (e) {
+      session.destroy();
+      throw e;
+    }
+    this.slot.set(session);
+    this.trained.add(session);
+    return `an ${file.config.cell.toUpperCase()} with ${file.config.hidden} hidden units`;
   }
 
   testImage(requestId: number, index: number): void {

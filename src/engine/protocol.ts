@@ -43,7 +43,11 @@ export type ToWorker =
   | { type: 'ptb-train'; config: PtbConfig; options: PtbRunOptions }
   /** Test perplexity of the current model (batch 1, one step per window); `limit`: first windows only. */
   | { type: 'ptb-evaluate-test'; limit: number | null }
-  | { type: 'ptb-sample'; requestId: number; prompt: string; count: number; temperature: number };
+  | { type: 'ptb-sample'; requestId: number; prompt: string; count: number; temperature: number }
+  /** The model in use as a file in PyTorch's layout (answered with 'model-exported'). */
+  | { type: 'model-export'; task: Task }
+  /** A file in PyTorch's layout becomes the model in use once it passed every check ('model-imported'). */
+  | { type: 'model-import'; task: Task; file: NamedFile };
 
 export type PtbSplitName = 'train' | 'valid' | 'test';
 
@@ -176,7 +180,13 @@ export type FromWorker =
   /** Files accepted so far; `missing` are still needed before the data can be used. */
   | { type: 'ptb-files'; task: 'ptb'; staged: Partial<Record<PtbSplitName, string>>; missing: PtbSplitName[] }
   | { type: 'ptb-loaded'; task: 'ptb'; data: PtbDataInfo }
-  | { type: 'ptb-sampled'; task: 'ptb'; requestId: number; prompt: string[]; unknown: string[]; words: string[] };
+  | { type: 'ptb-sampled'; task: 'ptb'; requestId: number; prompt: string[]; unknown: string[]; words: string[] }
+  /** `name`: the file name to save it as (`<task>-<config>.safetensors`). */
+  | { type: 'model-exported'; task: Task; name: string; bytes: ArrayBuffer }
+  /** The imported model is the one in use (`description`: what it is). */
+  | { type: 'model-imported'; task: Task; name: string; description: string }
+  /** An export or import that failed (the model in use is unchanged); the message names the file and tensor. */
+  | { type: 'model-file-error'; task: Task; action: 'export' | 'import'; message: string };
 
 /** The task a message belongs to (null: the app's own), by which the page routes it: the one place that decides. */
 export function taskOf(msg: FromWorker): Task | null {

@@ -2,12 +2,13 @@
 // model being trained (PtbSession), training with validation after every epoch, the test evaluation and sampling
 // (also while a run trains). The policies are the host's. Recipe: ../shared/docs/reference-results.md section 3.
 import { DataError } from '../data/errors.ts';
+import { decodeInterop, encodeInterop, type LmConfig } from '../data/interop.ts';
 import { tokenize, type Vocab } from '../data/fable.ts';
 import { decodePtbText, EOS, preparePtb, PTB_UNK, type PtbData } from '../data/ptb.ts';
 import type { RunControl } from './control.ts';
 import { ConfigError } from './errors.ts';
 import { divergedMessage, ProgressReporter, SessionSlot, TaskHost, type Post, type RunEnd, type RunPieces } from './host.ts';
-import { PtbSession, validatePtbConfig, type PtbCheckpoint, type PtbConfig, type PtbEpochProgress, type PtbEpochResult } from './ptb.ts';
+import { PTB_CONFIGS, PtbSession, ptbModel, validatePtbConfig, type PtbCheckpoint, type PtbConfig, type PtbEpochProgress, type PtbEpochResult } from './ptb.ts';
 import type { NamedFile, PtbDataInfo, PtbRunOptions, PtbRunPlan, PtbSplitName } from './protocol.ts';
 
 export const PTB_SPLITS: readonly PtbSplitName[] = ['train', 'valid', 'test'];
@@ -32,6 +33,8 @@ export interface PtbRunExtras {
   /** A run in pieces (checkpoints), and the name its checkpoint goes by in messages. */
   pieces?: RunPieces<PtbCheckpoint>;
   name?: string;
+  /** The weights the run starts from (readModel's) instead of a fresh initialisation; a resumed run ignores them. */
+  init?: Record<string, Float32Array>;
 }
 
 /** Thrown from an evaluation's progress callback when the run is stopped. */
@@ -139,6 +142,7 @@ export class PtbTask {
     let from: PtbEpochProgress = { step: 0, lossSum: 0, rows: 0, seconds: 0 };
     try {
       if (resume) from = session.restore(resume, extras.name);
+      else if (extras.init) session.importWeights(extras.init);
     } catch (e) {
       session.destroy();
       throw e;
@@ -290,6 +294,52 @@ export class PtbTask {
   vocabulary(): string[] {
     const s = this.slot.get();
     return s ? this.vocabOf.get(s)!.words : [];
+  }
+
+  /**
+   * A PTB model file in PyTorch's layout (src/data/interop.ts) for the loaded data, checked: the task, the
+   * vocabulary of the loaded text, and the layers and hidden size of `config` (the config a run will train).
+   */
+  readModel(bytes: Uint8Array, name: string, config: PtbConfig): Record<string, Float32Array> {
+    const data = this.data;
+    if (!data) throw new DataError('Penn TreeBank', 'load ptb.train.txt, ptb.valid.txt and ptb.test.txt first: a model comes with its vocabulary');
+    return decodeInterop(bytes, name, { task: 'ptb', vocab: data.prepared.vocab.words, config: { layers: config.numLayers, hidden: config.hiddenSize } }).weights;
+  }
+
+  /** A model file in PyTorch's layout for the loaded vocabulary becomes the model in use (sampling and the test use
+   *  it at once), once it passed every check and its session is built; the model in use is untouched otherwise.
+   *  Its config: the one named in the file (else small) with the file's layers and hidden size. Not during a run. */
+  async importModel(bytes: Uint8Array, name: string): Promise<string> {
+    if (this.host.busy) throw new ConfigError('Stop the training run first: an imported model replaces the model in use.');
+    const data = this.data;
+    if (!data) throw new DataError('Penn TreeBank', 'load ptb.train.txt, ptb.valid.txt and ptb.test.txt first: a model comes with its vocabulary');
+    const { model, weights, metadata } = decodeInterop(bytes, name, { task: 'ptb', vocab: data.prepared.vocab.words });
+    const c = model.config as LmConfig;
+    const named = metadata.ptbConfig !== undefined && Object.hasOwn(PTB_CONFIGS, metadata.ptbConfig) ? metadata.ptbConfig as keyof typeof PTB_CONFIGS : null;
+    const base = PTB_CONFIGS[named ?? 'small'];
+    const config: PtbConfig = { ...base, name: named ?? 'imported', numLayers: c.layers, hiddenSize: c.hidden, keepProb: c.keepProb, vocabSize: c.vocab };
+    const { prepared } = data;
+    const session = await PtbSession.create(this.device(), { train: prepared.train, valid: prepared.valid, test: prepared.test }, config);
+    try {
+      session.importWeights(weights);
+    } catch (e) {
+      session.destroy();
+      throw e;
+    }
+    this.vocabOf.set(session, prepared.vocab);
+    this.slot.set(session);
+    return `a ${c.layers}-layer LSTM-${c.hidden} over ${c.vocab} words`;
+  }
+
+  /** The model in use as a file in PyTorch's layout. */
+  exportModel(): Promise<{ bytes: Uint8Array; name: string }> {
+    return this.host.request(() =>
+      this.slot.use(async (s) => {
+        const model = { task: 'ptb' as const, config: ptbModel(s.config), vocab: this.vocabOf.get(s)!.words };
+        const bytes = encodeInterop(model, await s.exportWeights(), { ptbConfig: s.config.name, epochs: String(s.epoch) });
+        return { bytes, name: `ptb-${s.config.name}.safetensors` };
+      }),
+    );
   }
 
   /** The weights of the model in use. */

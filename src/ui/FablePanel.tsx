@@ -9,6 +9,7 @@ import { FablePlayground, GENERATE_COUNT } from './fable/FablePlayground.tsx';
 import { FableTrain } from './fable/FableTrain.tsx';
 import { ACTIVE_STATES, fableReducer, initialFableState, type FableArea, type FableState } from './fable/state.ts';
 import { LiveStatus } from './LiveStatus.tsx';
+import { ModelFile } from './ModelFile.tsx';
 import { RUN_STATE_TEXT } from './RunControls.tsx';
 import { useTaskMessages, type Engine } from './useEngine.ts';
 
@@ -135,6 +136,7 @@ export function FablePanel({ engine }: FablePanelProps) {
             Restore shipped weights
           </button>
         )}
+        {story && <ModelFile engine={engine} task="fable" training={training} what="The model in use" />}
         {errorIn('story')}
       </div>
 

@@ -13,6 +13,7 @@ import { PtbTest } from './ptb/PtbTest.tsx';
 import { PtbTrain } from './ptb/PtbTrain.tsx';
 import { ACTIVE_STATES, formatCount, formatPerplexity, initialPtbState, ptbReducer, type PtbArea, type PtbState } from './ptb/state.ts';
 import { LiveStatus } from './LiveStatus.tsx';
+import { ModelFile } from './ModelFile.tsx';
 import { RUN_STATE_TEXT } from './RunControls.tsx';
 import { useTaskMessages, type Engine } from './useEngine.ts';
 
@@ -128,6 +129,12 @@ export function PtbPanel({ engine }: PtbPanelProps) {
         onCancel={() => send({ type: 'stop', task: 'ptb' })}
       />
       <PtbSample hasModel={state.hasModel} training={active} sample={state.sample} error={errorIn('sample')} onSample={sample} />
+      {info && (
+        <div className="panel">
+          <h2>Model file</h2>
+          <ModelFile engine={engine} task="ptb" training={active} what="The language model in use (the one sampling and the test use)" />
+        </div>
+      )}
     </div>
   );
 }

@@ -2,11 +2,12 @@
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 import type { FromWorker, ToWorker } from '../../engine/protocol.ts';
 import { LiveStatus } from '../LiveStatus.tsx';
+import { ModelFile } from '../ModelFile.tsx';
 import { RUN_STATE_TEXT } from '../RunControls.tsx';
 import { useTaskMessages, type Engine } from '../useEngine.ts';
 import { DataLoader } from './DataLoader.tsx';
 import { Playground } from './Playground.tsx';
-import { initialMnistState, mnistReducer, type MnistState } from './state.ts';
+import { ACTIVE_STATES, initialMnistState, mnistReducer, type MnistState } from './state.ts';
 import { TrainCharts } from './TrainCharts.tsx';
 import { TrainForm } from './TrainForm.tsx';
 
@@ -71,6 +72,10 @@ export function MnistPanel({ engine }: { engine: Engine }) {
       <LiveStatus text={mnistRunSummary(state)} immediateKey={state.run.state} testId="mnist-live" />
       <TrainCharts metrics={state.metrics} epochs={state.epochs} cell={state.run.cell} />
       <Playground engine={engine} dataLoaded={state.data.loaded !== null} />
+      <div className="panel">
+        <h2>Model file</h2>
+        <ModelFile engine={engine} task="mnist" training={ACTIVE_STATES.includes(state.run.state)} what="The classifier in use (the one the playground shows)" />
+      </div>
     </div>
   );
 }

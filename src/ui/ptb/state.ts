@@ -137,6 +137,8 @@ function applyMessage(s: PtbState, msg: FromWorker): PtbState {
         test: ended && s.run.phase === 'test' ? { ...s.test, running: false } : s.test,
       };
     }
+    case 'model-imported':
+      return { ...s, hasModel: true };
     case 'train-started':
       if (msg.task !== 'ptb' || !msg.ptb) return s;
       return {
