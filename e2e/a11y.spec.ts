@@ -133,6 +133,12 @@ test('Fable: idle, a refused text, training and stopped pass the audit', async (
   await expect(page.getByTestId('fable-weights')).not.toHaveAttribute('data-kind', '', { timeout: 60_000 });
   await audit(page, 'Fable idle');
 
+  // a continuation with the next word's candidates and their probabilities
+  await page.getByTestId('fable-input').fill('long ago ,');
+  await page.getByTestId('fable-continue').click();
+  await expect(page.getByTestId('fable-candidate')).toHaveCount(5, { timeout: 60_000 });
+  await audit(page, 'Fable continued');
+
   await page.getByTestId('fable-text').fill('the cat sat');
   await page.getByTestId('fable-load-text').click();
   await expect(page.getByTestId('fable-error')).toContainText('only 3 words');

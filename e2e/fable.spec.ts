@@ -31,6 +31,13 @@ test('the shipped weights continue "long ago ," with 32 words', async ({ page })
   await expect(output).toBeVisible({ timeout: 60_000 });
   await expect(output.locator('.fable-word')).toHaveCount(32);
   await expect(output.locator('.fable-prompt-word')).toHaveText(['long', 'ago', ',']);
+  // the most likely next words with their probabilities: greedy took the first
+  const candidates = page.getByTestId('fable-candidate');
+  await expect(candidates).toHaveCount(5);
+  await expect(candidates.first()).toHaveAttribute('data-word', (await output.locator('.fable-word').first().textContent())!);
+  const ps = await candidates.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-p'))));
+  expect(ps.every((p, i) => p > 0 && p <= 1 && (i === 0 || p <= ps[i - 1]!))).toBe(true);
+  await expect(page.getByTestId('fable-candidates')).toContainText('greedy, temperature 0, always takes the first');
   // Screen readers hear the words written (a polite status).
   const first = (await output.locator('.fable-word').first().textContent())!.trim();
   await expect(page.getByTestId('fable-output-live')).toContainText(`The model wrote: ${first} `);

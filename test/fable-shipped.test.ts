@@ -31,6 +31,19 @@ describe('shipped fable weights', () => {
     expect(await session.generate(prompt, 32, 0.8, 7)).toEqual(a);
     expect(session.gpuBytes).toBe(grown);
     expect((await session.generate(prompt, 32, 1e-4, 7)).map((i) => data.vocab.words[i])).toEqual(words);
+
+    // the next word's distribution (what the playground shows): its most likely word is greedy's first, the rest
+    // in order; a low temperature sharpens it, a high one flattens it
+    const next = await session.nextWords(prompt, 5, 0);
+    expect(next).toHaveLength(5);
+    expect(data.vocab.words[next[0]!.id]).toBe('the');
+    for (let i = 1; i < next.length; i++) expect(next[i]!.p).toBeLessThanOrEqual(next[i - 1]!.p);
+    expect(next.reduce((a, c) => a + c.p, 0)).toBeLessThanOrEqual(1 + 1e-9);
+    const [sharp] = await session.nextWords(prompt, 1, 0.25);
+    const [flat] = await session.nextWords(prompt, 1, 2);
+    expect(sharp!.id).toBe(next[0]!.id);
+    expect(sharp!.p).toBeGreaterThan(next[0]!.p);
+    expect(flat!.p).toBeLessThan(next[0]!.p);
     session.destroy();
   });
 });

@@ -6,10 +6,10 @@ import { FableWalker, type FableData } from '../data/fable.ts';
 import { fingerprintIds, readFingerprint } from '../data/fingerprint.ts';
 import { decodeSafetensors, encodeSafetensors, metadataReader } from '../data/safetensors.ts';
 import { Program, type CompiledProgram } from '../gpu/program.ts';
-import { download, generateOnGpu, upload } from '../gpu/runner.ts';
+import { download, generateOnGpu, submitPrograms, upload } from '../gpu/runner.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import { lmForward, lmParams, type LmConfig } from '../models/lm.ts';
-import { recordTrainingStep } from '../models/step.ts';
+import { probabilities, recordTrainingStep } from '../models/step.ts';
 import { Graph } from '../nn/graph.ts';
 import type { FablePreset, FablePresetName } from '../models/fable.ts';
 import { checkTensors } from './checkpoint.ts';
@@ -103,7 +103,7 @@ export class FableSession extends Session {
   private readonly input: Tensor;
   private readonly labels: Tensor;
   private trainStep!: CompiledProgram;
-  private gen!: { program: CompiledProgram; input: Tensor; next: Tensor; u: Tensor };
+  private gen!: { program: CompiledProgram; input: Tensor; next: Tensor; u: Tensor; logits: Tensor; logitsOffset: number };
   private readonly walker: FableWalker;
   private readonly rng: SeededRng;
   iteration = 0;
@@ -152,7 +152,8 @@ export class FableSession extends Session {
     const push = { T: this.model.steps, asFloat: this.model.input === 'embedding' ? 0 : 1 };
     q.dispatch('sample_argmax', { N: 1, V, offLogits: l.offset, temperature: 1 }, { logits: l.tensor, out: next }, [1]);
     q.dispatch('sample_push', push, { next, window: input }, [1]);
-    this.gen = { program: await this.own(q), input, next, u };
+    q.keep(l.tensor); // read by nextWords
+    this.gen = { program: await this.own(q), input, next, u, logits: l.tensor, logitsOffset: l.offset };
     this.sampleTemperature = (temperature: number) => {
       let program = this.samplePrograms.get(temperature);
       if (!program) {
@@ -228,6 +229,20 @@ export class FableSession extends Session {
       out: this.gen.next,
       firstOut: 0,
     });
+  }
+
+  /**
+   * The model's distribution over the word after `prompt`: softmax(logits / temperature) (temperature 0, greedy:
+   * the model's own, at 1), its `k` most likely words first, as sampling at that temperature draws them.
+   */
+  async nextWords(prompt: readonly number[], k: number, temperature: number): Promise<{ id: number; p: number }[]> {
+    upload(this.device, this.gen.input, this.model.input === 'embedding' ? Uint32Array.from(prompt) : Float32Array.from(prompt));
+    submitPrograms(this.device, [this.gen.program], [], 'fable next words');
+    const all = await download(this.device, this.gen.logits);
+    const p = probabilities(all.subarray(this.gen.logitsOffset, this.gen.logitsOffset + this.model.vocab), temperature > 0 ? temperature : 1);
+    return Array.from(p, (v, id) => ({ id, p: v }))
+      .sort((a, b) => b.p - a.p || a.id - b.id)
+      .slice(0, k);
   }
 
   /** The whole training state (call between `train` calls, when nothing is in flight). */

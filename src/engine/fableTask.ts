@@ -17,6 +17,8 @@ import { FABLE_TITLE, type FableWeightsInfo } from './protocol.ts';
 
 export const SHIPPED_WEIGHTS = 'data/fable/fable-fast.safetensors';
 const MIN_TOKENS = 8;
+/** The most likely next words shown with their probabilities (so the temperature's effect can be seen). */
+const CANDIDATES = 5;
 
 /** What a headless run adds to the page's choices. */
 export interface FableRunExtras {
@@ -266,13 +268,15 @@ export class FableTask {
     if (!text) throw new DataError('fable', 'load the story first');
     const prompt = parsePrompt(input, text.data.vocab);
     if (!prompt.ok) {
-      this.out({ type: 'fable-generated', task: 'fable', requestId, prompt, words: [] });
+      this.out({ type: 'fable-generated', task: 'fable', requestId, prompt, words: [], temperature, candidates: [] });
       return Promise.resolve();
     }
     return this.host.request(() =>
       this.slot.use(async (s) => {
+        const next = await s.nextWords(prompt.ids, CANDIDATES, temperature);
         const ids = await s.generate(prompt.ids, count, temperature, requestId + 1);
-        this.out({ type: 'fable-generated', task: 'fable', requestId, prompt, words: ids.map((i) => s.data.vocab.words[i]!) });
+        const words = s.data.vocab.words;
+        this.out({ type: 'fable-generated', task: 'fable', requestId, prompt, words: ids.map((i) => words[i]!), temperature, candidates: next.map(({ id, p }) => ({ word: words[id]!, p })) });
       }),
     );
   }

@@ -8,7 +8,7 @@ import { download, submitPrograms, upload } from '../gpu/runner.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import { classifierForward, classifierParams } from '../models/classifier.ts';
 import { recordImageBatch, uploadImageSet, type GpuImageSet } from '../nn/data.ts';
-import { recordLoss, recordTrainingStep } from '../models/step.ts';
+import { probabilities, recordLoss, recordTrainingStep } from '../models/step.ts';
 import { Graph } from '../nn/graph.ts';
 import type { RunControl } from './control.ts';
 import { validateConfig, type MnistTrainConfig } from '../models/mnist.ts';
@@ -185,7 +185,7 @@ export class MnistSession extends Session {
     submitPrograms(this.device, [this.infer.program], [], 'mnist inference');
     const logits = await download(this.device, this.infer.logits);
     const Hs = await download(this.device, this.infer.Hs);
-    const probs = softmax(logits);
+    const probs = Float32Array.from(probabilities(logits));
     const H = c.hidden;
     const hidden = Hs.slice(H, H * (c.steps + 1));
     if (!this.infer.G) return { probs, hidden };
@@ -195,9 +195,3 @@ export class MnistSession extends Session {
   }
 }
 
-export function softmax(z: Float32Array): Float32Array {
-  const m = Math.max(...z);
-  const e = z.map((v) => Math.exp(v - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / s);
-}

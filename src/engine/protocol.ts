@@ -176,7 +176,9 @@ export type FromWorker =
       weights: FableWeightsInfo;
     }
   | { type: 'fable-weights'; task: 'fable'; weights: FableWeightsInfo }
-  | { type: 'fable-generated'; task: 'fable'; requestId: number; prompt: PromptResult; words: string[] }
+  /** `candidates`: the most likely words after the prompt with their probabilities at the request's temperature
+   *  (the model's own distribution when greedy). */
+  | { type: 'fable-generated'; task: 'fable'; requestId: number; prompt: PromptResult; words: string[]; temperature: number; candidates: { word: string; p: number }[] }
   /** Files accepted so far; `missing` are still needed before the data can be used. */
   | { type: 'ptb-files'; task: 'ptb'; staged: Partial<Record<PtbSplitName, string>>; missing: PtbSplitName[] }
   | { type: 'ptb-loaded'; task: 'ptb'; data: PtbDataInfo }

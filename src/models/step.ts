@@ -23,3 +23,14 @@ export function recordTrainingStep(g: Graph, logits: Value, labels: Value, o: Lo
   g.backward();
   optimizer.record(g.program);
 }
+
+/** softmax(z / temperature) in f64, as sampling draws from it (temperature 1: the model's own distribution). */
+export function probabilities(z: ArrayLike<number>, temperature = 1): Float64Array {
+  let max = -Infinity;
+  for (let i = 0; i < z.length; i++) max = Math.max(max, z[i]!);
+  const p = new Float64Array(z.length);
+  let sum = 0;
+  for (let i = 0; i < z.length; i++) sum += p[i] = Math.exp((z[i]! - max) / temperature);
+  for (let i = 0; i < z.length; i++) p[i]! /= sum;
+  return p;
+}

@@ -9,6 +9,11 @@ import { replaceWord, type FableGeneration } from './state.ts';
 
 export const GENERATE_COUNT = 32;
 
+/** "62.1%", "0.3%", "< 0.1%". */
+function formatProbability(p: number): string {
+  return p < 0.001 ? '< 0.1%' : `${(p * 100).toFixed(1)}%`;
+}
+
 export interface FablePlaygroundProps {
   ready: boolean;
   pending: boolean;
@@ -126,6 +131,27 @@ export function FablePlayground({ ready, pending, result, weights, vocab, error,
           <p className="muted small">
             <span className="fable-legend-prompt">your words</span> then <span className="fable-legend-word">the model's {result.words.length}</span>
           </p>
+          {result.candidates.length > 0 && (
+            <div className="fable-candidates" data-testid="fable-candidates">
+              <p className="small">
+                The most likely words after “{result.prompt.words.join(' ')}”,{' '}
+                {result.temperature > 0
+                  ? `as sampling at temperature ${result.temperature.toFixed(2)} draws them:`
+                  : 'as the model rates them (greedy, temperature 0, always takes the first):'}
+              </p>
+              <ol className="fable-candidate-list">
+                {result.candidates.map((c) => (
+                  <li key={c.word} data-testid="fable-candidate" data-word={c.word} data-p={c.p}>
+                    <span className="fable-candidate-word">{c.word}</span>
+                    <span className="fable-candidate-bar" aria-hidden="true">
+                      <span style={{ width: `${Math.max(1, Math.round(c.p * 100))}%` }} />
+                    </span>
+                    <span className="fable-candidate-p">{formatProbability(c.p)}</span>
+                  </li>
+                ))}
+              </ol>
+            </div>
+          )}
         </div>
       )}
 

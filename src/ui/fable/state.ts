@@ -22,6 +22,9 @@ export interface FableGeneration {
   requestId: number;
   prompt: PromptResult;
   words: string[];
+  temperature: number;
+  /** The most likely next words after the prompt, with their probabilities at that temperature. */
+  candidates: { word: string; p: number }[];
 }
 
 export interface FableState {
@@ -83,7 +86,7 @@ function applyMessage(s: FableState, msg: FromWorker): FableState {
       return { ...s, loading: false, weights: msg.weights };
     case 'fable-generated':
       if (msg.requestId !== s.generation.pendingId) return s; // an older request
-      return { ...s, generation: { pendingId: null, result: { requestId: msg.requestId, prompt: msg.prompt, words: msg.words } } };
+      return { ...s, generation: { pendingId: null, result: { requestId: msg.requestId, prompt: msg.prompt, words: msg.words, temperature: msg.temperature, candidates: msg.candidates } } };
     case 'error':
       if (msg.scope !== 'fable') return s;
       return {
