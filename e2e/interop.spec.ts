@@ -5,34 +5,18 @@
 // from an imported model at once.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { drawSeven, probabilities } from './drawing.ts';
 import { expect, test, type Page } from '@playwright/test';
 import { decodeInterop, encodeInterop, rnnlabShapes, type InteropModel } from '../src/data/interop.ts';
 import { preparePtb } from '../src/data/ptb.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'test', 'fixtures', 'torch');
 
-async function drawSeven(page: Page): Promise<void> {
-  await page.getByTestId('draw-clear').click();
-  const canvas = page.getByTestId('draw-canvas');
-  await canvas.scrollIntoViewIfNeeded();
-  const box = (await canvas.boundingBox())!;
-  const at = (fx: number, fy: number) => [box.x + fx * box.width, box.y + fy * box.height] as const;
-  const path = [at(0.25, 0.2), at(0.5, 0.2), at(0.75, 0.2), at(0.65, 0.45), at(0.55, 0.65), at(0.45, 0.85)];
-  await page.mouse.move(...path[0]!);
-  await page.mouse.down();
-  for (const p of path.slice(1)) await page.mouse.move(...p, { steps: 6 });
-  await page.mouse.up();
-}
 
-async function probabilities(page: Page): Promise<number[]> {
-  const values: number[] = [];
-  for (let d = 0; d < 10; d++) values.push(Number(await page.getByTestId(`prob-${d}`).getAttribute('data-value')));
-  return values;
-}
 
 /** Draws the same "7" and returns the probabilities once they differ from `before` (a new model's), or are set. */
 async function classify(page: Page, before: number[] | null = null): Promise<number[]> {
-  await drawSeven(page);
+  await drawSeven(page, true);
   await expect.poll(async () => {
     const p = await probabilities(page);
     const valid = p.every((v) => Number.isFinite(v) && v >= 0 && v <= 1) && Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-3;
@@ -80,7 +64,7 @@ test('MNIST: import a PyTorch model, export it, import another, import the expor
   // another task's file: refused, naming it; the model in use stays
   await importFile(page, join(FIXTURES, 'ptb-2x8.safetensors'), 'ptb-2x8.safetensors');
   await expect(status).toHaveText('Not imported (the model in use is unchanged): ptb-2x8.safetensors: is a Penn TreeBank model, not an MNIST classifier: open it in the Penn TreeBank task');
-  await drawSeven(page);
+  await drawSeven(page, true);
   await expect.poll(async () => maxDiff(await probabilities(page), torch)).toBeLessThan(1e-5);
 });
 

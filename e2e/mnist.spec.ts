@@ -1,6 +1,7 @@
 // The MNIST tab end to end, in Chromium on WebGPU (SwiftShader without a GPU: slow, so a small model).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { drawSeven, probabilities } from './drawing.ts';
 import { expect, test, type Page } from '@playwright/test';
 import { expectCurveFalls } from './curves.ts';
 import { mnistDataDir } from '../scripts/vite-mnist-plugin.ts';
@@ -23,24 +24,7 @@ async function loadBuiltin(page: Page): Promise<void> {
   await expect(page.getByTestId('mnist-data-status')).toContainText('60,000 training / 10,000 test images', { timeout: 120_000 });
 }
 
-/** Draws a "7" with the mouse (pointer events) on the drawing canvas. */
-async function drawSeven(page: Page): Promise<void> {
-  const canvas = page.getByTestId('draw-canvas');
-  await canvas.scrollIntoViewIfNeeded();
-  const box = (await canvas.boundingBox())!;
-  const at = (fx: number, fy: number) => [box.x + fx * box.width, box.y + fy * box.height] as const;
-  const path = [at(0.25, 0.2), at(0.5, 0.2), at(0.75, 0.2), at(0.65, 0.45), at(0.55, 0.65), at(0.45, 0.85)];
-  await page.mouse.move(...path[0]!);
-  await page.mouse.down();
-  for (const p of path.slice(1)) await page.mouse.move(...p, { steps: 6 });
-  await page.mouse.up();
-}
 
-async function probabilities(page: Page): Promise<number[]> {
-  const values: number[] = [];
-  for (let d = 0; d < 10; d++) values.push(Number(await page.getByTestId(`prob-${d}`).getAttribute('data-value')));
-  return values;
-}
 
 async function expectClassified(page: Page): Promise<void> {
   await expect(page.getByTestId('predicted-digit')).toHaveText(/^[0-9]$/);
