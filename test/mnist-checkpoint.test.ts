@@ -5,7 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { MnistData } from '../src/data/idx.ts';
 import { DataError } from '../src/data/errors.ts';
 import { RunControl } from '../src/engine/control.ts';
-import { decodeMnistCheckpoint, defaultMnistConfig, encodeMnistCheckpoint, MnistSession, type MnistTrainConfig } from '../src/engine/mnist.ts';
+import { decodeMnistCheckpoint, defaultMnistConfig, encodeMnistCheckpoint, MnistSession, type MnistCheckpoint, type MnistTrainConfig } from '../src/engine/mnist.ts';
+import { MnistTask } from '../src/engine/mnistTask.ts';
 import { testDevice } from './gpu.ts';
 import { loadRealMnist } from './mnist-files.ts';
 
@@ -85,5 +86,33 @@ describe('MNIST checkpoints', () => {
     }
     expect(() => decodeMnistCheckpoint(new Uint8Array(16), 'junk.ckpt')).toThrow(DataError);
     for (const x of [s, other, otherData]) x.destroy();
+  }, 300_000);
+
+  it('the task in pieces: saved every 10 steps, stopped, resumed by another task: the weights of one run', async () => {
+    const device = await testDevice();
+    const cfg = { ...config(), epochs: 2 };
+    const straight = new MnistTask(() => device, () => {});
+    straight.useData(data, 'files');
+    await straight.train(cfg, 110);
+    const want = await straight.session!.exportWeights();
+
+    let saved: MnistCheckpoint | undefined;
+    const saves: number[] = [];
+    const pieces = (resume?: MnistCheckpoint) => ({
+      every: 10, resume, notes: () => ({}), save: (c: MnistCheckpoint) => {
+        saved = decodeMnistCheckpoint(encodeMnistCheckpoint(c));
+        saves.push(c.globalStep);
+      },
+    });
+    const first = new MnistTask(() => device, () => {});
+    first.useData(data, 'files');
+    await first.train(cfg, 75, undefined, pieces()); // stops after step 75 of 120 (60 a epoch)
+    // every 10 steps, epoch 1's end after its evaluation (60); the steps after the last save (71-75) are redone
+    expect(saves).toEqual([10, 20, 30, 40, 50, 60, 70]);
+    const second = new MnistTask(() => device, () => {});
+    second.useData(data, 'files');
+    await second.train(cfg, 110, undefined, pieces(saved));
+    const got = await second.session!.exportWeights();
+    for (const k of Object.keys(want)) expect(Array.from(got[k]!), k).toEqual(Array.from(want[k]!));
   }, 300_000);
 });

@@ -194,7 +194,7 @@ export class MnistSession extends Session {
 
   /** Trains one epoch (or its first `limit` steps). `onMetrics` is called asynchronously as readbacks arrive;
    *  nothing ever waits for them inside a step. A non-finite loss ends the epoch (`diverged`). */
-  /** `from`: the steps of this epoch already done (a run going on from a checkpoint). */
+  /** Steps `from` .. `limit` of the current epoch (from: the steps already done, e.g. after a checkpoint). */
   async trainEpoch(control: RunControl, onMetrics: (m: StepMetrics) => void, onStep?: (step: number) => void, limit = this.stepsPerEpoch, from = 0): Promise<LoopResult> {
     if (!this.train) throw new Error('no training data loaded');
     const device = this.device;
@@ -220,8 +220,12 @@ export class MnistSession extends Session {
       onRead: (upTo, m) => onMetrics({ step: step0 + upTo, epoch, loss: m.loss / m.rows, accuracy: m.correct / m.rows, samples: m.rows }),
       onStep,
     });
-    if (r.completed) this.epoch++;
-    this.epochStep = r.completed ? 0 : from + r.steps;
+    // the epoch is done when its last step is (a run stopped, or trained in pieces, goes on from epochStep)
+    const end = Math.min(limit, this.stepsPerEpoch);
+    if (r.completed && end === this.stepsPerEpoch) {
+      this.epoch++;
+      this.epochStep = 0;
+    } else this.epochStep = from + r.steps;
     return r;
   }
 
