@@ -46,6 +46,8 @@ export const FLAGS: Readonly<Record<Task, Readonly<Record<string, Flag>>>> = {
     steps: { kind: 'int', min: 1, max: Number.MAX_SAFE_INTEGER, value: 'N' },
     init,
     save,
+    checkpoint: { kind: 'path', value: 'FILE', writes: true },
+    'checkpoint-every': { kind: 'int', min: 1, max: 1_000_000, value: 'N' },
     ...COMMON,
   },
   fable: {

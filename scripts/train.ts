@@ -8,7 +8,7 @@ import { ConfigError } from '../src/engine/errors.ts';
 import { decodeFableCheckpoint, encodeFableCheckpoint, FABLE_PRESETS, type FableCheckpoint, type FablePresetName } from '../src/engine/fable.ts';
 import { FableTask, readFableModel } from '../src/engine/fableTask.ts';
 import type { RunPieces } from '../src/engine/host.ts';
-import { defaultMnistConfig } from '../src/engine/mnist.ts';
+import { decodeMnistCheckpoint, defaultMnistConfig, encodeMnistCheckpoint, type MnistCheckpoint } from '../src/engine/mnist.ts';
 import { MnistTask, readMnistModel } from '../src/engine/mnistTask.ts';
 import type { FromWorker, PtbRunPlan, RunState } from '../src/engine/protocol.ts';
 import { decodePtbCheckpoint, encodePtbCheckpoint, PTB_CONFIGS, ptbLearningRate, type PtbCheckpoint, type PtbConfigName } from '../src/engine/ptb.ts';
@@ -159,27 +159,39 @@ async function trainMnist(opts: Record<string, string>) {
   const dir = mnistDataDir();
   const files = Object.fromEntries(MNIST_ROLES.map((r) => [r, new Uint8Array(readFileSync(join(dir, MNIST_FILE_NAMES[r])))])) as MnistFiles;
   const data = assembleMnist(files);
-  const { device } = await openGpu(opts);
+  // A long run in pieces (--checkpoint FILE): the state is written every `every` steps and after each epoch's
+  // evaluation; the same command run again goes on from it, its log so far printed first.
+  const checkpointFile = opts.checkpoint;
+  const earlier = checkpointFile && existsSync(checkpointFile) ? decodeMnistCheckpoint(readUserFile(checkpointFile, 'safetensors'), checkpointFile) : undefined;
+  const { device, adapter } = await openGpu(opts);
+  reuseKernels(device, earlier?.notes);
   const t0 = performance.now();
   let epochStart = t0;
   let stepsPerEpoch = 0;
+  let run!: RunRecord;
   const sink = new ConsoleSink((m) => {
     if (m.type === 'train-started') {
       printKernels(m.kernels);
       stepsPerEpoch = m.stepsPerEpoch;
       console.log(`mnist ${cell}-${cfg.model.hidden}: batch ${cfg.batch}, ${cfg.epochs} epochs of ${m.stepsPerEpoch} steps, ${m.dispatchesPerStep} dispatches/step, 1 submit/step; setup ${((performance.now() - t0) / 1000).toFixed(1)} s${init ? `; starting from ${opts.init}` : ''}`);
+      run = new RunRecord(checkpointFile, adapter, m.kernels);
+      if (earlier) run.resume(earlier.notes, `epoch ${earlier.epoch + 1}, step ${earlier.epochStep}`);
+      run.begin();
       epochStart = performance.now();
     } else if (m.type === 'train-metrics' && (m.step % (cfg.metricsEvery * 10) === 0 || m.step % stepsPerEpoch === 0)) {
-      console.log(`  step ${m.step}: loss ${m.values.loss!.toFixed(4)} acc ${(m.values.accuracy! * 100).toFixed(1)}%`);
+      run.say(`  step ${m.step}: loss ${m.values.loss!.toFixed(4)} acc ${(m.values.accuracy! * 100).toFixed(1)}%`);
     } else if (m.type === 'phase-result') {
       const where = m.phase === 'epoch' ? `epoch ${m.epoch}` : `stopped after step ${Math.min(maxSteps, stepsPerEpoch * cfg.epochs)}`;
-      console.log(`${where}: test accuracy ${(m.values.accuracy! * 100).toFixed(2)}% (loss ${m.values.loss!.toFixed(4)}) on ${data.test.count} images; epoch time ${((performance.now() - epochStart) / 1000).toFixed(1)} s, total ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      run.say(`${where}: test accuracy ${(m.values.accuracy! * 100).toFixed(2)}% (loss ${m.values.loss!.toFixed(4)}) on ${data.test.count} images; epoch time ${((performance.now() - epochStart) / 1000).toFixed(1)} s, total ${run.seconds().toFixed(1)} s`);
       epochStart = performance.now();
     }
   });
   const task = new MnistTask(() => device, sink.post);
   task.useData(data, 'files');
-  await task.train(cfg, maxSteps, init?.weights);
+  const pieces: RunPieces<MnistCheckpoint> | undefined = checkpointFile
+    ? { every: Number(opts['checkpoint-every'] ?? 200), resume: earlier, notes: () => run.notes(), save: (c) => run.write(encodeMnistCheckpoint(c)) }
+    : undefined;
+  await task.train(cfg, maxSteps, init?.weights, pieces, checkpointFile);
   sink.check();
   if (sink.state === 'stopped') {
     await task.evaluate(); // the partial epoch's test accuracy

@@ -3,6 +3,9 @@
 // Runs wherever a GPUDevice exists: the training Web Worker, or Node (npm run train).
 import type { MnistData } from '../data/idx.ts';
 import { permutation } from '../data/batch.ts';
+import { DataError } from '../data/errors.ts';
+import { fingerprintIds, readFingerprint } from '../data/fingerprint.ts';
+import { decodeSafetensors, encodeSafetensors, metadataReader } from '../data/safetensors.ts';
 import { Program, type CompiledProgram } from '../gpu/program.ts';
 import { download, submitPrograms, upload } from '../gpu/runner.ts';
 import type { Tensor } from '../gpu/tensor.ts';
@@ -10,12 +13,71 @@ import { classifierForward, classifierParams } from '../models/classifier.ts';
 import { recordImageBatch, uploadImageSet, type GpuImageSet } from '../nn/data.ts';
 import { probabilities, recordLoss, recordTrainingStep } from '../models/step.ts';
 import { Graph } from '../nn/graph.ts';
+import { checkTensors } from './checkpoint.ts';
 import type { RunControl } from './control.ts';
 import { validateConfig, type MnistTrainConfig } from '../models/mnist.ts';
 import type { LoopResult } from './loop.ts';
 import { Session } from './session.ts';
 
 export { defaultMnistConfig, validateConfig, type MnistTrainConfig } from '../models/mnist.ts';
+
+/** Everything a training run needs to go on exactly where it stopped. */
+export interface MnistCheckpoint {
+  config: MnistTrainConfig;
+  /** 0-based epoch being trained, and the steps of it done. */
+  epoch: number;
+  epochStep: number;
+  globalStep: number;
+  optimizerStep: number;
+  /** Fingerprint of the training images and labels. */
+  data: string;
+  weights: Record<string, Float32Array>;
+  moments: { m?: Float32Array; v?: Float32Array };
+  /** The run's own record kept with the state. */
+  notes: Record<string, string>;
+}
+
+const CHECKPOINT_KIND = 'rnnlab mnist training checkpoint';
+const MOMENT_NAMES = { m: 'optimizer.m', v: 'optimizer.v' } as const;
+
+export function encodeMnistCheckpoint(c: MnistCheckpoint): Uint8Array {
+  const tensors: Record<string, Float32Array> = { ...c.weights };
+  for (const k of ['m', 'v'] as const) if (c.moments[k]) tensors[MOMENT_NAMES[k]] = c.moments[k]!;
+  return encodeSafetensors(tensors, {
+    kind: CHECKPOINT_KIND,
+    config: JSON.stringify(c.config),
+    epoch: String(c.epoch),
+    epochStep: String(c.epochStep),
+    globalStep: String(c.globalStep),
+    optimizerStep: String(c.optimizerStep),
+    data: c.data,
+    notes: JSON.stringify(c.notes),
+  });
+}
+
+export function decodeMnistCheckpoint(bytes: Uint8Array, name = 'checkpoint'): MnistCheckpoint {
+  const st = decodeSafetensors(bytes, name);
+  const meta = st.metadata;
+  if (meta.kind !== CHECKPOINT_KIND) throw new DataError(name, `not an MNIST training checkpoint (kind: ${meta.kind ?? 'none'})`);
+  const { int, json, stringMap } = metadataReader(meta, name);
+  const config = json<MnistTrainConfig>('config');
+  try {
+    validateConfig(config);
+  } catch (e) {
+    throw new DataError(name, `config: ${(e as Error).message} (a damaged checkpoint)`);
+  }
+  const weights: Record<string, Float32Array> = Object.create(null);
+  const moments: MnistCheckpoint['moments'] = {};
+  for (const [key, t] of Object.entries(st.tensors)) {
+    if (key === MOMENT_NAMES.m) moments.m = t.data;
+    else if (key === MOMENT_NAMES.v) moments.v = t.data;
+    else weights[key] = t.data;
+  }
+  return {
+    config, epoch: int('epoch'), epochStep: int('epochStep'), globalStep: int('globalStep'), optimizerStep: int('optimizerStep'),
+    data: readFingerprint(meta, name), weights, moments, notes: stringMap('notes', '{}'),
+  };
+}
 
 export interface StepMetrics {
   step: number;
@@ -46,6 +108,8 @@ export class MnistSession extends Session {
   private evalStep!: CompiledProgram;
   private infer!: { program: CompiledProgram; x: Tensor; logits: Tensor; Hs: Tensor; G?: Tensor };
   readonly stepsPerEpoch: number;
+  /** The host copy of the training set (its fingerprint goes into checkpoints). */
+  private readonly trainData: MnistData['train'] | null;
   globalStep = 0;
   epoch = 0;
 
@@ -66,6 +130,7 @@ export class MnistSession extends Session {
     this.metrics = setup.persistent([4], 'mnist.metrics');
     this.evalMetrics = setup.persistent([4], 'mnist.evalMetrics');
     this.stepsPerEpoch = Math.floor((this.train?.count ?? 0) / config.batch);
+    this.trainData = data?.train ?? null;
   }
 
   /** Builds a session; a model too big for the device, or out of memory, throws a GpuError after freeing what
@@ -129,18 +194,20 @@ export class MnistSession extends Session {
 
   /** Trains one epoch (or its first `limit` steps). `onMetrics` is called asynchronously as readbacks arrive;
    *  nothing ever waits for them inside a step. A non-finite loss ends the epoch (`diverged`). */
-  async trainEpoch(control: RunControl, onMetrics: (m: StepMetrics) => void, onStep?: (step: number) => void, limit = this.stepsPerEpoch): Promise<LoopResult> {
+  /** Steps `from` .. `limit` of the current epoch (from: the steps already done, e.g. after a checkpoint). */
+  async trainEpoch(control: RunControl, onMetrics: (m: StepMetrics) => void, onStep?: (step: number) => void, limit = this.stepsPerEpoch, from = 0): Promise<LoopResult> {
     if (!this.train) throw new Error('no training data loaded');
     const device = this.device;
     const B = this.config.batch;
     upload(device, this.perm, permutation(this.train.count, this.config.seed * 1000 + this.epoch));
     const epoch = this.epoch;
-    const step0 = this.globalStep;
+    const step0 = this.globalStep - from;
     const offset = new Uint32Array(4);
     const r = await this.loop({
       label: 'mnist step',
       program: this.trainStep,
       metrics: this.metrics,
+      first: from,
       steps: Math.min(limit, this.stepsPerEpoch),
       control,
       prepare: (s) => {
@@ -153,9 +220,64 @@ export class MnistSession extends Session {
       onRead: (upTo, m) => onMetrics({ step: step0 + upTo, epoch, loss: m.loss / m.rows, accuracy: m.correct / m.rows, samples: m.rows }),
       onStep,
     });
-    if (r.completed) this.epoch++;
+    // the epoch is done when its last step is (a run stopped, or trained in pieces, goes on from epochStep)
+    const end = Math.min(limit, this.stepsPerEpoch);
+    if (r.completed && end === this.stepsPerEpoch) {
+      this.epoch++;
+      this.epochStep = 0;
+    } else this.epochStep = from + r.steps;
     return r;
   }
+
+  /** Steps of the current epoch done (0 between epochs): where a checkpoint taken now goes on. */
+  epochStep = 0;
+
+  /** The whole training state between steps (nothing in flight: call between trainEpoch calls). */
+  async checkpoint(notes: Record<string, string> = {}): Promise<MnistCheckpoint> {
+    if (!this.train) throw new Error('no training data loaded');
+    return {
+      config: structuredClone(this.config),
+      epoch: this.epoch,
+      epochStep: this.epochStep,
+      globalStep: this.globalStep,
+      optimizerStep: this.optimizer.step,
+      data: this.dataFingerprint,
+      weights: await this.params.export(),
+      moments: await this.params.exportMoments(),
+      notes,
+    };
+  }
+
+  /**
+   * Goes on from a checkpoint of the same config and data: training continues exactly as it would have (the
+   * batch order of an epoch is a function of the seed and the epoch). Anything else, or a position the run could
+   * not have reached, is a DataError naming the file (`name`).
+   */
+  restore(c: MnistCheckpoint, name = 'checkpoint'): void {
+    const refuse = (why: string) => new DataError(name, why);
+    const recipe = (x: MnistTrainConfig) => JSON.stringify({ ...x, epochs: 0 });
+    if (recipe(c.config) !== recipe(this.config)) throw refuse('is a run of another configuration (cell, sizes, learning rate, batch or seed differ)');
+    if (c.data !== this.dataFingerprint) throw refuse(`was trained on other data (${c.data}; this data: ${this.dataFingerprint})`);
+    if (!(Number.isInteger(c.epochStep) && c.epochStep >= 0 && c.epochStep < this.stepsPerEpoch)) throw refuse(`step ${c.epochStep} is not inside an epoch of ${this.stepsPerEpoch} steps: a damaged checkpoint`);
+    if (!(Number.isInteger(c.epoch) && c.epoch >= 0 && c.globalStep === c.epoch * this.stepsPerEpoch + c.epochStep)) {
+      throw refuse(`globalStep ${c.globalStep} is not epoch ${c.epoch} x ${this.stepsPerEpoch} + ${c.epochStep}: a damaged checkpoint`);
+    }
+    if (c.optimizerStep !== c.globalStep) throw refuse(`optimizerStep ${c.optimizerStep} differs from globalStep ${c.globalStep} (one step each): a damaged checkpoint`);
+    checkTensors(c.weights, this.params, c.moments, refuse);
+    this.params.import(c.weights);
+    this.params.importMoments(c.moments);
+    this.optimizer.step = c.optimizerStep;
+    this.epoch = c.epoch;
+    this.epochStep = c.epochStep;
+    this.globalStep = c.globalStep;
+  }
+
+  /** A fingerprint of the training images and labels (a checkpoint goes on only with the data it was made on). */
+  private get dataFingerprint(): string {
+    this.fingerprint ??= this.trainData ? `pixels=${fingerprintIds(this.trainData.pixels)} labels=${fingerprintIds(this.trainData.labels)}` : '0:0000000000000000';
+    return this.fingerprint;
+  }
+  private fingerprint?: string;
 
   /** Accuracy and mean loss on the full test set, batched on the GPU. */
   async evaluate(): Promise<{ accuracy: number; loss: number }> {

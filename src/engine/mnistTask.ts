@@ -8,8 +8,8 @@ import { decodeInterop, encodeInterop, interopFileName } from '../data/interop.t
 import type { ClassifierConfig } from '../models/classifier.ts';
 import type { RunControl } from './control.ts';
 import { ConfigError } from './errors.ts';
-import { divergedMessage, ProgressReporter, SessionSlot, TaskHost, type Post, type RunEnd } from './host.ts';
-import { defaultMnistConfig, MnistSession, type MnistTrainConfig } from './mnist.ts';
+import { divergedMessage, ProgressReporter, SessionSlot, TaskHost, type Post, type RunEnd, type RunPieces } from './host.ts';
+import { defaultMnistConfig, MnistSession, type MnistCheckpoint, type MnistTrainConfig } from './mnist.ts';
 import type { NamedFile } from './protocol.ts';
 
 /**
@@ -97,17 +97,25 @@ export class MnistTask {
 
   /** `maxSteps`: the run stops after that many training steps (the headless trainer's --steps); `init`: the
    *  weights it starts from (readMnistModel's, of config.model) instead of a fresh initialisation. */
-  train(config: MnistTrainConfig, maxSteps = Infinity, init?: Record<string, Float32Array>): Promise<void> {
-    return this.host.start((control) => this.run(config, maxSteps, init, control));
+  train(config: MnistTrainConfig, maxSteps = Infinity, init?: Record<string, Float32Array>, pieces?: RunPieces<MnistCheckpoint>, name?: string): Promise<void> {
+    return this.host.start((control) => this.run(config, maxSteps, init, pieces, name, control));
   }
 
-  private async run(config: MnistTrainConfig, maxSteps: number, init: Record<string, Float32Array> | undefined, control: RunControl): Promise<RunEnd> {
+  private async run(
+    config: MnistTrainConfig,
+    maxSteps: number,
+    init: Record<string, Float32Array> | undefined,
+    pieces: RunPieces<MnistCheckpoint> | undefined,
+    name: string | undefined,
+    control: RunControl,
+  ): Promise<RunEnd> {
     const data = this.data;
     if (!data) throw new DataError('MNIST', 'load the data first');
     const host = this.host;
     const session = await MnistSession.create(this.device(), data, config);
     try {
       if (init) session.importWeights(init);
+      if (pieces?.resume) session.restore(pieces.resume, name);
     } catch (e) {
       session.destroy();
       throw e;
@@ -118,23 +126,35 @@ export class MnistTask {
     return this.slot.use(async () => {
       const progress = new ProgressReporter(host, control, plan);
       let goodEpoch = 0;
-      for (let epoch = 0; epoch < config.epochs; epoch++) {
+      const save = async () => {
+        if (pieces) await pieces.save(await session.checkpoint(pieces.notes()));
+      };
+      for (let epoch = session.epoch; epoch < config.epochs; epoch++) {
         const t0 = performance.now();
-        const r = await session.trainEpoch(
-          control,
-          (m) => host.post({ type: 'train-metrics', task: 'mnist', step: m.step, epoch: m.epoch, epochStep: m.step - epoch * session.stepsPerEpoch, values: { loss: m.loss, accuracy: m.accuracy } }),
-          (epochStep) => {
-            this.trained.add(session);
-            progress.step(session.globalStep, epoch, epochStep);
-            if (session.globalStep >= maxSteps) control.stop();
-          },
-        );
+        // in pieces of pieces.every steps, each saved (a run not in pieces: the whole epoch at once)
+        let r;
+        do {
+          const from = session.epochStep;
+          r = await session.trainEpoch(
+            control,
+            (m) => host.post({ type: 'train-metrics', task: 'mnist', step: m.step, epoch: m.epoch, epochStep: m.step - epoch * session.stepsPerEpoch, values: { loss: m.loss, accuracy: m.accuracy } }),
+            (epochStep) => {
+              this.trained.add(session);
+              progress.step(session.globalStep, epoch, epochStep);
+              if (session.globalStep >= maxSteps) control.stop();
+            },
+            pieces ? Math.min(from + pieces.every, session.stepsPerEpoch) : session.stepsPerEpoch,
+            from,
+          );
+          if (r.completed && session.epoch === epoch) await save();
+        } while (r.completed && session.epoch === epoch);
         if (r.diverged) return this.diverged(session, goodEpoch);
         if (!r.completed) return { state: 'stopped' };
         const ev = await session.evaluate();
         if (!Number.isFinite(ev.loss)) return this.diverged(session, goodEpoch);
         session.snapshot();
         goodEpoch = epoch + 1;
+        await save();
         host.post({ type: 'phase-result', task: 'mnist', phase: 'epoch', epoch: epoch + 1, values: { accuracy: ev.accuracy, loss: ev.loss }, seconds: (performance.now() - t0) / 1000, steps: session.testCount, total: session.testCount });
       }
       return { state: 'done' };
