@@ -12,7 +12,7 @@ import { lmForward, lmParams, type LmConfig } from '../models/lm.ts';
 import { probabilities, recordTrainingStep } from '../models/step.ts';
 import { Graph } from '../nn/graph.ts';
 import type { FablePreset, FablePresetName } from '../models/fable.ts';
-import { checkTensors } from './checkpoint.ts';
+import { checkTensors, splitMoments, withMoments } from './checkpoint.ts';
 import type { RunControl } from './control.ts';
 import type { LoopResult } from './loop.ts';
 import { Session } from './session.ts';
@@ -44,11 +44,9 @@ export interface FableCheckpoint {
 }
 
 const CHECKPOINT_KIND = 'rnnlab fable training checkpoint';
-const MOMENT_NAMES = { m: 'optimizer.m', v: 'optimizer.v' } as const;
 
 export function encodeFableCheckpoint(c: FableCheckpoint): Uint8Array {
-  const tensors: Record<string, Float32Array> = { ...c.weights };
-  for (const k of ['m', 'v'] as const) if (c.moments[k]) tensors[MOMENT_NAMES[k]] = c.moments[k]!;
+  const tensors = withMoments(c.weights, c.moments);
   const meta: Record<string, string> = {
     kind: CHECKPOINT_KIND,
     preset: c.preset,
@@ -71,13 +69,7 @@ export function decodeFableCheckpoint(bytes: Uint8Array, name = 'checkpoint'): F
   const { int, stringMap } = metadataReader(meta, name);
   if (meta.preset !== 'original' && meta.preset !== 'fast') throw new DataError(name, `unknown preset ${meta.preset}`);
   if (meta.vocab === undefined) throw new DataError(name, 'the vocabulary is missing');
-  const weights: Record<string, Float32Array> = Object.create(null);
-  const moments: FableCheckpoint['moments'] = {};
-  for (const [key, t] of Object.entries(st.tensors)) {
-    if (key === MOMENT_NAMES.m) moments.m = t.data;
-    else if (key === MOMENT_NAMES.v) moments.v = t.data;
-    else weights[key] = t.data;
-  }
+  const { weights, moments } = splitMoments(st.tensors);
   const c: FableCheckpoint = {
     preset: meta.preset,
     seed: int('seed'),

@@ -66,6 +66,7 @@ export async function runSteps(device: GPUDevice, l: StepLoop): Promise<LoopResu
   let covered = first;
   let completed = true;
   for (let s = first; s < l.steps; s++) {
+    // a read that showed NaN ends the loop, whether it arrived before this boundary or while it waited
     if (diverged || (l.control && !(await l.control.checkpoint())) || diverged) {
       completed = false;
       break;

@@ -13,7 +13,7 @@ import { classifierForward, classifierParams } from '../models/classifier.ts';
 import { recordImageBatch, uploadImageSet, type GpuImageSet } from '../nn/data.ts';
 import { probabilities, recordLoss, recordTrainingStep } from '../models/step.ts';
 import { Graph } from '../nn/graph.ts';
-import { checkTensors } from './checkpoint.ts';
+import { checkTensors, splitMoments, withMoments } from './checkpoint.ts';
 import type { RunControl } from './control.ts';
 import { validateConfig, type MnistTrainConfig } from '../models/mnist.ts';
 import type { LoopResult } from './loop.ts';
@@ -38,11 +38,9 @@ export interface MnistCheckpoint {
 }
 
 const CHECKPOINT_KIND = 'rnnlab mnist training checkpoint';
-const MOMENT_NAMES = { m: 'optimizer.m', v: 'optimizer.v' } as const;
 
 export function encodeMnistCheckpoint(c: MnistCheckpoint): Uint8Array {
-  const tensors: Record<string, Float32Array> = { ...c.weights };
-  for (const k of ['m', 'v'] as const) if (c.moments[k]) tensors[MOMENT_NAMES[k]] = c.moments[k]!;
+  const tensors = withMoments(c.weights, c.moments);
   return encodeSafetensors(tensors, {
     kind: CHECKPOINT_KIND,
     config: JSON.stringify(c.config),
@@ -66,13 +64,7 @@ export function decodeMnistCheckpoint(bytes: Uint8Array, name = 'checkpoint'): M
   } catch (e) {
     throw new DataError(name, `config: ${(e as Error).message} (a damaged checkpoint)`);
   }
-  const weights: Record<string, Float32Array> = Object.create(null);
-  const moments: MnistCheckpoint['moments'] = {};
-  for (const [key, t] of Object.entries(st.tensors)) {
-    if (key === MOMENT_NAMES.m) moments.m = t.data;
-    else if (key === MOMENT_NAMES.v) moments.v = t.data;
-    else weights[key] = t.data;
-  }
+  const { weights, moments } = splitMoments(st.tensors);
   return {
     config, epoch: int('epoch'), epochStep: int('epochStep'), globalStep: int('globalStep'), optimizerStep: int('optimizerStep'),
     data: readFingerprint(meta, name), weights, moments, notes: stringMap('notes', '{}'),
