@@ -1,9 +1,8 @@
 // Loading MNIST: the copy shipped with the app, or the four IDX files (plain or .gz) picked by the user.
 import { useState, type ChangeEvent } from 'react';
-import { DataError } from '../../data/errors.ts';
 import { identifyMnistFile } from '../../data/idx.ts';
-import { checkFileSize } from '../../data/limits.ts';
-import type { NamedFile, ToWorker } from '../../engine/protocol.ts';
+import { readFailure, readPickedFiles } from '../files.ts';
+import type { ToWorker } from '../../engine/protocol.ts';
 import { useKeepFocus } from '../useKeepFocus.ts';
 import type { MnistState } from './state.ts';
 
@@ -36,13 +35,11 @@ export function DataLoader({ data, send, onLoadStart }: DataLoaderProps) {
     setReadError(null);
     setReading(true);
     try {
-      // a file over its kind's limit is refused before it is read into the page
-      for (const f of picked) checkFileSize(f.name, f.size, identifyMnistFile(f.name)?.endsWith('Labels') ? 'idxLabels' : 'idxImages');
-      const files: NamedFile[] = await Promise.all(picked.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
+      const files = await readPickedFiles(picked, (name) => (identifyMnistFile(name)?.endsWith('Labels') ? 'idxLabels' : 'idxImages'));
       onLoadStart();
       send({ type: 'mnist-load-files', files }, files.map((f) => f.bytes));
     } catch (err) {
-      setReadError(err instanceof DataError ? err.message : `Could not read the chosen files: ${err instanceof Error ? err.message : String(err)}`);
+      setReadError(readFailure(err));
     } finally {
       setReading(false);
       input.value = ''; // so picking the same files again fires another change

@@ -1,9 +1,8 @@
 // Loading the Penn TreeBank files: a file picker (several at once) or drag and drop onto the drop zone. Files are
 // recognised by name; the worker validates them and reports the token counts, the vocabulary and <unk> mappings.
 import { useState, type ChangeEvent, type DragEvent, type ReactNode } from 'react';
-import { DataError } from '../../data/errors.ts';
-import { checkFileSize } from '../../data/limits.ts';
-import type { NamedFile, PtbSplitName, ToWorker } from '../../engine/protocol.ts';
+import { readFailure, readPickedFiles } from '../files.ts';
+import type { PtbSplitName, ToWorker } from '../../engine/protocol.ts';
 import { formatCount, type PtbState } from './state.ts';
 
 export interface PtbDataProps {
@@ -29,13 +28,11 @@ export function PtbData({ data, error, send, onLoadStart, onReadError }: PtbData
     if (!picked.length || busy) return;
     setReading(true);
     try {
-      // a file over the limit is refused before it is read into the page
-      for (const f of picked) checkFileSize(f.name, f.size, 'ptbText');
-      const files: NamedFile[] = await Promise.all(picked.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
+      const files = await readPickedFiles(picked, () => 'ptbText');
       onLoadStart();
       send({ type: 'ptb-load-files', files }, files.map((f) => f.bytes));
     } catch (err) {
-      onReadError(err instanceof DataError ? err.message : `Could not read the chosen files: ${err instanceof Error ? err.message : String(err)}`);
+      onReadError(readFailure(err));
     } finally {
       setReading(false);
     }
