@@ -37,3 +37,13 @@ export function stringFields<R extends Record<string, string>>(v: unknown, like:
   }
   return out as R;
 }
+
+/** A saved number within [min, max], else null. */
+export function numberIn(min: number, max: number): (v: unknown) => number | null {
+  return (v) => (typeof v === 'number' && v >= min && v <= max ? v : null);
+}
+
+/** A saved string, else null. */
+export function aString(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}

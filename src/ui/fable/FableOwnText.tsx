@@ -1,5 +1,6 @@
 // "Your own text": paste or open a .txt file, cap the vocabulary, and load it in place of the fable.
 import { useId, useState, type ChangeEvent, type FormEvent, type ReactNode } from 'react';
+import { aString, useSavedState } from '../saved.ts';
 import { DataError } from '../../data/errors.ts';
 import { checkFileSize } from '../../data/limits.ts';
 import type { FableStory } from './state.ts';
@@ -32,7 +33,7 @@ export function FableOwnText({ story, loading, training, error, onLoadText, onLo
   const id = useId();
   const [text, setText] = useState('');
   const [fileName, setFileName] = useState<string | null>(null);
-  const [maxVocab, setMaxVocab] = useState(String(DEFAULT_MAX_VOCAB));
+  const [maxVocab, setMaxVocab] = useSavedState('rnnlab.fable.maxVocab', () => String(DEFAULT_MAX_VOCAB), aString);
   const [readError, setReadError] = useState<string | null>(null);
   const capError = maxVocabError(maxVocab);
   const busy = loading || training;

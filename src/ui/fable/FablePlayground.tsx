@@ -1,6 +1,7 @@
 // The playground: three words in, the model's next 32 words out (greedy or sampled), with help for words the
 // model does not know.
-import { Temperature } from '../Temperature.tsx';
+import { MAX_TEMPERATURE, Temperature } from '../Temperature.tsx';
+import { numberIn, useSavedState } from '../saved.ts';
 import { Fragment, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { FableWeightsInfo } from '../../engine/protocol.ts';
 import { LiveStatus } from '../LiveStatus.tsx';
@@ -27,7 +28,7 @@ export interface FablePlaygroundProps {
 export function FablePlayground({ ready, pending, result, weights, vocab, error, onGenerate }: FablePlaygroundProps) {
   const id = useId();
   const [input, setInput] = useState('');
-  const [temperature, setTemperature] = useState(0);
+  const [temperature, setTemperature] = useSavedState('rnnlab.fable.temperature', () => 0, numberIn(0, MAX_TEMPERATURE));
   const inputRef = useRef<HTMLInputElement>(null);
   const continueButton = useKeepFocus(pending);
 

@@ -1,6 +1,7 @@
 // Sampling text from the current model (also while it trains): a prompt, a temperature and a number of words.
-import { Temperature } from '../Temperature.tsx';
-import { Fragment, useId, useState, type FormEvent, type ReactNode } from 'react';
+import { MAX_TEMPERATURE, Temperature } from '../Temperature.tsx';
+import { aString, numberIn, useSavedState } from '../saved.ts';
+import { Fragment, useId, type FormEvent, type ReactNode } from 'react';
 import { LiveStatus } from '../LiveStatus.tsx';
 import { useKeepFocus } from '../useKeepFocus.ts';
 import type { PtbState } from './state.ts';
@@ -50,9 +51,9 @@ function Words({ words, className }: { words: string[]; className: string }) {
 
 export function PtbSample({ hasModel, training, sample, error, onSample }: PtbSampleProps) {
   const id = useId();
-  const [prompt, setPrompt] = useState('the company said');
-  const [count, setCount] = useState(String(DEFAULT_SAMPLE_WORDS));
-  const [temperature, setTemperature] = useState(1);
+  const [prompt, setPrompt] = useSavedState('rnnlab.ptb.samplePrompt', () => 'the company said', aString);
+  const [count, setCount] = useSavedState('rnnlab.ptb.sampleWords', () => String(DEFAULT_SAMPLE_WORDS), aString);
+  const [temperature, setTemperature] = useSavedState('rnnlab.ptb.sampleTemperature', () => 1, numberIn(0, MAX_TEMPERATURE));
   const countError = sampleCountError(count);
   const pending = sample.pendingId !== null;
   const sampleButton = useKeepFocus(pending);
