@@ -232,7 +232,7 @@ export async function gunzipBounded(bytes: Uint8Array, name: string, bound: Gunz
       chunks.push(step.value);
       total += step.value.length;
       // Nothing is allocated for what a header declares: a header that promises much costs only what arrives.
-      if (declared === null && bound.declaredSize) declared = bound.declaredSize(concat(chunks, total));
+      if (declared === null && bound.declaredSize) declared = bound.declaredSize(concatBytes(chunks, total));
       if (declared !== null && total > declared) {
         throw new DataError(name, `trailing bytes: the header says ${formatBytes(declared)} but the decompressed file goes on past them`);
       }
@@ -245,10 +245,11 @@ export async function gunzipBounded(bytes: Uint8Array, name: string, bound: Gunz
     throw e;
   }
   // Short output (or a header never completed) is returned as is: the parser says what is missing.
-  return concat(chunks, total);
+  return concatBytes(chunks, total);
 }
 
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
+/** The chunks of a stream as one array of `total` bytes (the chunks are replaced by it, so a later call is free). */
+export function concatBytes(chunks: Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(total);
   let off = 0;

@@ -84,10 +84,8 @@ export class FableTask {
   private async open(data: FableData, name: string, maxVocab: number | null, unkCount: number): Promise<FableText> {
     this.host.stop();
     const session = await FableSession.create(this.device(), data, FABLE_PRESETS.fast);
-    const text: FableText = { data, name, weights: { kind: 'untrained', description: 'random weights (not trained yet)' } };
     this.slot.set(session);
-    this.text = text;
-    this.shipped = null;
+    const text = this.useText(data, name);
     this.out({ type: 'fable-ready', task: 'fable', name, tokens: data.tokens.length, vocab: data.vocab.words, unkCount, maxVocab, weights: text.weights });
     return text;
   }
@@ -149,8 +147,14 @@ export class FableTask {
   /** The text itself, already prepared (the headless trainer): no model is made until a run trains one. */
   useData(data: FableData, name: string): void {
     this.host.stop();
+    this.useText(data, name);
+  }
+
+  /** The text in use, with untrained weights until a run or the shipped weights give it better ones. */
+  private useText(data: FableData, name: string): FableText {
     this.text = { data, name, weights: { kind: 'untrained', description: 'random weights (not trained yet)' } };
     this.shipped = null;
+    return this.text;
   }
 
   train(presetName: FablePresetName, iterations: number, extras: FableRunExtras = {}): Promise<void> {

@@ -2,7 +2,7 @@
 // test evaluation after every epoch, and the requests a person makes meanwhile (classify a drawing, a test image,
 // evaluate now). The policies (one run, requests between steps, sessions freed once, device loss, NaN) are the
 // host's.
-import { loadMnist, MNIST_FILE_NAMES, MNIST_ROLES, identifyMnistFile, mnistImage, type MnistData, type MnistFiles, type MnistRole } from '../data/idx.ts';
+import { concatBytes, loadMnist, MNIST_FILE_NAMES, MNIST_ROLES, identifyMnistFile, mnistImage, type MnistData, type MnistFiles, type MnistRole } from '../data/idx.ts';
 import { DataError } from '../data/errors.ts';
 import { decodeInterop, encodeInterop, interopFileName } from '../data/interop.ts';
 import type { ClassifierConfig } from '../models/classifier.ts';
@@ -56,13 +56,7 @@ export class MnistTask {
       }
     }
     this.out({ type: 'mnist-load-progress', task: 'mnist', file, loaded, total: total || loaded });
-    const out = new Uint8Array(loaded);
-    let at = 0;
-    for (const c of chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
+    return concatBytes(chunks, loaded);
   }
 
   async loadBuiltin(baseUrl: string): Promise<void> {
