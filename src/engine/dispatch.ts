@@ -10,6 +10,8 @@ import { messageOf, type Post, type TaskHost } from './host.ts';
 import { MnistTask } from './mnistTask.ts';
 import type { FromWorker, Task, ToWorker } from './protocol.ts';
 import { PtbTask } from './ptbTask.ts';
+import type { RunStart } from './runStart.ts';
+import { adapterName, SavedRuns } from './savedRuns.ts';
 
 type ErrorScope = Extract<FromWorker, { type: 'error' }>['scope'];
 const trainScope = (task: Task): ErrorScope => (task === 'mnist' ? 'mnist-train' : task);
@@ -22,6 +24,8 @@ export function malformed(data: unknown): string | null {
   const m = data as { type: string; task?: unknown };
   if (!Object.hasOwn(KNOWN_TYPES, m.type)) return `a message of an unknown type (${JSON.stringify(m.type.slice(0, 40))})`;
   if (['pause', 'resume', 'stop', 'model-export', 'model-import'].includes(m.type) && !TASKS.includes(m.task as string)) return `${m.type} for an unknown task (${String(m.task)})`;
+  if (m.type === 'run-resume' && typeof (data as { id?: unknown }).id !== 'string') return 'a run-resume without the id of a saved run';
+  if (m.type === 'save-settings' && !Number.isFinite((data as { everySeconds?: unknown }).everySeconds)) return 'save-settings without a number of seconds';
   if (m.type === 'model-import') {
     const f = (data as { file?: { name?: unknown; bytes?: unknown } }).file;
     if (typeof f?.name !== 'string' || !(f.bytes instanceof ArrayBuffer)) return 'a model-import without a file (name and bytes)';
@@ -34,12 +38,24 @@ const KNOWN_TYPES: Record<ToWorker['type'], true> = {
   'mnist-load-builtin': true, 'mnist-load-files': true, 'mnist-train': true, 'mnist-inspect': true, 'mnist-test-image': true, 'mnist-evaluate': true,
   'fable-load-builtin': true, 'fable-load-text': true, 'fable-restore-shipped': true, 'fable-train': true, 'fable-generate': true,
   'ptb-load-files': true, 'ptb-train': true, 'ptb-evaluate-test': true, 'ptb-sample': true,
-  'model-export': true, 'model-import': true,
+  'model-export': true, 'model-import': true, 'run-resume': true, 'save-settings': true,
   pause: true, resume: true, stop: true, 'simulate-device-loss': true, 'check-gradients': true,
 };
 
+/** A second lost device within this time stops instead of trying again. */
+export const DEVICE_LOSS_WINDOW_MS = 60_000;
+
+export interface DispatcherOptions {
+  /** Keep the page's runs in the browser as they train (IndexedDB: the worker; not the headless trainer). */
+  saving?: boolean;
+  /** Gets a new device after a loss (the worker); without it, a lost device is fatal. */
+  acquire?: () => Promise<GpuContext>;
+}
+
 export class Dispatcher {
   private gpu: GpuContext | null = null;
+  readonly runs: SavedRuns;
+  private lastLoss = -Infinity;
   readonly mnist: MnistTask;
   readonly fable: FableTask;
   readonly ptb: PtbTask;
@@ -47,7 +63,10 @@ export class Dispatcher {
   /** The task whose training started last: GPU errors outside a request are reported there. */
   private lastTrained: Task = 'mnist';
 
-  constructor(private readonly post: Post) {
+  constructor(
+    private readonly post: Post,
+    private readonly options: DispatcherOptions = {},
+  ) {
     const device = (): GPUDevice => {
       if (!this.gpu) throw new GpuError('no-adapter', 'WebGPU is not ready');
       return this.gpu.device;
@@ -56,6 +75,7 @@ export class Dispatcher {
     this.fable = new FableTask(device, post);
     this.ptb = new PtbTask(device, post);
     this.hosts = { mnist: this.mnist.host, fable: this.fable.host, ptb: this.ptb.host };
+    this.runs = new SavedRuns(this, this.hosts, post, () => (this.gpu ? adapterName(this.gpu.adapterInfo) : 'unknown adapter'), options.saving ?? false);
   }
 
   /** The device is there: real GPUs time the LSTM step-kernel variants per shape; a lost device fails every run
@@ -63,14 +83,50 @@ export class Dispatcher {
   attach(gpu: GpuContext): void {
     this.gpu = gpu;
     enableKernelTuningOnGpu(gpu);
-    void gpu.lost.then((e) => {
-      for (const h of Object.values(this.hosts)) h.fail(e.message);
-      this.post({ type: 'fatal', kind: e.kind, message: e.message });
-    });
+    void gpu.lost.then((e) => this.lost(gpu, e));
     gpu.device.addEventListener('uncapturederror', (ev) => {
       this.post({ type: 'error', scope: trainScope(this.lastTrained), message: `GPU error: ${(ev as GPUUncapturedErrorEvent).error.message}` });
     });
     this.post({ type: 'ready', adapter: gpu.adapterInfo });
+  }
+
+  /**
+   * The device is gone: every run stops at once ('failed'). With a way to get another device, the app goes on:
+   * a new device, the tasks' models made again, and the runs that were training resumed from their last saves
+   * (saying how many steps are redone). A second loss within a minute is fatal instead of a loop.
+   */
+  private async lost(gpu: GpuContext, e: GpuError): Promise<void> {
+    if (gpu !== this.gpu) return;
+    const interrupted = this.runs.interrupted();
+    for (const h of Object.values(this.hosts)) h.fail(e.message);
+    const now = performance.now();
+    const again = now - this.lastLoss < DEVICE_LOSS_WINDOW_MS;
+    this.lastLoss = now;
+    this.gpu = null;
+    if (!this.options.acquire || again) {
+      const message = again ? `${e.message} It was lost twice within a minute, so rnnlab stopped instead of trying again: reload the page to go on from the last saves.` : e.message;
+      this.post({ type: 'fatal', kind: e.kind, message });
+      return;
+    }
+    // the runs' bodies end (their device is gone) before they are started again
+    await Promise.all(Object.values(this.hosts).map((h) => Promise.race([h.whenIdle(), new Promise((r) => setTimeout(r, 5000))])));
+    let next: GpuContext;
+    try {
+      next = await this.options.acquire();
+    } catch (err) {
+      this.post({ type: 'fatal', kind: e.kind, message: `${e.message} No new device could be had (${messageOf(err)}): reload the page to go on from the last saves.` });
+      return;
+    }
+    this.attach(next);
+    this.mnist.deviceReplaced();
+    this.ptb.deviceReplaced();
+    await this.guard('fable', () => this.fable.deviceReplaced());
+    const resumed = interrupted.map((r) => ({ task: r.task, name: r.name, fromStep: r.savedStep, redone: Math.max(0, r.reached - r.savedStep) }));
+    const what = resumed.length
+      ? ` ${resumed.map((r) => `"${r.name}" goes on from its save at step ${r.fromStep} (${r.redone} step${r.redone === 1 ? '' : 's'} redone)`).join('; ')}.`
+      : '';
+    this.post({ type: 'device-recovered', message: `The GPU device was lost (${e.message.replace(/\.$/, '')}); rnnlab got a new one.${what}`, resumed });
+    for (const r of interrupted) void this.guard(trainScope(r.task), () => this.runs.resume(r.id, ''));
   }
 
   /** Any message from the page: checked, then handled; what goes wrong is answered with an error message. */
@@ -104,6 +160,12 @@ export class Dispatcher {
     }
   }
 
+  /** A run the page starts: saved as it trains where runs are kept (the worker). */
+  private train(start: RunStart): Promise<void> {
+    this.lastTrained = start.task;
+    return this.runs.train(start);
+  }
+
   private handle(msg: ToWorker): Promise<void> {
     const { mnist, fable, ptb, hosts } = this;
     const guard = this.guard.bind(this);
@@ -113,8 +175,7 @@ export class Dispatcher {
       case 'mnist-load-files':
         return guard('mnist-data', () => mnist.loadFiles(msg.files));
       case 'mnist-train':
-        this.lastTrained = 'mnist';
-        return mnist.train(msg.config);
+        return this.train({ task: 'mnist', config: msg.config });
       case 'mnist-inspect':
         return guard('mnist-inspect', () => mnist.inspect(msg.requestId, msg.image));
       case 'mnist-test-image':
@@ -128,15 +189,13 @@ export class Dispatcher {
       case 'fable-restore-shipped':
         return guard('fable', () => fable.restoreShipped());
       case 'fable-train':
-        this.lastTrained = 'fable';
-        return fable.train(msg.preset, msg.iterations);
+        return this.train({ task: 'fable', preset: msg.preset, iterations: msg.iterations });
       case 'fable-generate':
         return guard('fable', () => fable.generate(msg.requestId, msg.input, msg.count, msg.temperature));
       case 'ptb-load-files':
         return guard('ptb', () => ptb.loadFiles(msg.files));
       case 'ptb-train':
-        this.lastTrained = 'ptb';
-        return ptb.train(msg.config, msg.options);
+        return this.train({ task: 'ptb', config: msg.config, options: msg.options });
       case 'ptb-evaluate-test':
         this.lastTrained = 'ptb';
         return guard('ptb', () => ptb.evaluateTest(msg.limit));
@@ -153,6 +212,14 @@ export class Dispatcher {
           const description = await this[msg.task].importModel(new Uint8Array(msg.file.bytes), msg.file.name);
           this.post({ type: 'model-imported', task: msg.task, name: msg.file.name, description });
         });
+      case 'run-resume': {
+        const task = TASKS.find((t) => msg.id.startsWith(`${t}-`)) as Task | undefined;
+        if (task) this.lastTrained = task;
+        return guard(task ? trainScope(task) : 'diagnostics', () => this.runs.resume(msg.id, msg.baseUrl));
+      }
+      case 'save-settings':
+        this.runs.everySeconds = Math.min(3600, Math.max(1, msg.everySeconds));
+        return Promise.resolve();
       case 'pause':
         return Promise.resolve(hosts[msg.task].pause());
       case 'resume':

@@ -186,7 +186,7 @@ export class FableSession extends Session {
 
   /** Trains `iterations` steps; metrics (averages since the last report) arrive asynchronously. A non-finite loss
    *  ends the run (`diverged`). */
-  async train(iterations: number, control: RunControl, onMetrics: (m: FableMetrics) => void, onStep?: (i: number) => void): Promise<LoopResult> {
+  async train(iterations: number, control: RunControl, onMetrics: (m: FableMetrics) => void, onStep?: (i: number) => void, cut?: () => boolean): Promise<LoopResult> {
     const it0 = this.iteration;
     return this.loop({
       label: 'fable step',
@@ -202,6 +202,7 @@ export class FableSession extends Session {
       readAfter: () => this.iteration % this.preset.metricsEvery === 0,
       onRead: (upTo, m) => onMetrics({ iteration: it0 + upTo, loss: m.loss / m.rows, accuracy: m.correct / m.rows }),
       onStep: () => onStep?.(this.iteration),
+      cut,
     });
   }
 

@@ -11,7 +11,7 @@ import type { RunControl } from './control.ts';
 import { ConfigError } from './errors.ts';
 import { FABLE_PRESETS, FableSession, type FableCheckpoint, type FablePresetName } from './fable.ts';
 import { parsePrompt } from './fablePrompt.ts';
-import { divergedMessage, ProgressReporter, SessionSlot, TaskHost, type Post, type RunEnd, type RunPieces } from './host.ts';
+import { divergedMessage, ProgressReporter, savePiece, SessionSlot, TaskHost, type Post, type RunEnd, type RunPieces } from './host.ts';
 import type { LoopResult } from './loop.ts';
 import { FABLE_TITLE, type FableWeightsInfo } from './protocol.ts';
 
@@ -133,6 +133,24 @@ export class FableTask {
     this.useShipped(session);
   }
 
+  /** The text in use (a saved run records it; null: none loaded): the fable itself, or the user's text. */
+  get dataSource(): { source: 'builtin' | 'files'; names: string[] } | null {
+    return this.text ? { source: this.text.name === FABLE_TITLE ? 'builtin' : 'files', names: [this.text.name] } : null;
+  }
+
+  /** The device was replaced (the old one was lost): the model in use is made again on the new one, with the
+   *  shipped weights if they were in use; trained weights were on the lost device (a saved run keeps them). */
+  async deviceReplaced(): Promise<void> {
+    this.slot.set(null);
+    const text = this.text;
+    if (!text) return;
+    if (this.shipped && text.weights.kind === 'shipped') return this.restoreShipped();
+    this.slot.set(await FableSession.create(this.device(), text.data, FABLE_PRESETS.fast));
+    if (text.weights.kind === 'untrained') return;
+    text.weights = { kind: 'untrained', description: 'random weights: the trained ones were lost with the GPU device (resume or continue the run from the Runs tab)' };
+    this.out({ type: 'fable-weights', task: 'fable', weights: text.weights });
+  }
+
   async loadText(name: string, text: string, maxVocab: number): Promise<void> {
     checkFileSize(name, text.length, 'fableText');
     // The same normalisation as typed prompts (lowercase, , . ? as words), so every word can be typed.
@@ -186,19 +204,22 @@ export class FableTask {
     host.started({ ...plan, dispatchesPerStep: session.dispatchesPerStep, kernels: session.kernelTimings, parameters: session.params.count, batch: preset.batch, gpuBytes: session.gpuBytes });
     const t0 = performance.now();
     const progress = new ProgressReporter(host, control, plan);
-    let r: LoopResult = { sums: { loss: 0, correct: 0, rows: 0 }, steps: 0, completed: true, diverged: false };
+    let r: LoopResult = { sums: { loss: 0, correct: 0, rows: 0 }, steps: 0, completed: true, diverged: false, cut: false };
     this.training = session;
+    const save = () => savePiece(pieces, () => session.checkpoint(pieces!.notes()));
     try {
-      // in pieces of pieces.every iterations, each saved (a run not in pieces: all at once)
-      while (r.completed && session.iteration < iterations) {
+      // in pieces of pieces.every iterations or until a save is due, each saved (not in pieces: all at once)
+      while ((r.completed || r.cut) && session.iteration < iterations) {
         const left = iterations - session.iteration;
         r = await session.train(
-          pieces ? Math.min(pieces.every - (session.iteration % pieces.every), left) : left,
+          pieces && Number.isFinite(pieces.every) ? Math.min(pieces.every - (session.iteration % pieces.every), left) : left,
           control,
           (m) => host.post({ type: 'train-metrics', task: 'fable', step: m.iteration, epoch: 0, epochStep: m.iteration, values: { loss: m.loss, accuracy: m.accuracy } }),
           (i) => progress.step(i, 0, i),
+          pieces?.due && (() => pieces.due!()),
         );
-        if (pieces && r.completed) await pieces.save(await session.checkpoint(pieces.notes()));
+        // saved after each piece, and when stopped (it can go on later from there)
+        if (!r.diverged) await save();
       }
     } catch (e) {
       session.destroy();

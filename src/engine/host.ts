@@ -18,16 +18,31 @@ export interface RunEnd {
   message?: string;
 }
 
-/** A run in pieces: its whole training state saved every `every` steps (a checkpoint), and a run that goes on from
- *  one exactly as if it had never stopped. The headless trainer writes them to a file; the page will keep them. */
+/** A run in pieces: its whole training state saved every `every` steps, or whenever `due()` says so (a
+ *  checkpoint; also after each epoch, and when a run is stopped), and a run that goes on from one exactly as if it
+ *  had never stopped. The headless trainer writes them to a file; the page keeps them in the browser (RunSaver). */
 export interface RunPieces<C> {
   every: number;
+  /** Whether a save is due now (asked between two steps; the page: every 60 s of training). */
+  due?(): boolean;
   /** The state to go on from. */
   resume?: C;
   /** The run's own record, kept in the checkpoint (e.g. its log so far). */
   notes(): Record<string, string>;
-  save(checkpoint: C): void | Promise<void>;
+  /** `readMs`: how long taking the checkpoint (reading the state back from the GPU) took. */
+  save(checkpoint: C, readMs: number): void | Promise<void>;
 }
+
+/** Takes a checkpoint and saves it (when the run is in pieces), timing the readback. */
+export async function savePiece<C>(pieces: RunPieces<C> | undefined, take: () => Promise<C>): Promise<void> {
+  if (!pieces) return;
+  const t0 = performance.now();
+  const c = await take();
+  await pieces.save(c, performance.now() - t0);
+}
+
+/** Sees every message of a task's runs (a RunSaver keeps the curves and the state of its run from them). */
+export type RunObserver = (msg: FromWorker) => void;
 
 export function messageOf(e: unknown): string {
   if (e instanceof DataError || e instanceof ConfigError || e instanceof GpuError) return e.message;
@@ -89,7 +104,10 @@ interface ActiveRun {
 
 export class TaskHost {
   private run: ActiveRun | null = null;
+  private ended: Promise<void> = Promise.resolve();
   state: RunState = 'idle';
+  /** Sees the messages of the runs (set for a saved run, cleared when it ends). */
+  observer: RunObserver | null = null;
 
   constructor(readonly task: Task, private readonly out: Post) {}
 
@@ -104,12 +122,20 @@ export class TaskHost {
   /** A message of the run in progress: dropped once the run failed (its device is gone), so nothing counts on. */
   post(msg: FromWorker, transfer?: Transferable[]): void {
     if (this.run?.failed) return;
+    this.observer?.(msg);
     this.out(msg, transfer);
   }
 
   private setState(state: RunState, message?: string): void {
     this.state = state;
-    this.out({ type: 'train-state', task: this.task, state, ...(message === undefined ? {} : { message }) });
+    const msg: FromWorker = { type: 'train-state', task: this.task, state, ...(message === undefined ? {} : { message }) };
+    this.observer?.(msg);
+    this.out(msg);
+  }
+
+  /** Resolves when the run in progress (if any) has ended, its body returned or thrown. */
+  whenIdle(): Promise<void> {
+    return this.ended;
   }
 
   /** The run is built and trains now: what it will do, then its state. */
@@ -130,6 +156,8 @@ export class TaskHost {
     }
     const run: ActiveRun = { control: new RunControl(), announce, failed: false };
     this.run = run;
+    let end!: () => void;
+    this.ended = new Promise((r) => (end = r));
     if (announce) this.setState('preparing');
     try {
       const end = await body(run.control);
@@ -145,6 +173,7 @@ export class TaskHost {
     } finally {
       run.control.close();
       if (this.run === run) this.run = null;
+      end();
     }
   }
 

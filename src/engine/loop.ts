@@ -30,6 +30,9 @@ export interface StepLoop {
   onRead?(stepsDone: number, sums: MetricSums): void;
   onStep?(stepsDone: number): void;
   control?: RunControl;
+  /** Ends the loop early, between two steps, when it says so (after at least one step): a run's piece ends there
+   *  to be saved (`cut` in the result), and the run goes on from it. */
+  cut?: () => boolean;
 }
 
 export interface LoopResult {
@@ -41,6 +44,8 @@ export interface LoopResult {
   completed: boolean;
   /** A read showed a non-finite loss: the loop ended there. */
   diverged: boolean;
+  /** `cut` ended the loop early (not completed, not stopped). */
+  cut: boolean;
 }
 
 export async function runSteps(device: GPUDevice, l: StepLoop): Promise<LoopResult> {
@@ -65,7 +70,13 @@ export async function runSteps(device: GPUDevice, l: StepLoop): Promise<LoopResu
   /** The last step whose sums a copy carries (the rest is read once at the end). */
   let covered = first;
   let completed = true;
+  let cut = false;
   for (let s = first; s < l.steps; s++) {
+    if (s > first && l.cut?.()) {
+      completed = false;
+      cut = true;
+      break;
+    }
     // a read that showed NaN ends the loop, whether it arrived before this boundary or while it waited
     if (diverged || (l.control && !(await l.control.checkpoint())) || diverged) {
       completed = false;
@@ -89,5 +100,5 @@ export async function runSteps(device: GPUDevice, l: StepLoop): Promise<LoopResu
   // whatever no read covered (a copy skipped while both staging buffers were busy, or a stop): one more readback,
   // only then (a loop that ran to its end with its last copy made submits nothing more)
   if (covered < done) deliver(done, await download(device, l.metrics));
-  return { sums, steps: done - first, completed: completed && !diverged, diverged };
+  return { sums, steps: done - first, completed: completed && !diverged, diverged, cut: cut && !diverged };
 }

@@ -187,7 +187,7 @@ export class MnistSession extends Session {
   /** Trains one epoch (or its first `limit` steps). `onMetrics` is called asynchronously as readbacks arrive;
    *  nothing ever waits for them inside a step. A non-finite loss ends the epoch (`diverged`). */
   /** Steps `from` .. `limit` of the current epoch (from: the steps already done, e.g. after a checkpoint). */
-  async trainEpoch(control: RunControl, onMetrics: (m: StepMetrics) => void, onStep?: (step: number) => void, limit = this.stepsPerEpoch, from = 0): Promise<LoopResult> {
+  async trainEpoch(control: RunControl, onMetrics: (m: StepMetrics) => void, onStep?: (step: number) => void, limit = this.stepsPerEpoch, from = 0, cut?: () => boolean): Promise<LoopResult> {
     if (!this.train) throw new Error('no training data loaded');
     const device = this.device;
     const B = this.config.batch;
@@ -211,6 +211,7 @@ export class MnistSession extends Session {
       readAfter: (s) => (s + 1) % this.config.metricsEvery === 0,
       onRead: (upTo, m) => onMetrics({ step: step0 + upTo, epoch, loss: m.loss / m.rows, accuracy: m.correct / m.rows, samples: m.rows }),
       onStep,
+      cut,
     });
     // the epoch is done when its last step is (a run stopped, or trained in pieces, goes on from epochStep)
     const end = Math.min(limit, this.stepsPerEpoch);

@@ -8,7 +8,7 @@ import { decodeInterop, encodeInterop, interopFileName } from '../data/interop.t
 import type { ClassifierConfig } from '../models/classifier.ts';
 import type { RunControl } from './control.ts';
 import { ConfigError } from './errors.ts';
-import { divergedMessage, ProgressReporter, SessionSlot, TaskHost, type Post, type RunEnd, type RunPieces } from './host.ts';
+import { divergedMessage, ProgressReporter, savePiece, SessionSlot, TaskHost, type Post, type RunEnd, type RunPieces } from './host.ts';
 import { defaultMnistConfig, MnistSession, type MnistCheckpoint, type MnistTrainConfig } from './mnist.ts';
 import type { NamedFile } from './protocol.ts';
 
@@ -80,12 +80,19 @@ export class MnistTask {
     const missing = MNIST_ROLES.filter((r) => !files[r]).map((r) => MNIST_FILE_NAMES[r]);
     if (missing.length) throw new DataError(missing.join(', '), 'missing: pick all four IDX files');
     // Parsed completely before it replaces anything: a bad file leaves the loaded data untouched.
-    this.useData(await loadMnist(files as MnistFiles, names), 'files');
+    this.useData(await loadMnist(files as MnistFiles, names), 'files', MNIST_ROLES.map((r) => names[r]!));
   }
 
+  /** Where the data in use came from (a saved run records it; null: none loaded). */
+  get dataSource(): { source: 'builtin' | 'files'; names: string[] } | null {
+    return this.source;
+  }
+  private source: { source: 'builtin' | 'files'; names: string[] } | null = null;
+
   /** The data itself, already parsed (the headless trainer and tests). */
-  useData(data: MnistData, source: 'builtin' | 'files'): void {
+  useData(data: MnistData, source: 'builtin' | 'files', names: string[] = MNIST_ROLES.map((r) => MNIST_FILE_NAMES[r])): void {
     this.data = data;
+    this.source = { source, names };
     this.out({ type: 'mnist-loaded', task: 'mnist', source, train: data.train.count, test: data.test.count });
   }
 
@@ -120,9 +127,8 @@ export class MnistTask {
     return this.slot.use(async () => {
       const progress = new ProgressReporter(host, control, plan);
       let goodEpoch = 0;
-      const save = async () => {
-        if (pieces) await pieces.save(await session.checkpoint(pieces.notes()));
-      };
+      const save = () => savePiece(pieces, () => session.checkpoint(pieces!.notes()));
+      const due = pieces?.due && (() => pieces.due!());
       for (let epoch = session.epoch; epoch < config.epochs; epoch++) {
         const t0 = performance.now();
         // in pieces of pieces.every steps, each saved (a run not in pieces: the whole epoch at once)
@@ -139,17 +145,22 @@ export class MnistTask {
             },
             pieces ? Math.min(from + pieces.every, session.stepsPerEpoch) : session.stepsPerEpoch,
             from,
+            due,
           );
-          if (r.completed && session.epoch === epoch) await save();
-        } while (r.completed && session.epoch === epoch);
+          if ((r.completed || r.cut) && session.epoch === epoch) await save();
+        } while ((r.completed || r.cut) && session.epoch === epoch);
         if (r.diverged) return this.diverged(session, goodEpoch);
-        if (!r.completed) return { state: 'stopped' };
+        if (!r.completed) {
+          await save(); // a stopped run can go on later from where it stopped
+          return { state: 'stopped' };
+        }
         const ev = await session.evaluate();
         if (!Number.isFinite(ev.loss)) return this.diverged(session, goodEpoch);
         session.snapshot();
         goodEpoch = epoch + 1;
-        await save();
+        // the epoch's result first: it is part of the run's curves the save keeps
         host.post({ type: 'phase-result', task: 'mnist', phase: 'epoch', epoch: epoch + 1, values: { accuracy: ev.accuracy, loss: ev.loss }, seconds: (performance.now() - t0) / 1000, steps: session.testCount, total: session.testCount });
+        await save();
       }
       return { state: 'done' };
     }, session);
@@ -204,6 +215,11 @@ export class MnistTask {
     this.slot.set(session);
     this.trained.add(session);
     return `an ${file.config.cell.toUpperCase()} with ${file.config.hidden} hidden units`;
+  }
+
+  /** The device was replaced (the old one was lost): the model in use was on it; drawings get a new one. */
+  deviceReplaced(): void {
+    this.slot.set(null);
   }
 
   testImage(requestId: number, index: number): void {

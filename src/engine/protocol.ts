@@ -7,6 +7,7 @@ import type { FablePresetName } from './fable.ts';
 import type { PromptResult } from './fablePrompt.ts';
 import type { MnistTrainConfig } from './mnist.ts';
 import type { PtbConfig } from './ptb.ts';
+import type { RunCurves, SavedRun } from './runStore.ts';
 
 export type Task = 'mnist' | 'fable' | 'ptb';
 
@@ -47,7 +48,11 @@ export type ToWorker =
   /** The model in use as a file in PyTorch's layout (answered with 'model-exported'). */
   | { type: 'model-export'; task: Task }
   /** A file in PyTorch's layout becomes the model in use once it passed every check ('model-imported'). */
-  | { type: 'model-import'; task: Task; file: NamedFile };
+  | { type: 'model-import'; task: Task; file: NamedFile }
+  /** Goes on with a saved run from its last save (loading the built-in data it needs from `baseUrl`). */
+  | { type: 'run-resume'; id: string; baseUrl: string }
+  /** Runs are saved at least every this many seconds of training (and after each epoch, and when stopped). */
+  | { type: 'save-settings'; everySeconds: number };
 
 export type PtbSplitName = 'train' | 'valid' | 'test';
 
@@ -188,7 +193,15 @@ export type FromWorker =
   /** The imported model is the one in use (`description`: what it is). */
   | { type: 'model-imported'; task: Task; name: string; description: string }
   /** An export or import that failed (the model in use is unchanged); the message names the file and tensor. */
-  | { type: 'model-file-error'; task: Task; action: 'export' | 'import'; message: string };
+  | { type: 'model-file-error'; task: Task; action: 'export' | 'import'; message: string }
+  /** A run's save was written (or its record changed: its state at the end). */
+  | { type: 'run-saved'; task: Task; run: SavedRun }
+  /** A save the browser refused (full or denied): training goes on, the earlier save of the run is kept. */
+  | { type: 'run-save-error'; task: Task; kind: 'full' | 'denied'; message: string }
+  /** A resumed run's curves up to its save (the page replays them, then the new points follow). */
+  | { type: 'train-history'; task: Task; run: SavedRun; curves: RunCurves }
+  /** The GPU device was lost and replaced by a new one; the runs that were training go on from their saves. */
+  | { type: 'device-recovered'; message: string; resumed: { task: Task; name: string; fromStep: number; redone: number }[] };
 
 /** The task a message belongs to (null: the app's own), by which the page routes it: the one place that decides. */
 export function taskOf(msg: FromWorker): Task | null {

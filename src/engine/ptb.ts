@@ -61,6 +61,8 @@ export interface PtbEpochResult {
   completed: boolean;
   /** The loss became NaN or infinite: the epoch ended there. */
   diverged: boolean;
+  /** Ended early to be saved (the run's piece ended on time): the epoch goes on from its progress. */
+  cut?: boolean;
   epoch: number;
   steps: number;
   perplexity: number;
@@ -309,7 +311,7 @@ export class PtbSession extends Session {
     onMetrics: (m: PtbMetrics) => void,
     onStep?: (step: number) => void,
     limit = this.stepsPerEpoch,
-    piece?: { from: PtbEpochProgress; until: number },
+    piece?: { from: PtbEpochProgress; until: number; cut?: () => boolean },
   ): Promise<PtbEpochResult & { progress: PtbEpochProgress }> {
     const device = this.device;
     const c = this.config;
@@ -354,6 +356,7 @@ export class PtbSession extends Session {
         });
       },
       onStep,
+      cut: piece?.cut,
     });
     const seconds = (performance.now() - t0) / 1000;
     const done = from.step + r.steps;
@@ -362,7 +365,7 @@ export class PtbSession extends Session {
     const lossSum = from.lossSum + r.sums.loss;
     const rows = from.rows + r.sums.rows;
     return {
-      completed: r.completed, diverged: r.diverged, epoch, steps: done, perplexity: Math.exp(lossSum / rows), seconds,
+      completed: r.completed, diverged: r.diverged, cut: r.cut, epoch, steps: done, perplexity: Math.exp(lossSum / rows), seconds,
       wps: (done * words) / Math.max(seconds, 1e-9), lr,
       progress: { step: done, lossSum, rows, seconds },
     };

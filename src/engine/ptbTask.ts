@@ -7,7 +7,7 @@ import { tokenize, type Vocab } from '../data/fable.ts';
 import { decodePtbText, EOS, preparePtb, PTB_UNK, type PtbData } from '../data/ptb.ts';
 import type { RunControl } from './control.ts';
 import { ConfigError } from './errors.ts';
-import { divergedMessage, ProgressReporter, SessionSlot, TaskHost, type Post, type RunEnd, type RunPieces } from './host.ts';
+import { divergedMessage, ProgressReporter, savePiece, SessionSlot, TaskHost, type Post, type RunEnd, type RunPieces } from './host.ts';
 import { PTB_CONFIGS, PtbSession, ptbModel, validatePtbConfig, type PtbCheckpoint, type PtbConfig, type PtbEpochProgress, type PtbEpochResult } from './ptb.ts';
 import type { NamedFile, PtbDataInfo, PtbRunOptions, PtbRunPlan, PtbSplitName } from './protocol.ts';
 
@@ -122,6 +122,16 @@ export class PtbTask {
     this.out({ type: 'ptb-loaded', task: 'ptb', data: info });
   }
 
+  /** The files in use (a saved run records them; null: not all three loaded). */
+  get dataSource(): { source: 'files'; names: string[] } | null {
+    return this.data ? { source: 'files', names: PTB_SPLITS.map((k) => this.data!.info.files[k]) } : null;
+  }
+
+  /** The device was replaced (the old one was lost): the model in use was on it. */
+  deviceReplaced(): void {
+    this.slot.set(null);
+  }
+
   /** Trains max_max_epoch epochs (validation after each), then measures the test perplexity. */
   train(config: PtbConfig, options: PtbRunOptions, extras: PtbRunExtras = {}): Promise<void> {
     return this.host.start((control) => this.runTraining(config, options, extras, control));
@@ -174,9 +184,8 @@ export class PtbTask {
     const progressPlan = { epochs: c.maxMaxEpoch, stepsPerEpoch, samplesPerStep: words };
     this.host.started({ ...progressPlan, dispatchesPerStep: session.dispatchesPerStep, kernels: session.kernelTimings, parameters: session.params.count, batch: c.batchSize, gpuBytes: session.gpuBytes, ptb: plan });
     const pieces = extras.pieces;
-    const save = async (at: PtbEpochProgress) => {
-      if (pieces) await pieces.save(await session.checkpoint(at, pieces.notes()));
-    };
+    const save = (at: PtbEpochProgress) => savePiece(pieces, () => session.checkpoint(at, pieces!.notes()));
+    const cut = pieces?.due && (() => pieces.due!());
 
     let diverged = false;
     /** The last epoch whose validation was finite: its weights are kept on the GPU (snapshot) for a divergence. */
@@ -202,16 +211,19 @@ export class PtbTask {
           },
           (step) => progress.step(base + step, epoch, step, (c.maxMaxEpoch - epoch) * validSeconds),
           stepsPerEpoch,
-          { from, until: pieces ? Math.min(from.step + pieces.every, stepsPerEpoch) : stepsPerEpoch },
+          { from, until: pieces ? Math.min(from.step + pieces.every, stepsPerEpoch) : stepsPerEpoch, cut },
         );
         from = r.progress;
-        if (r.completed && from.step < stepsPerEpoch) await save(from);
-      } while (r.completed && from.step < stepsPerEpoch);
+        if ((r.completed || r.cut) && from.step < stepsPerEpoch) await save(from);
+      } while ((r.completed || r.cut) && from.step < stepsPerEpoch);
       if (r.diverged || (r.steps > 0 && !Number.isFinite(r.perplexity))) {
         diverged = true;
         break;
       }
-      if (!r.completed) break;
+      if (!r.completed) {
+        await save(from); // a stopped run can go on later from where it stopped
+        break;
+      }
       const trainSeconds = (performance.now() - t0 - (control.pausedMs() - paused0)) / 1000;
       // A pause that came during the last steps takes effect here, before the validation.
       if (!(await control.checkpoint())) break;

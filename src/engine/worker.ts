@@ -13,7 +13,8 @@ function post(msg: FromWorker, transfer: Transferable[] = []): void {
   self.postMessage(msg, transfer);
 }
 
-const dispatcher = new Dispatcher(post);
+// runs are saved as they train (IndexedDB); a lost device is replaced by a new one
+const dispatcher = new Dispatcher(post, { saving: true, acquire: () => acquireGpu(self.navigator.gpu) });
 
 async function init(): Promise<void> {
   try {

@@ -1,0 +1,134 @@
+// The page's runs, saved as they train and resumed, written once for every task: a run the page starts is given a
+// RunSaver as its pieces; a saved run goes on from its checkpoint with the data it was trained on (the built-in
+// data is loaded for it; files the user picked must be loaded again, and are checked against the fingerprint);
+// after a lost device, the runs that were training go on from their last saves.
+import type { AdapterSummary } from '../gpu/device.ts';
+import { DataError } from '../data/errors.ts';
+import { decodeFableCheckpoint, encodeFableCheckpoint, type FableCheckpoint } from './fable.ts';
+import type { FableTask } from './fableTask.ts';
+import type { Post, TaskHost } from './host.ts';
+import { decodeMnistCheckpoint, encodeMnistCheckpoint, type MnistCheckpoint } from './mnist.ts';
+import type { MnistTask } from './mnistTask.ts';
+import type { Task } from './protocol.ts';
+import { decodePtbCheckpoint, encodePtbCheckpoint, type PtbCheckpoint } from './ptb.ts';
+import type { PtbTask } from './ptbTask.ts';
+import type { RunStart } from './runStart.ts';
+import { DEFAULT_SAVE_SECONDS, RunSaver, type CheckpointCodec, type SavedState } from './runSaver.ts';
+import { canResume, getCheckpoint, getCurves, getRun, type SavedRun } from './runStore.ts';
+
+interface Checkpoints {
+  mnist: MnistCheckpoint;
+  fable: FableCheckpoint;
+  ptb: PtbCheckpoint;
+}
+
+const CODECS: { [T in Task]: CheckpointCodec<Checkpoints[T]> } = {
+  mnist: { encode: encodeMnistCheckpoint, decode: decodeMnistCheckpoint, position: (c) => ({ step: c.globalStep, epoch: c.epoch }), fingerprint: (c) => c.data },
+  fable: { encode: encodeFableCheckpoint, decode: decodeFableCheckpoint, position: (c) => ({ step: c.iteration, epoch: 0 }), fingerprint: (c) => c.data },
+  ptb: { encode: encodePtbCheckpoint, decode: decodePtbCheckpoint, position: (c) => ({ step: c.globalStep, epoch: c.epoch }), fingerprint: (c) => c.data },
+};
+
+export interface Tasks {
+  mnist: MnistTask;
+  fable: FableTask;
+  ptb: PtbTask;
+}
+
+/** A run that was training when the device was lost, and how far it had got. */
+export interface Interrupted {
+  id: string;
+  task: Task;
+  name: string;
+  reached: number;
+  savedStep: number;
+}
+
+export function adapterName(a: AdapterSummary): string {
+  return [a.vendor, a.architecture, a.description].filter(Boolean).join(' ') || 'unknown adapter';
+}
+
+export class SavedRuns {
+  everySeconds = DEFAULT_SAVE_SECONDS;
+  private readonly savers = new Map<Task, RunSaver<unknown>>();
+
+  constructor(
+    private readonly tasks: Tasks,
+    private readonly hosts: Record<Task, TaskHost>,
+    private readonly post: Post,
+    private readonly adapter: () => string,
+    /** Whether runs are kept (IndexedDB, in the worker); without, they train unsaved (tests in Node). */
+    private readonly saving: boolean,
+  ) {}
+
+  /** Starts a run, saved as it trains; `from`: going on from a save. A run already in progress is left alone
+   *  (the task refuses the start and says so). */
+  async train(start: RunStart, from?: SavedState<unknown>): Promise<void> {
+    const host = this.hosts[start.task];
+    if (host.busy || (!this.saving && !from)) return this.startTask(start, undefined);
+    const source = this.tasks[start.task].dataSource;
+    const saver = new RunSaver<unknown>({
+      host, post: this.post, start, codec: CODECS[start.task] as CheckpointCodec<unknown>,
+      data: source ?? { source: 'builtin', names: [] }, adapter: this.adapter(), everySeconds: this.everySeconds, from,
+    });
+    this.savers.set(start.task, saver);
+    host.observer = saver.observe;
+    try {
+      await this.startTask(start, saver);
+    } finally {
+      if (host.observer === saver.observe) host.observer = null;
+      if (this.savers.get(start.task) === saver) this.savers.delete(start.task);
+    }
+  }
+
+  private startTask(start: RunStart, saver: RunSaver<unknown> | undefined): Promise<void> {
+    const name = saver ? `the save of "${saver.name}"` : undefined;
+    switch (start.task) {
+      case 'mnist':
+        return this.tasks.mnist.train(start.config, Infinity, undefined, saver as RunSaver<MnistCheckpoint> | undefined, name);
+      case 'fable': {
+        const pieces = saver as RunSaver<FableCheckpoint> | undefined;
+        return this.tasks.fable.train(start.preset, start.iterations, { pieces, name, seed: pieces?.resume?.seed });
+      }
+      case 'ptb':
+        return this.tasks.ptb.train(start.config, start.options, { pieces: saver as RunSaver<PtbCheckpoint> | undefined, name });
+    }
+  }
+
+  /** Goes on with a saved run from its last save. */
+  async resume(id: string, baseUrl: string): Promise<void> {
+    const run = await getRun(id);
+    if (!run) throw new DataError('saved run', 'is gone (deleted, perhaps in another tab)');
+    if (this.hosts[run.task].busy) throw new DataError(run.name, `cannot go on while another ${run.task.toUpperCase()} run trains: stop it first`);
+    if (!canResume(run)) throw new DataError(run.name, run.status === 'diverged' ? 'diverged: its last save is the state before that; start a new run with a lower learning rate' : 'is finished: there is nothing left to train');
+    const blob = await getCheckpoint(id);
+    if (!blob) throw new DataError(run.name, 'has no checkpoint (a damaged save): delete it');
+    const checkpoint = CODECS[run.task].decode(new Uint8Array(await blob.arrayBuffer()), `the save of "${run.name}"`);
+    await this.ensureData(run, baseUrl);
+    await this.train(run.start, { run, curves: await getCurves(id), checkpoint });
+  }
+
+  /** The data the run was trained on, in use: the built-in data is loaded for it; the user's files must be. */
+  private async ensureData(run: SavedRun, baseUrl: string): Promise<void> {
+    const task = this.tasks[run.task];
+    const now = task.dataSource;
+    const names = run.data.names.join(', ');
+    if (run.data.source === 'builtin') {
+      if (now?.source === 'builtin') return;
+      if (run.task === 'mnist') await this.tasks.mnist.loadBuiltin(baseUrl);
+      else if (run.task === 'fable') await this.tasks.fable.loadBuiltin(baseUrl);
+      return;
+    }
+    const where = run.task === 'mnist' ? 'in the MNIST tab' : run.task === 'fable' ? 'as your own text in the Fable tab' : 'in the Penn TreeBank tab';
+    if (!now || (run.task === 'fable' && now.names[0] !== run.data.names[0])) {
+      throw new DataError(run.name, `was trained on ${names}: load ${run.data.names.length > 1 ? 'them' : 'it'} again ${where}, then resume (the data is checked against the run's fingerprint)`);
+    }
+    // other files loaded: the session refuses them by the fingerprint, naming the save
+  }
+
+  /** The runs training now that have a save to go on from (a lost device resumes them). */
+  interrupted(): Interrupted[] {
+    return [...this.savers.values()]
+      .filter((s) => s.savedStep !== null)
+      .map((s) => ({ id: s.id, task: s.task, name: s.name, reached: s.lastStep, savedStep: s.savedStep! }));
+  }
+}
