@@ -260,6 +260,9 @@ test('Diagnostics (idle, checking, checked), About and a lost GPU pass the audit
   await audit(page, 'About');
   await page.getByRole('tab', { name: 'Diagnostics' }).click();
   await page.getByTestId('simulate-device-loss').click();
+  await expect(page.getByTestId('device-recovered')).toContainText('rnnlab got a new one', { timeout: 60_000 });
+  await audit(page, 'device replaced');
+  await page.getByTestId('simulate-device-loss').click(); // again within a minute: stopped, with a message
   await expect(page.getByTestId('gpu-error')).toBeVisible();
   await expect(page.getByTestId('gpu-error')).toContainText('GPU device was lost');
   await expect(page.getByTestId('gpu-error')).not.toContainText('..'); // the browser's own message ends with a full stop

@@ -45,11 +45,15 @@ test('Check gradients: every kernel passes on this GPU', async ({ page }) => {
   expect(Number(await page.getByTestId('gradcheck-seconds').textContent())).toBeGreaterThan(0);
 });
 
-test('a lost GPU device is reported with a reload button, and reloading brings the app back', async ({ page }) => {
+test('a lost GPU device is replaced by a new one; lost again within a minute it is reported with a reload button, and reloading brings the app back', async ({ page }) => {
+  await page.getByTestId('simulate-device-loss').click();
+  await expect(page.getByTestId('device-recovered')).toContainText('rnnlab got a new one', { timeout: 60_000 });
+  await expect(page.getByTestId('gpu-error')).toHaveCount(0);
   await page.getByTestId('simulate-device-loss').click();
   const error = page.getByTestId('gpu-error');
   await expect(error).toBeVisible();
   await expect(error).toContainText('GPU device was lost');
+  await expect(error).toContainText('lost twice within a minute');
   const reload = error.getByRole('button', { name: 'Reload' });
   await expect(reload).toBeVisible();
   await reload.click();

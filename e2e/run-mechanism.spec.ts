@@ -1,5 +1,5 @@
-// The one run mechanism as a person meets it, in Chromium on WebGPU: however Start is clicked, one run; a lost
-// device fails the run at once and its step counter stops; a continuation during training comes back while the
+// The one run mechanism as a person meets it, in Chromium on WebGPU: however Start is clicked, one run (a lost
+// device during training: e2e/runs.spec.ts, the run goes on from its save); a continuation during training comes back while the
 // run goes on; every tab keeps its settings across a reload; Evaluate after Stop gives a test accuracy.
 import { expect, test, type Page } from '@playwright/test';
 
@@ -48,25 +48,6 @@ test('MNIST: Start clicked three times gives one run; Stop ends it for good; Eva
   await expect(evaluation).toContainText(/Test accuracy now: \d+\.\d\d% .* on 10,000 test images/, { timeout: 120_000 });
   const acc = Number(/now: ([\d.]+)%/.exec((await evaluation.textContent())!)![1]);
   expect(acc).toBeGreaterThan(10); // better than chance after a few steps
-});
-
-test('a lost device during training: the run fails within 2 s and its step counter stops', async ({ page }) => {
-  await open(page, 'MNIST');
-  await mnistSmall(page, '20');
-  await page.getByTestId('mnist-start').click();
-  const state = page.getByTestId('train-state');
-  await expect(state).toHaveAttribute('data-state', 'running', { timeout: 120_000 });
-  await expect.poll(() => stepOf(page, 'train-step'), { timeout: 120_000 }).toBeGreaterThan(2);
-  await page.getByRole('tab', { name: 'Diagnostics' }).click();
-  await page.getByTestId('simulate-device-loss').click();
-  const t0 = Date.now();
-  await page.getByRole('tab', { name: 'MNIST' }).click();
-  await expect(state).toHaveAttribute('data-state', 'failed', { timeout: 2000 });
-  expect(Date.now() - t0).toBeLessThan(2000);
-  const at = await stepOf(page, 'train-step');
-  await page.waitForTimeout(3000);
-  expect(await stepOf(page, 'train-step')).toBe(at);
-  await expect(page.getByTestId('gpu-error')).toContainText('GPU device was lost');
 });
 
 test('fable: Continue during fast-preset training returns 32 words while the run goes on', async ({ page }) => {

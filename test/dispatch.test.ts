@@ -1,9 +1,11 @@
 // The worker's message handling (dispatch.ts) in Node with a real device: a message the page could not have sent
 // (no type, an unknown one, a run control for no task, a known type with a broken payload) is answered with an
-// error message naming it, never an uncaught rejection; the worker goes on answering afterwards.
+// error message naming it, never an uncaught rejection; the worker goes on answering afterwards. A lost device is
+// replaced by a new one once; lost again within a minute, it is fatal.
 import { describe, expect, it } from 'vitest';
 import { Dispatcher, malformed } from '../src/engine/dispatch.ts';
 import type { FromWorker } from '../src/engine/protocol.ts';
+import { acquireNodeGpu } from '../src/gpu/node.ts';
 import { testGpu } from './gpu.ts';
 
 describe('the worker: malformed messages', () => {
@@ -42,5 +44,39 @@ describe('the worker: malformed messages', () => {
     const before = out.length;
     await d.receive({ type: 'mnist-evaluate' });
     expect(out.slice(before)).toEqual([{ type: 'error', scope: 'mnist-train', message: 'There is no model yet.' }]);
+  }, 120_000);
+});
+
+describe('the worker: a lost device', () => {
+  it('is replaced by a new device (the tasks work on it); a second loss within a minute is fatal, not a loop', async () => {
+    const out: FromWorker[] = [];
+    let acquired = 0;
+    const d = new Dispatcher((m) => out.push(m), {
+      acquire: () => {
+        acquired++;
+        return acquireNodeGpu();
+      },
+    });
+    const first = await acquireNodeGpu();
+    d.attach(first);
+    await d.receive({ type: 'mnist-inspect', requestId: 1, image: new Float32Array(784) });
+    expect(out.some((m) => m.type === 'mnist-inspection')).toBe(true);
+
+    await d.receive({ type: 'simulate-device-loss' });
+    await expect.poll(() => out.find((m) => m.type === 'device-recovered'), { timeout: 20_000 }).toBeTruthy();
+    expect(acquired).toBe(1);
+    expect(out.some((m) => m.type === 'fatal')).toBe(false);
+    const recovered = out.find((m) => m.type === 'device-recovered') as Extract<FromWorker, { type: 'device-recovered' }>;
+    expect(recovered.message).toContain('rnnlab got a new one');
+    expect(recovered.resumed).toEqual([]); // nothing was training (runs are saved only where IndexedDB is)
+    // the tasks use the new device: a drawing is classified again
+    const before = out.length;
+    await d.receive({ type: 'mnist-inspect', requestId: 2, image: new Float32Array(784) });
+    expect(out.slice(before).some((m) => m.type === 'mnist-inspection')).toBe(true);
+
+    await d.receive({ type: 'simulate-device-loss' });
+    await expect.poll(() => out.find((m) => m.type === 'fatal'), { timeout: 20_000 }).toBeTruthy();
+    expect((out.find((m) => m.type === 'fatal') as Extract<FromWorker, { type: 'fatal' }>).message).toContain('lost twice within a minute');
+    expect(acquired).toBe(1);
   }, 120_000);
 });

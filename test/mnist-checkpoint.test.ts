@@ -107,8 +107,9 @@ describe('MNIST checkpoints', () => {
     const first = new MnistTask(() => device, () => {});
     first.useData(data, 'files');
     await first.train(cfg, 75, undefined, pieces()); // stops after step 75 of 120 (60 a epoch)
-    // every 10 steps, epoch 1's end after its evaluation (60); the steps after the last save (71-75) are redone
-    expect(saves).toEqual([10, 20, 30, 40, 50, 60, 70]);
+    // every 10 steps, epoch 1's end after its evaluation (60), and where it stopped (75): it goes on from there
+    expect(saves).toEqual([10, 20, 30, 40, 50, 60, 70, 75]);
+    expect(saved!.globalStep).toBe(75);
     const second = new MnistTask(() => device, () => {});
     second.useData(data, 'files');
     await second.train(cfg, 110, undefined, pieces(saved));

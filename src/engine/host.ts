@@ -122,15 +122,15 @@ export class TaskHost {
   /** A message of the run in progress: dropped once the run failed (its device is gone), so nothing counts on. */
   post(msg: FromWorker, transfer?: Transferable[]): void {
     if (this.run?.failed) return;
-    this.observer?.(msg);
     this.out(msg, transfer);
+    this.observer?.(msg); // after: what it posts in answer (a resumed run's curves) follows the message
   }
 
   private setState(state: RunState, message?: string): void {
     this.state = state;
     const msg: FromWorker = { type: 'train-state', task: this.task, state, ...(message === undefined ? {} : { message }) };
-    this.observer?.(msg);
     this.out(msg);
+    this.observer?.(msg);
   }
 
   /** Resolves when the run in progress (if any) has ended, its body returned or thrown. */

@@ -8,6 +8,9 @@ import { Diagnostics } from './Diagnostics.tsx';
 import { FablePanel } from './FablePanel.tsx';
 import { MnistPanel } from './mnist/MnistPanel.tsx';
 import { PtbPanel } from './PtbPanel.tsx';
+import { DeviceRecovered, InterruptedRuns } from './runs/RunBanners.tsx';
+import { DEFAULT_SAVE_EVERY, RunsPanel, SAVE_EVERY_KEY } from './runs/RunsPanel.tsx';
+import { loadSaved, numberIn } from './saved.ts';
 import { useEngine, type Engine } from './useEngine.ts';
 
 type GpuState = { status: 'probing' } | { status: 'ready'; adapter: AdapterSummary } | { status: 'failed'; error: GpuError };
@@ -33,6 +36,7 @@ const TABS = [
   { id: 'mnist', label: 'MNIST' },
   { id: 'fable', label: 'Fable' },
   { id: 'ptb', label: 'Penn TreeBank' },
+  { id: 'runs', label: 'Runs' },
   { id: 'diagnostics', label: 'Diagnostics' },
   { id: 'about', label: 'About' },
 ] as const;
@@ -67,6 +71,10 @@ function Tabs({ engine, adapter }: { engine: Engine; adapter: AdapterSummary }) 
     setOpened((s) => (s.has(id) ? s : new Set(s).add(id)));
     if (focus) buttons.current.get(id)?.focus();
   };
+  // the worker saves runs as often as this page's setting says
+  useEffect(() => {
+    engine.send({ type: 'save-settings', everySeconds: loadSaved(SAVE_EVERY_KEY, () => DEFAULT_SAVE_EVERY, numberIn(1, 3600)) });
+  }, [engine]);
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     const i = TABS.findIndex((t) => t.id === active);
     const go = (j: number) => {
@@ -81,6 +89,8 @@ function Tabs({ engine, adapter }: { engine: Engine; adapter: AdapterSummary }) 
 
   return (
     <>
+      <DeviceRecovered engine={engine} />
+      <InterruptedRuns engine={engine} openTask={open} />
       <div className="tabs" role="tablist" aria-label="Tasks" onKeyDown={onKeyDown}>
         {TABS.map((t) => (
           <button
@@ -107,6 +117,7 @@ function Tabs({ engine, adapter }: { engine: Engine; adapter: AdapterSummary }) 
             {t.id === 'mnist' && <MnistPanel engine={engine} />}
             {t.id === 'fable' && <FablePanel engine={engine} />}
             {t.id === 'ptb' && <PtbPanel engine={engine} />}
+            {t.id === 'runs' && <RunsPanel engine={engine} openTask={open} />}
             {t.id === 'diagnostics' && <Diagnostics engine={engine} adapter={adapter} />}
             {t.id === 'about' && <About />}
           </section>

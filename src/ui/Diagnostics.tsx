@@ -67,7 +67,8 @@ export function Diagnostics({ engine, adapter }: DiagnosticsProps) {
         <h2>GPU device loss</h2>
         <p className="muted">
           Drivers can reset or take the GPU away (a crash, an update, a sleeping laptop). This releases the device on purpose so you can see
-          what rnnlab does then: it stops, says so, and offers a reload; your settings are kept.
+          what rnnlab does then: it gets a new device, and a run that was training goes on from its last save by itself (saying how many
+          steps are redone). Lost again within a minute, it stops, says so and offers a reload; your settings and saved runs are kept.
         </p>
         <button type="button" onClick={() => engine.send({ type: 'simulate-device-loss' })} data-testid="simulate-device-loss">
           Simulate device loss

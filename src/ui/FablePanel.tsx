@@ -1,5 +1,6 @@
 // The Fable tab: next-word prediction on Aesop's "Belling the Cat" (or the user's own text) with a 2-layer LSTM,
 // following the TensorFlow tutorial (../shared/docs/reference-results.md section 2).
+import { SaveStatus } from './runs/RunBanners.tsx';
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 import { FABLE_PRESETS, type FablePresetName } from '../engine/fable.ts';
 import { FABLE_TITLE as FABLE_NAME, type FableWeightsInfo, type ToWorker } from '../engine/protocol.ts';
@@ -160,6 +161,7 @@ export function FablePanel({ engine }: FablePanelProps) {
         canRestoreShipped={story?.name === FABLE_NAME}
       />
       <LiveStatus text={fableRunSummary(state)} immediateKey={state.run.state} testId="fable-live" />
+      <SaveStatus engine={engine} task="fable" />
       <FableCharts metrics={state.metrics} reportEvery={FABLE_PRESETS[run.preset].metricsEvery} />
       <FableOwnText
         story={story}

@@ -2,6 +2,7 @@
 // user's copy of PTB: load the files, pick a config (test / small / medium / large, every hyperparameter editable),
 // train with live perplexity charts, measure the test perplexity and sample text.
 // Recipe and published numbers: ../shared/docs/reference-results.md section 3.
+import { SaveStatus } from './runs/RunBanners.tsx';
 import { useCallback, useMemo, useReducer, useRef } from 'react';
 import { useSavedState } from './saved.ts';
 import type { ToWorker } from '../engine/protocol.ts';
@@ -110,6 +111,7 @@ export function PtbPanel({ engine }: PtbPanelProps) {
         onStart={(preset) => dispatch({ type: 'train-requested', preset })}
       />
       <LiveStatus text={ptbRunSummary(state)} immediateKey={`${state.run.state} ${state.run.phase}`} testId="ptb-live" />
+      <SaveStatus engine={engine} task="ptb" />
       <PtbCharts
         metrics={state.metrics}
         epochs={state.epochs}

@@ -29,8 +29,13 @@ export function useEngine(): Engine {
       const msg = ev.data;
       if (msg.type === 'ready') setStatus({ state: 'ready', adapter: msg.adapter });
       if (msg.type === 'fatal') setStatus({ state: 'fatal', kind: msg.kind, message: msg.message });
-      // The one place messages are routed: by the task they name.
-      for (const fn of listeners.current.get(taskOf(msg)) ?? []) fn(msg);
+      // The one place messages are routed: by the task they name. A resumed run's curves so far come as one
+      // message: its points are handed on one by one, as if they had just arrived, before the run's new ones.
+      const route = (m: FromWorker) => {
+        for (const fn of listeners.current.get(taskOf(m)) ?? []) fn(m);
+      };
+      if (msg.type === 'train-history') msg.curves.forEach(route);
+      route(msg);
     };
     worker.onerror = (ev) => setStatus({ state: 'fatal', kind: 'internal', message: `The training worker failed to start: ${ev.message}` });
     return () => {

@@ -1,4 +1,5 @@
 // The MNIST tab: data, training form and progress, live charts, drawing a digit and the network's insides.
+import { SaveStatus } from '../runs/RunBanners.tsx';
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 import type { FromWorker, ToWorker } from '../../engine/protocol.ts';
 import { LiveStatus } from '../LiveStatus.tsx';
@@ -70,6 +71,7 @@ export function MnistPanel({ engine }: { engine: Engine }) {
         onEvaluate={() => dispatch({ type: 'evaluate-requested' })}
       />
       <LiveStatus text={mnistRunSummary(state)} immediateKey={state.run.state} testId="mnist-live" />
+      <SaveStatus engine={engine} task="mnist" />
       <TrainCharts metrics={state.metrics} epochs={state.epochs} cell={state.run.cell} />
       <Playground engine={engine} dataLoaded={state.data.loaded !== null} />
       <div className="panel">
