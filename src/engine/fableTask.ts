@@ -3,6 +3,7 @@
 // learned something), and generation from typed words, also while a run trains. The policies are the host's.
 import { decodeInterop, encodeInterop, INTEROP_FORMAT } from '../data/interop.ts';
 import { decodeSafetensors } from '../data/safetensors.ts';
+import { fingerprintIds } from '../data/fingerprint.ts';
 import type { LmConfig } from '../models/lm.ts';
 import { DataError } from '../data/errors.ts';
 import { checkFileSize } from '../data/limits.ts';
@@ -136,6 +137,11 @@ export class FableTask {
   /** The text in use (a saved run records it; null: none loaded): the fable itself, or the user's text. */
   get dataSource(): { source: 'builtin' | 'files'; names: string[] } | null {
     return this.text ? { source: this.text.name === FABLE_TITLE ? 'builtin' : 'files', names: [this.text.name] } : null;
+  }
+
+  /** The fingerprint of the text in use (a saved run goes on only with the same), null: none loaded. */
+  dataFingerprint(): string | null {
+    return this.text ? fingerprintIds(this.text.data.ids) : null;
   }
 
   /** The device was replaced (the old one was lost): the model in use is made again on the new one, with the

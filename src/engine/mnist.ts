@@ -71,6 +71,11 @@ export function decodeMnistCheckpoint(bytes: Uint8Array, name = 'checkpoint'): M
   };
 }
 
+/** The fingerprint of a training set's images and labels (kept in checkpoints and saved runs). */
+export function mnistFingerprint(train: { pixels: ArrayLike<number>; labels: ArrayLike<number> }): string {
+  return `pixels=${fingerprintIds(train.pixels)} labels=${fingerprintIds(train.labels)}`;
+}
+
 export interface StepMetrics {
   step: number;
   epoch: number;
@@ -267,7 +272,7 @@ export class MnistSession extends Session {
 
   /** A fingerprint of the training images and labels (a checkpoint goes on only with the data it was made on). */
   private get dataFingerprint(): string {
-    this.fingerprint ??= this.trainData ? `pixels=${fingerprintIds(this.trainData.pixels)} labels=${fingerprintIds(this.trainData.labels)}` : '0:0000000000000000';
+    this.fingerprint ??= this.trainData ? mnistFingerprint(this.trainData) : '0:0000000000000000';
     return this.fingerprint;
   }
   private fingerprint?: string;

@@ -9,7 +9,7 @@ import type { ClassifierConfig } from '../models/classifier.ts';
 import type { RunControl } from './control.ts';
 import { ConfigError } from './errors.ts';
 import { divergedMessage, ProgressReporter, savePiece, SessionSlot, TaskHost, type Post, type RunEnd, type RunPieces } from './host.ts';
-import { defaultMnistConfig, MnistSession, type MnistCheckpoint, type MnistTrainConfig } from './mnist.ts';
+import { defaultMnistConfig, mnistFingerprint, MnistSession, type MnistCheckpoint, type MnistTrainConfig } from './mnist.ts';
 import type { NamedFile } from './protocol.ts';
 
 /**
@@ -88,6 +88,11 @@ export class MnistTask {
     return this.source;
   }
   private source: { source: 'builtin' | 'files'; names: string[] } | null = null;
+
+  /** The fingerprint of the training data in use (a saved run goes on only with the same), null: none loaded. */
+  dataFingerprint(): string | null {
+    return this.data ? mnistFingerprint(this.data.train) : null;
+  }
 
   /** The data itself, already parsed (the headless trainer and tests). */
   useData(data: MnistData, source: 'builtin' | 'files', names: string[] = MNIST_ROLES.map((r) => MNIST_FILE_NAMES[r])): void {

@@ -2,6 +2,7 @@
 // model being trained (PtbSession), training with validation after every epoch, the test evaluation and sampling
 // (also while a run trains). The policies are the host's. Recipe: ../shared/docs/reference-results.md section 3.
 import { DataError } from '../data/errors.ts';
+import { fingerprintSplits } from '../data/fingerprint.ts';
 import { decodeInterop, encodeInterop, type LmConfig } from '../data/interop.ts';
 import { tokenize, type Vocab } from '../data/fable.ts';
 import { decodePtbText, EOS, preparePtb, PTB_UNK, type PtbData } from '../data/ptb.ts';
@@ -125,6 +126,12 @@ export class PtbTask {
   /** The files in use (a saved run records them; null: not all three loaded). */
   get dataSource(): { source: 'files'; names: string[] } | null {
     return this.data ? { source: 'files', names: PTB_SPLITS.map((k) => this.data!.info.files[k]) } : null;
+  }
+
+  /** The fingerprint of the three files in use (a saved run goes on only with the same), null: not loaded. */
+  dataFingerprint(): string | null {
+    const p = this.data?.prepared;
+    return p ? fingerprintSplits({ train: p.train, valid: p.valid, test: p.test }, ['train', 'valid', 'test']) : null;
   }
 
   /** The device was replaced (the old one was lost): the model in use was on it. */

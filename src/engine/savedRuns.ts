@@ -107,22 +107,28 @@ export class SavedRuns {
     await this.train(run.start, { run, curves: await getCurves(id), checkpoint });
   }
 
-  /** The data the run was trained on, in use: the built-in data is loaded for it; the user's files must be. */
+  /** The data the run was trained on, in use: the built-in data is loaded for it; the user's files must be, and
+   *  whatever is loaded must have the run's fingerprint. */
   private async ensureData(run: SavedRun, baseUrl: string): Promise<void> {
     const task = this.tasks[run.task];
-    const now = task.dataSource;
-    const names = run.data.names.join(', ');
-    if (run.data.source === 'builtin') {
-      if (now?.source === 'builtin') return;
-      if (run.task === 'mnist') await this.tasks.mnist.loadBuiltin(baseUrl);
-      else if (run.task === 'fable') await this.tasks.fable.loadBuiltin(baseUrl);
-      return;
-    }
     const where = run.task === 'mnist' ? 'in the MNIST tab' : run.task === 'fable' ? 'as your own text in the Fable tab' : 'in the Penn TreeBank tab';
-    if (!now || (run.task === 'fable' && now.names[0] !== run.data.names[0])) {
-      throw new DataError(run.name, `was trained on ${names}: load ${run.data.names.length > 1 ? 'them' : 'it'} again ${where}, then resume (the data is checked against the run's fingerprint)`);
+    const them = run.data.names.length > 1 ? 'them' : 'it';
+    if (run.data.source === 'builtin') {
+      if (task.dataFingerprint() !== run.data.fingerprint) {
+        if (run.task === 'mnist') await this.tasks.mnist.loadBuiltin(baseUrl);
+        else if (run.task === 'fable') await this.tasks.fable.loadBuiltin(baseUrl);
+      }
+    } else if (task.dataSource === null) {
+      throw new DataError(run.name, `was trained on ${run.data.names.join(', ')}: load ${them} again ${where}, then resume`);
     }
-    // other files loaded: the session refuses them by the fingerprint, naming the save
+    const now = task.dataFingerprint();
+    if (now !== run.data.fingerprint) {
+      const loaded = task.dataSource?.names.join(', ') ?? 'nothing';
+      throw new DataError(
+        run.name,
+        `was trained on other data than what is loaded now (${loaded}): its data has the fingerprint ${run.data.fingerprint}, the loaded data ${now}. Load ${run.data.names.join(', ')} ${where} and resume again; nothing was changed.`,
+      );
+    }
   }
 
   /** The runs training now that have a save to go on from (a lost device resumes them). */
