@@ -161,3 +161,44 @@ test('a lost GPU during training: a new device, the run goes on from its last sa
   await page.getByRole('tab', { name: 'MNIST' }).click();
   await expect(page.getByTestId('train-state')).toHaveAttribute('data-state', 'failed');
 });
+
+test('a full quota: the save is refused with a message, training goes on, and the older save stays', async ({ page }) => {
+  page.on('pageerror', (e) => console.log('pageerror', e.message));
+  await page.routeWebSocket(/.*/, () => {});
+  // the quota is set before the app first opens its database (Chromium applies an override from then on)
+  await page.route('/__blank', (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>blank</title>' }));
+  await page.goto('/__blank');
+  const origin = new URL(page.url()).origin;
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 2 * 1024 * 1024 });
+  try {
+    await page.goto('/');
+    await expect(page.getByTestId('gpu-ready')).toBeVisible();
+    // a small run fits: saved, then stopped
+    await mnistSmall(page);
+    await page.getByTestId('mnist-start').click();
+    await trainUntil(page, 10);
+    await stop(page);
+    const kept = await stepOf(page);
+    // a big model does not fit: its first save is refused, and it trains on
+    await page.getByTestId('mnist-hidden').fill('512');
+    await page.getByTestId('mnist-start').click();
+    const status = page.getByTestId('mnist-save-status');
+    await expect(status).toHaveAttribute('data-kind', 'error', { timeout: 300_000 });
+    await expect(status).toContainText("The browser's storage for this site is full");
+    await expect(status).toContainText('the earlier saves are kept');
+    await expect(page.getByTestId('train-state')).toHaveAttribute('data-state', 'running');
+    await page.getByTestId('mnist-stop').click();
+    await expect(page.getByTestId('train-state')).toHaveAttribute('data-state', 'stopped', { timeout: 120_000 });
+    // the small run's save is whole: listed at the step it stopped, and it goes on from there
+    await page.getByRole('tab', { name: 'Runs' }).click();
+    const rows = page.getByTestId('run-row');
+    await expect(rows).toHaveCount(1);
+    await expect(rows.first()).toHaveAttribute('data-step', String(kept));
+    await rows.first().getByTestId('run-resume').click();
+    await expect(page.getByTestId('train-state')).toHaveAttribute('data-state', 'running', { timeout: 120_000 });
+    await expect.poll(() => stepOf(page), { timeout: 120_000 }).toBeGreaterThan(kept);
+  } finally {
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+  }
+});
