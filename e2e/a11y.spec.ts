@@ -214,7 +214,7 @@ test('Penn TreeBank: idle, a corrupt file, the quick demo training and finished 
 test('at 390 px the Tab key walks every tab top to bottom, and every stop is visible and named', async ({ page }) => {
   await open(page, 'MNIST');
   await page.setViewportSize({ width: 390, height: 900 });
-  for (const name of ['MNIST', 'Fable', 'Penn TreeBank', 'Diagnostics', 'About']) {
+  for (const name of ['MNIST', 'Fable', 'Penn TreeBank', 'Runs', 'Diagnostics', 'About']) {
     const tab = page.getByRole('tab', { name });
     await tab.click();
     await expect(tab).toBeFocused();
@@ -234,8 +234,57 @@ test('at 390 px the Tab key walks every tab top to bottom, and every stop is vis
       await expect(page.locator(':focus'), `${name}: a named stop: ${at.what}`).toHaveAccessibleName(/\S/);
       previous = at.top;
     }
-    expect(stops, `${name}: controls reached`).toBeGreaterThan(name === 'Diagnostics' ? 1 : 5);
+    expect(stops, `${name}: controls reached`).toBeGreaterThan(name === 'Diagnostics' || name === 'Runs' ? 1 : 5);
   }
+});
+
+test('Runs: none, two saved runs with their save lines, compared, renamed, and an interrupted run offered after a reload pass the audit', async ({ page }) => {
+  test.setTimeout(300_000);
+  await open(page, 'Runs');
+  await expect(page.getByTestId('runs-empty')).toBeVisible();
+  await audit(page, 'Runs empty');
+  await page.getByRole('tab', { name: 'MNIST' }).click();
+  await page.getByTestId('mnist-load-builtin').click();
+  await expect(page.getByTestId('mnist-data-status')).toContainText('60,000 training', { timeout: 120_000 });
+  await page.getByTestId('mnist-hidden').fill('8');
+  await page.getByTestId('mnist-batch').fill('64');
+  await page.getByTestId('mnist-epochs').fill('20');
+  const state = page.getByTestId('train-state');
+  for (const cell of ['rnn', 'lstm']) {
+    await page.getByTestId('mnist-cell').selectOption(cell);
+    await page.getByTestId('mnist-epochs').fill('20');
+    await page.getByTestId('mnist-start').click();
+    await expect(state).toHaveAttribute('data-state', 'running', { timeout: 120_000 });
+    await expect(page.getByTestId('mnist-save-status')).toContainText('Saved as', { timeout: 120_000 });
+    await page.getByTestId('mnist-stop').click();
+    await expect(state).toHaveAttribute('data-state', 'stopped', { timeout: 60_000 });
+  }
+  await audit(page, 'MNIST with its save line');
+
+  await page.getByRole('tab', { name: 'Runs' }).click();
+  const rows = page.getByTestId('run-row');
+  await expect(rows).toHaveCount(2);
+  await audit(page, 'Runs listed');
+  await rows.nth(0).getByTestId('run-rename').click();
+  await expect(page.getByTestId('run-name-input')).toBeFocused();
+  await audit(page, 'Runs renaming');
+  await page.keyboard.press('Escape');
+  await rows.nth(0).getByTestId('run-select').check();
+  await rows.nth(1).getByTestId('run-select').check();
+  await page.getByTestId('runs-compare').click();
+  await expect(page.getByTestId('compare-loss')).toHaveAttribute('data-series', '2');
+  await expect(page.getByTestId('compare-loss').getByTestId('chart-summary')).toContainText('points');
+  await audit(page, 'Runs compared');
+
+  // a run cut short by a reload is offered on the next visit
+  await page.getByRole('tab', { name: 'MNIST' }).click();
+  const before = await page.getByTestId('mnist-save-status').getAttribute('data-run-id');
+  await page.getByTestId('mnist-start').click();
+  await expect(page.getByTestId('mnist-save-status')).toHaveAttribute('data-run-id', /./, { timeout: 120_000 });
+  await expect(page.getByTestId('mnist-save-status')).not.toHaveAttribute('data-run-id', before!, { timeout: 120_000 });
+  await page.reload();
+  await expect(page.getByTestId('interrupted-runs')).toBeVisible();
+  await audit(page, 'an interrupted run offered');
 });
 
 test('the bench page passes the audit', async ({ page }) => {

@@ -78,7 +78,8 @@ type SaveLine = { kind: 'saved'; run: SavedRun } | { kind: 'error'; message: str
 export function SaveStatus({ engine, task }: { engine: Engine; task: Task }) {
   const [line, setLine] = useState<SaveLine | null>(null);
   useTaskMessages(engine, task, (msg) => {
-    if (msg.type === 'run-saved' || msg.type === 'train-history') setLine({ kind: 'saved', run: msg.run });
+    if (msg.type === 'train-started') setLine(null); // a new run: nothing of it saved yet
+    else if (msg.type === 'run-saved' || msg.type === 'train-history') setLine({ kind: 'saved', run: msg.run });
     else if (msg.type === 'run-save-error') setLine({ kind: 'error', message: msg.message });
   });
   if (!line) return null;
