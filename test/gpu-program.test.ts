@@ -2,7 +2,8 @@
 // ones never do, kept ones get their own; and a chain of ops through shared buffers still computes right.
 import { describe, expect, it } from 'vitest';
 import { Program } from '../src/gpu/program.ts';
-import { download, submitPrograms, upload } from '../src/gpu/runner.ts';
+import { download, downloadMany, submitPrograms, upload } from '../src/gpu/runner.ts';
+import { createPersistent, FlatBuffer } from '../src/gpu/tensor.ts';
 import { testDevice } from './gpu.ts';
 
 const mm = (M: number, N: number, K: number) => ({ M, N, K, offA: 0, offB: 0, offC: 0, accumulate: 0, hasBias: 0 });
@@ -50,5 +51,25 @@ describe('program buffer planning', () => {
     const pb = b.persistent([4], 'pb');
     expect(() => b.dispatch('bias_grad', mm(1, 4, 0), { dY: ta, db: pb }, [1])).toThrow(/another program/);
     expect(() => b.dispatch('bias_grad', mm(1, 4, 0), { dY: pb }, [1])).toThrow(/binding db missing/);
+  });
+});
+
+describe('reading state back', () => {
+  it('downloadMany reads views of one buffer and whole tensors in one readback, as download reads each', async () => {
+    const device = await testDevice();
+    const flat = new FlatBuffer(device, 'state', [
+      { name: 'a', shape: [3, 5] },
+      { name: 'b', shape: [7] },
+      { name: 'c', shape: [2, 2, 2] },
+    ]);
+    const whole = createPersistent(device, [33], 'whole');
+    const values = [15, 7, 8].map((n, k) => Float32Array.from({ length: n }, (_, i) => k * 100 + i + 0.5));
+    flat.views.forEach((v, i) => upload(device, v, values[i]!));
+    upload(device, whole, Float32Array.from({ length: 33 }, (_, i) => -i));
+    const tensors = [...flat.views, whole];
+    const got = await downloadMany(device, tensors);
+    expect(got.map((g) => Array.from(g))).toEqual(await Promise.all(tensors.map(async (t) => Array.from(await download(device, t)))));
+    expect(Array.from(got[1]!)).toEqual(Array.from(values[1]!));
+    expect(await downloadMany(device, [])).toEqual([]);
   });
 });

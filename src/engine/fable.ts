@@ -240,6 +240,7 @@ export class FableSession extends Session {
 
   /** The whole training state (call between `train` calls, when nothing is in flight). */
   async checkpoint(notes: Record<string, string> = {}): Promise<FableCheckpoint> {
+    const { weights, moments } = await this.params.exportState(); // one readback
     return {
       preset: this.preset.name,
       seed: this.seed,
@@ -249,8 +250,8 @@ export class FableSession extends Session {
       walkerOffset: this.walker.offset,
       vocab: this.data.vocab.words.join(' '),
       data: fingerprintIds(this.data.ids),
-      weights: await this.params.export(),
-      moments: await this.params.exportMoments(),
+      weights,
+      moments,
       notes,
     };
   }

@@ -233,6 +233,7 @@ export class MnistSession extends Session {
   /** The whole training state between steps (nothing in flight: call between trainEpoch calls). */
   async checkpoint(notes: Record<string, string> = {}): Promise<MnistCheckpoint> {
     if (!this.train) throw new Error('no training data loaded');
+    const { weights, moments } = await this.params.exportState(); // one readback
     return {
       config: structuredClone(this.config),
       epoch: this.epoch,
@@ -240,8 +241,8 @@ export class MnistSession extends Session {
       globalStep: this.globalStep,
       optimizerStep: this.optimizer.step,
       data: this.dataFingerprint,
-      weights: await this.params.export(),
-      moments: await this.params.exportMoments(),
+      weights,
+      moments,
       notes,
     };
   }

@@ -373,14 +373,15 @@ export class PtbSession extends Session {
 
   /** The training state between steps (nothing in flight: call between trainEpoch calls). */
   async checkpoint(progress: PtbEpochProgress, notes: Record<string, string> = {}): Promise<PtbCheckpoint> {
+    const state = await this.params.exportState(this.trainStates); // one readback
     return {
       config: { ...this.config },
       seed: this.seed,
       epoch: this.epoch,
       progress: { ...progress },
       globalStep: this.globalStep,
-      weights: await this.params.export(),
-      states: await Promise.all(this.trainStates.map((t) => download(this.device, t))),
+      weights: state.weights,
+      states: state.extra,
       data: this.dataFingerprint,
       notes,
     };

@@ -47,6 +47,43 @@ export async function download(device: GPUDevice, t: Tensor): Promise<Float32Arr
   return out;
 }
 
+/**
+ * Reads several tensors back with one submission and one map (a run's save: its weights, moments and carried
+ * state cost one readback), in groups no bigger than the device's largest buffer.
+ */
+export async function downloadMany(device: GPUDevice, tensors: readonly Tensor[], label = 'read state'): Promise<Float32Array[]> {
+  const max = device.limits.maxBufferSize;
+  const groups: Tensor[][] = [];
+  let bytes = Infinity;
+  for (const t of tensors) {
+    if (bytes + t.size * 4 > max) {
+      groups.push([]);
+      bytes = 0;
+    }
+    groups.at(-1)!.push(t);
+    bytes += t.size * 4;
+  }
+  const out: Float32Array[] = [];
+  for (const group of groups) {
+    const offsets: number[] = [];
+    let size = 0;
+    for (const t of group) {
+      offsets.push(size);
+      size += t.size * 4;
+    }
+    const staging = device.createBuffer({ label, size: Math.max(4, size), usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+    const enc = device.createCommandEncoder({ label });
+    group.forEach((t, i) => enc.copyBufferToBuffer(t.buffer!, t.byteOffset, staging, offsets[i]!, t.size * 4));
+    device.queue.submit([enc.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const all = staging.getMappedRange();
+    group.forEach((t, i) => out.push(new Float32Array(all.slice(offsets[i]!, offsets[i]! + t.size * 4))));
+    staging.unmap();
+    staging.destroy();
+  }
+  return out;
+}
+
 export async function downloadU32(device: GPUDevice, t: Tensor): Promise<Uint32Array> {
   const f = await download(device, t);
   return new Uint32Array(f.buffer);

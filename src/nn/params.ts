@@ -1,7 +1,7 @@
 // Parameters of a model: one flat buffer each for weights, gradients and optimizer moments (views at
 // 256-byte aligned offsets), initialised on the host with a seeded generator and uploaded once.
 import { mulberry32 } from '../data/batch.ts';
-import { upload, download } from '../gpu/runner.ts';
+import { upload, download, downloadMany } from '../gpu/runner.ts';
 import { createStorageBuffer, FlatBuffer, type Tensor } from '../gpu/tensor.ts';
 import type { Graph, Value } from './graph.ts';
 
@@ -150,19 +150,29 @@ export class ParamSet {
     return download(this.device, this.grad(name));
   }
 
-  /** Every weight by name (a checkpoint). */
+  /** Every weight by name (one readback). */
   async export(): Promise<Record<string, Float32Array>> {
-    const out: Record<string, Float32Array> = {};
-    for (const s of this.specs) out[s.name] = await this.get(s.name);
-    return out;
+    return (await this.exportState()).weights;
+  }
+
+  /**
+   * Every weight by name, the optimizer's moments and any `extra` tensors (a PTB run's carried state), read back
+   * together: a checkpoint costs one readback.
+   */
+  async exportState(extra: readonly Tensor[] = []): Promise<{ weights: Record<string, Float32Array>; moments: { m?: Float32Array; v?: Float32Array }; extra: Float32Array[] }> {
+    const moments = [this.m?.whole, this.v?.whole].filter((t): t is Tensor => t !== undefined);
+    const got = await downloadMany(this.device, [...this.weights.views, ...moments, ...extra], `${this.weights.whole.label} state`);
+    const weights: Record<string, Float32Array> = {};
+    this.specs.forEach((s, i) => (weights[s.name] = got[i]!));
+    let k = this.specs.length;
+    const m = this.m ? got[k++] : undefined;
+    const v = this.v ? got[k++] : undefined;
+    return { weights, moments: { m, v }, extra: got.slice(k) };
   }
 
   /** The optimizer's moment buffers, whole (with `export()`, the state a resumed run needs). */
   async exportMoments(): Promise<{ m?: Float32Array; v?: Float32Array }> {
-    return {
-      m: this.m ? await download(this.device, this.m.whole) : undefined,
-      v: this.v ? await download(this.device, this.v.whole) : undefined,
-    };
+    return (await this.exportState()).moments;
   }
 
   importMoments(moments: { m?: Float32Array; v?: Float32Array }): void {
