@@ -1,9 +1,11 @@
 // Runs that survive, in Chromium with its real IndexedDB: a run saved as it trains goes on after a reload with the
 // same losses as a run that never stopped; its curves come back; two runs compare in one chart; a run's curves
-// download as CSV; a lost GPU during training is replaced and the run goes on from its last save by itself, and
+// download as CSV; the model exported, every run deleted, the page reloaded and the file imported classifies as
+// before; a lost GPU during training is replaced and the run goes on from its last save by itself, and
 // a second loss within a minute stops with a message.
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
+import { drawSeven, probabilities } from './drawing.ts';
 
 test.describe.configure({ timeout: 600_000 });
 
@@ -127,15 +129,43 @@ test('MNIST: train -> reload -> resume: the curve continues and the losses equal
   await expect(chart.locator('.recharts-legend-item').filter({ hasText: 'resumed after a reload' })).toHaveCount(1);
   await expect(page.getByTestId('compare-configs')).toContainText('config.model.hidden');
 
-  // deleted for good
+  // the trained model exported, then every run deleted and the page reloaded (nothing of it left), then imported:
+  // the drawing gets the same predictions
+  await page.getByRole('tab', { name: 'MNIST' }).click();
+  const trained = await classify(page);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('mnist-model-export').click()]);
+  const file = test.info().outputPath('mnist.safetensors');
+  await download.saveAs(file);
+  await page.getByRole('tab', { name: 'Runs' }).click();
   await rows.nth(1).getByTestId('run-delete').click();
   await rows.nth(1).getByTestId('run-delete-confirm').click();
   await expect(rows).toHaveCount(1);
+  await rows.nth(0).getByTestId('run-delete').click();
+  await rows.nth(0).getByTestId('run-delete-confirm').click();
+  await expect(page.getByTestId('runs-empty')).toBeVisible();
   await page.reload();
+  await expect(page.getByTestId('gpu-ready')).toBeVisible();
   await page.getByRole('tab', { name: 'Runs' }).click();
-  await expect(page.getByTestId('run-row')).toHaveCount(1);
+  await expect(page.getByTestId('runs-empty')).toBeVisible(); // deleted for good
   await expect(page.getByTestId('interrupted-runs')).toHaveCount(0);
+  await page.getByRole('tab', { name: 'MNIST' }).click();
+  const untrained = await classify(page);
+  await page.getByTestId('mnist-model-import').setInputFiles(file);
+  await expect(page.getByTestId('mnist-model-file-status')).toContainText('In use: mnist.safetensors, an LSTM with 8 hidden units.');
+  const imported = await classify(page, untrained);
+  expect(Math.max(...imported.map((v, i) => Math.abs(v - trained[i]!)))).toBeLessThan(1e-5);
 });
+
+/** Draws a "7" and returns the probabilities once they are set (and differ from `before`, a previous model's). */
+async function classify(page: Page, before: number[] | null = null): Promise<number[]> {
+  await drawSeven(page, true);
+  await expect.poll(async () => {
+    const p = await probabilities(page);
+    const valid = p.every((v) => Number.isFinite(v) && v >= 0 && v <= 1) && Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-3;
+    return valid && (before === null || p.some((v, i) => Math.abs(v - before[i]!) > 1e-4));
+  }).toBe(true);
+  return probabilities(page);
+}
 
 test('a lost GPU during training: a new device, the run goes on from its last save by itself; lost again within a minute: stopped with a message', async ({ page }) => {
   await open(page, 'MNIST');
