@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
+import { mnistSmall } from './app.ts';
 
 const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const ptbFiles = ['ptb.train.txt', 'ptb.valid.txt', 'ptb.test.txt'].map((f) => resolve(repoRoot, '..', 'shared', 'data', 'ptb', f));
@@ -243,12 +244,7 @@ test('Runs: none, two saved runs with their save lines, compared, renamed, and a
   await open(page, 'Runs');
   await expect(page.getByTestId('runs-empty')).toBeVisible();
   await audit(page, 'Runs empty');
-  await page.getByRole('tab', { name: 'MNIST' }).click();
-  await page.getByTestId('mnist-load-builtin').click();
-  await expect(page.getByTestId('mnist-data-status')).toContainText('60,000 training', { timeout: 120_000 });
-  await page.getByTestId('mnist-hidden').fill('8');
-  await page.getByTestId('mnist-batch').fill('64');
-  await page.getByTestId('mnist-epochs').fill('20');
+  await mnistSmall(page);
   const state = page.getByTestId('train-state');
   for (const cell of ['rnn', 'lstm']) {
     await page.getByTestId('mnist-cell').selectOption(cell);

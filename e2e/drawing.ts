@@ -1,6 +1,6 @@
-// The MNIST playground as a person uses it, shared by the specs: a "7" drawn with the mouse, and the ten class
-// probabilities the page shows.
-import type { Page } from '@playwright/test';
+// The MNIST playground as a person uses it, shared by the specs: a "7" drawn with the mouse, the ten class
+// probabilities the page shows, and the two together (a drawing classified by the model in use).
+import { expect, type Page } from '@playwright/test';
 
 /** Draws a "7" with the mouse (pointer events) on the drawing canvas (`clear`: wipes it first). */
 export async function drawSeven(page: Page, clear = false): Promise<void> {
@@ -21,4 +21,16 @@ export async function probabilities(page: Page): Promise<number[]> {
   const values: number[] = [];
   for (let d = 0; d < 10; d++) values.push(Number(await page.getByTestId(`prob-${d}`).getAttribute('data-value')));
   return values;
+}
+
+/** Draws the same "7" and returns the probabilities once they are valid and differ from `before` (a previous
+ *  model's), or once they are valid when there is none. */
+export async function classify(page: Page, before: number[] | null = null): Promise<number[]> {
+  await drawSeven(page, true);
+  await expect.poll(async () => {
+    const p = await probabilities(page);
+    const valid = p.every((v) => Number.isFinite(v) && v >= 0 && v <= 1) && Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-3;
+    return valid && (before === null || p.some((v, i) => Math.abs(v - before[i]!) > 1e-4));
+  }).toBe(true);
+  return probabilities(page);
 }

@@ -5,25 +5,12 @@
 // from an imported model at once.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { drawSeven, probabilities } from './drawing.ts';
+import { classify, drawSeven, probabilities } from './drawing.ts';
 import { expect, test, type Page } from '@playwright/test';
 import { decodeInterop, encodeInterop, rnnlabShapes, type InteropModel } from '../src/data/interop.ts';
 import { preparePtb } from '../src/data/ptb.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'test', 'fixtures', 'torch');
-
-
-
-/** Draws the same "7" and returns the probabilities once they differ from `before` (a new model's), or are set. */
-async function classify(page: Page, before: number[] | null = null): Promise<number[]> {
-  await drawSeven(page, true);
-  await expect.poll(async () => {
-    const p = await probabilities(page);
-    const valid = p.every((v) => Number.isFinite(v) && v >= 0 && v <= 1) && Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-3;
-    return valid && (before === null || p.some((v, i) => Math.abs(v - before[i]!) > 1e-4));
-  }).toBe(true);
-  return probabilities(page);
-}
 
 async function importFile(page: Page, path: string, name: string): Promise<void> {
   await page.getByTestId('mnist-model-import').setInputFiles({ name, mimeType: 'application/octet-stream', buffer: readFileSync(path) });

@@ -2,22 +2,7 @@
 // device during training: e2e/runs.spec.ts, the run goes on from its save); a continuation during training comes back while the
 // run goes on; every tab keeps its settings across a reload; Evaluate after Stop gives a test accuracy.
 import { expect, test, type Page } from '@playwright/test';
-
-async function open(page: Page, tab: string): Promise<void> {
-  page.on('pageerror', (e) => console.log('pageerror', e.message));
-  await page.routeWebSocket(/.*/, () => {}); // the dev server's reloads would end a run half way
-  await page.goto('/');
-  await expect(page.getByTestId('gpu-ready')).toBeVisible();
-  await page.getByRole('tab', { name: tab }).click();
-}
-
-async function mnistSmall(page: Page, epochs: string): Promise<void> {
-  await page.getByTestId('mnist-load-builtin').click();
-  await expect(page.getByTestId('mnist-data-status')).toContainText('60,000 training', { timeout: 120_000 });
-  await page.getByTestId('mnist-hidden').fill('8');
-  await page.getByTestId('mnist-batch').fill('64');
-  await page.getByTestId('mnist-epochs').fill(epochs);
-}
+import { mnistSmall, openTab as open } from './app.ts';
 
 const stepOf = async (page: Page, id: string) => Number((await page.getByTestId(id).textContent())!.replace(/,/g, ''));
 

@@ -5,32 +5,16 @@
 // a second loss within a minute stops with a message.
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import { drawSeven, probabilities } from './drawing.ts';
+import { mnistSmall, openTab as open } from './app.ts';
+import { classify } from './drawing.ts';
 
 test.describe.configure({ timeout: 600_000 });
-
-async function open(page: Page, tab: string): Promise<void> {
-  page.on('pageerror', (e) => console.log('pageerror', e.message));
-  await page.routeWebSocket(/.*/, () => {}); // the dev server's reloads would end a run half way
-  await page.goto('/');
-  await expect(page.getByTestId('gpu-ready')).toBeVisible();
-  await page.getByRole('tab', { name: tab }).click();
-}
 
 async function setSaveEvery(page: Page, seconds: number): Promise<void> {
   await page.getByRole('tab', { name: 'Runs' }).click();
   await page.getByTestId('runs-save-every').fill(String(seconds));
   await page.getByTestId('runs-save-every').press('Enter');
   await expect(page.getByTestId('runs-notice')).toContainText(`every ${seconds} s`);
-}
-
-async function mnistSmall(page: Page): Promise<void> {
-  await page.getByRole('tab', { name: 'MNIST' }).click();
-  await page.getByTestId('mnist-load-builtin').click();
-  await expect(page.getByTestId('mnist-data-status')).toContainText('60,000 training', { timeout: 120_000 });
-  await page.getByTestId('mnist-hidden').fill('8');
-  await page.getByTestId('mnist-batch').fill('64');
-  await page.getByTestId('mnist-epochs').fill('20');
 }
 
 const stepOf = async (page: Page) => Number((await page.getByTestId('train-step').textContent())!.replace(/,/g, ''));
@@ -156,16 +140,6 @@ test('MNIST: train -> reload -> resume: the curve continues and the losses equal
   expect(Math.max(...imported.map((v, i) => Math.abs(v - trained[i]!)))).toBeLessThan(1e-5);
 });
 
-/** Draws a "7" and returns the probabilities once they are set (and differ from `before`, a previous model's). */
-async function classify(page: Page, before: number[] | null = null): Promise<number[]> {
-  await drawSeven(page, true);
-  await expect.poll(async () => {
-    const p = await probabilities(page);
-    const valid = p.every((v) => Number.isFinite(v) && v >= 0 && v <= 1) && Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-3;
-    return valid && (before === null || p.some((v, i) => Math.abs(v - before[i]!) > 1e-4));
-  }).toBe(true);
-  return probabilities(page);
-}
 
 test('a lost GPU during training: a new device, the run goes on from its last save by itself; lost again within a minute: stopped with a message', async ({ page }) => {
   await open(page, 'MNIST');

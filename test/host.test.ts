@@ -2,9 +2,6 @@
 // run; a request during training is answered before the run ends; a session replaced while a request uses it is
 // freed exactly once, after that request; a lost device fails the run at once and nothing is counted after it;
 // NaN gives the one message and the restore of the last good weights.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { MnistData } from '../src/data/idx.ts';
 import { FableTask } from '../src/engine/fableTask.ts';
@@ -18,17 +15,11 @@ import { Session } from '../src/engine/session.ts';
 import { acquireNodeGpu } from '../src/gpu/node.ts';
 import type { ParamSet } from '../src/nn/params.ts';
 import { testDevice } from './gpu.ts';
-import { loadRealMnist } from './mnist-files.ts';
-
-const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const ptbFile = (s: string) => ({ name: `ptb.${s}.txt`, bytes: new Uint8Array(readFileSync(resolve(root, '..', 'shared', 'data', 'ptb', `ptb.${s}.txt`))).buffer as ArrayBuffer });
-const fableText = readFileSync(resolve(root, 'public/data/fable/belling-the-cat.txt'), 'utf8');
+import { fableText, mnistSubset, ptbFile } from './task-data.ts';
 
 let mnistData: MnistData;
 beforeAll(async () => {
-  const full = await loadRealMnist();
-  // 960 training images: 60 steps of 16 per epoch; the whole test set (the evaluation batch divides it)
-  mnistData = { train: { pixels: full.train.pixels.subarray(0, 960 * 784), labels: full.train.labels.subarray(0, 960), count: 960 }, test: full.test };
+  mnistData = await mnistSubset(960); // 60 steps of 16 an epoch
 });
 
 afterEach(() => vi.restoreAllMocks());

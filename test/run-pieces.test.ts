@@ -2,9 +2,6 @@
 // real data: a run cut into pieces at arbitrary steps (wherever `due` says so) ends with the very weights of a run
 // that never stopped, saving at each cut; and a run resumed from one of those saves (written to bytes and read
 // back) ends with them too. The run saved in the browser is exactly this, with IndexedDB instead of an array.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { MnistData } from '../src/data/idx.ts';
 import { decodeFableCheckpoint, encodeFableCheckpoint, type FableCheckpoint } from '../src/engine/fable.ts';
@@ -15,16 +12,11 @@ import { MnistTask } from '../src/engine/mnistTask.ts';
 import { decodePtbCheckpoint, encodePtbCheckpoint, PTB_CONFIGS, type PtbCheckpoint } from '../src/engine/ptb.ts';
 import { PtbTask } from '../src/engine/ptbTask.ts';
 import { testDevice } from './gpu.ts';
-import { loadRealMnist } from './mnist-files.ts';
-
-const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const ptbFile = (s: string) => ({ name: `ptb.${s}.txt`, bytes: new Uint8Array(readFileSync(resolve(root, '..', 'shared', 'data', 'ptb', `ptb.${s}.txt`))).buffer as ArrayBuffer });
-const fableText = readFileSync(resolve(root, 'public/data/fable/belling-the-cat.txt'), 'utf8');
+import { fableText, mnistSubset, ptbFile } from './task-data.ts';
 
 let mnistData: MnistData;
 beforeAll(async () => {
-  const full = await loadRealMnist();
-  mnistData = { train: { pixels: full.train.pixels.subarray(0, 960 * 784), labels: full.train.labels.subarray(0, 960), count: 960 }, test: full.test };
+  mnistData = await mnistSubset(960); // 60 steps of 16 an epoch
 });
 
 /** Pieces cut wherever `due` says (every 7th question: steps that fall anywhere in an epoch), each save kept as
