@@ -108,6 +108,10 @@ function applyMessage(s: FableState, msg: FromWorker): FableState {
         run: { ...s.run, started: { iterations: msg.stepsPerEpoch, dispatchesPerStep: msg.dispatchesPerStep, batch: msg.batch, gpuBytes: msg.gpuBytes }, progress: null },
         metrics: [],
       };
+    case 'train-history':
+      // a saved run resumed: its preset (the charts' report interval) comes from the run, not the form
+      if (msg.run.start.task !== 'fable') return s;
+      return { ...s, run: { ...s.run, preset: msg.run.start.preset } };
     case 'train-metrics': {
       if (msg.task !== 'fable') return s;
       const prev = s.metrics[s.metrics.length - 1];

@@ -75,6 +75,10 @@ function applyMessage(s: MnistState, msg: FromWorker): MnistState {
         metrics: [],
         epochs: [],
       };
+    case 'train-history':
+      // a saved run resumed: its cell (the charts' reference) comes from the run, not the form
+      if (msg.run.start.task !== 'mnist') return s;
+      return { ...s, run: { ...s.run, cell: msg.run.start.config.model.cell } };
     case 'train-metrics': {
       if (msg.task !== 'mnist') return s;
       const prev = s.metrics[s.metrics.length - 1];

@@ -1,5 +1,5 @@
 // Penn TreeBank panel state, fed by worker messages (a pure reducer: no React, no worker).
-import type { PtbPresetName } from './config.ts';
+import { PTB_PRESETS, type PtbPresetName } from './config.ts';
 import type { FromWorker, PtbDataInfo, PtbRunPlan, PtbSplitName, RunState } from '../../engine/protocol.ts';
 
 type Msg<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
@@ -149,6 +149,12 @@ function applyMessage(s: PtbState, msg: FromWorker): PtbState {
         epochs: [],
         test: { running: false, progress: null, result: null, cancelled: false, preset: null, failed: false },
       };
+    case 'train-history': {
+      // a saved run resumed: its preset (the published figures shown) comes from the run, not the form
+      if (msg.run.start.task !== 'ptb') return s;
+      const name = msg.run.start.config.name;
+      return PTB_PRESETS.some((p) => p.name === name) ? { ...s, run: { ...s.run, preset: name as PtbPresetName } } : s;
+    }
     case 'train-metrics': {
       if (msg.task !== 'ptb') return s;
       const v = msg.values;
