@@ -8,14 +8,15 @@ import { preparePtb } from '../src/data/ptb.ts';
 import { acquireGpu } from '../src/gpu/device.ts';
 import { encodeFableCheckpoint, FABLE_PRESETS, FableSession } from '../src/engine/fable.ts';
 import { defaultMnistConfig, encodeMnistCheckpoint, MnistSession } from '../src/engine/mnist.ts';
-import { decodePtbCheckpoint, encodePtbCheckpoint, PTB_CONFIGS, PtbSession, type PtbConfigName } from '../src/engine/ptb.ts';
+import { decodePtbCheckpoint, encodePtbCheckpoint, PTB_CONFIGS, PtbSession } from '../src/engine/ptb.ts';
 import { runSummary, type RunStart } from '../src/engine/runStart.ts';
 import { adapterName } from '../src/engine/savedRuns.ts';
+import { presetConfig } from '../src/ui/ptb/config.ts';
 import { deleteRun, getCheckpoint, newRunId, writeSave, type RunCurves, type SavedRun } from '../src/engine/runStore.ts';
 import { lmParams } from '../src/models/lm.ts';
 import { ptbModel } from '../src/models/ptb.ts';
 
-export type SaveTask = 'mnist' | 'fable' | 'ptb-small' | 'ptb-medium';
+export type SaveTask = 'mnist' | 'fable' | 'ptb-demo' | 'ptb-small' | 'ptb-medium';
 
 /** One save, in ms: readback (checkpoint()), encode (to bytes), write (the Blob and the transaction). */
 export interface SaveTiming {
@@ -115,12 +116,14 @@ export async function measureTask(task: SaveTask, reps: number): Promise<SaveTim
           session.destroy();
         }
       }
+      case 'ptb-demo':
       case 'ptb-small':
       case 'ptb-medium': {
-        const name: PtbConfigName = task === 'ptb-small' ? 'small' : 'medium';
+        const name = task === 'ptb-demo' ? 'demo' : task === 'ptb-small' ? 'small' : 'medium';
         const [train, valid, test] = await Promise.all(['train', 'valid', 'test'].map((s) => fetchBytes(`/save-times-data/ptb/ptb.${s}.txt`)));
         const prepared = preparePtb({ train: train!, valid: valid!, test: test! });
-        const config = PTB_CONFIGS[name];
+        // the page's default is the quick demo (src/ui/ptb/config.ts), else the tutorial's configs
+        const config = presetConfig(name);
         const session = await PtbSession.create(device, { train: prepared.train, valid: prepared.valid, test: prepared.test }, config);
         const buildMs = performance.now() - t0;
         try {
@@ -130,7 +133,7 @@ export async function measureTask(task: SaveTask, reps: number): Promise<SaveTim
             return { bytes: () => encodePtbCheckpoint(c), step: c.globalStep + 1 };
           });
           const [L, H] = [config.numLayers, config.hiddenSize];
-          return { label: `PTB ${name} (${L} x LSTM-${H})`, parameters: session.params.specs.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0), buildMs, adapter, ...r };
+          return { label: `PTB ${name === "demo" ? "quick demo, the page's default" : name} (${L} x LSTM-${H})`, parameters: session.params.specs.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0), buildMs, adapter, ...r };
         } finally {
           session.destroy();
         }

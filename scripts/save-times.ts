@@ -21,7 +21,7 @@ import { createServer, type Plugin } from 'vite';
 import type { SaveTask, SaveTimes } from './save-times-page.ts';
 import { CHROMIUM_WEBGPU_ARGS, findChromium } from './chromium.mjs';
 
-const ALL = ['mnist', 'fable', 'ptb-small', 'ptb-medium', 'ptb-large'] as const;
+const ALL = ['mnist', 'fable', 'ptb-demo', 'ptb-small', 'ptb-medium', 'ptb-large'] as const;
 type Item = (typeof ALL)[number];
 
 function parseArgs(argv: string[]) {
