@@ -5,7 +5,7 @@ import { defaultMnistConfig } from '../src/engine/mnist.ts';
 import type { FromWorker } from '../src/engine/protocol.ts';
 import { PTB_CONFIGS } from '../src/engine/ptb.ts';
 import { bestMetric, curvesCsv, defaultRunName, isCurvePoint, runSummary } from '../src/engine/runStart.ts';
-import type { RunCurves } from '../src/engine/runStore.ts';
+import { storageError, StorageError, type RunCurves } from '../src/engine/runStore.ts';
 
 const train = (task: 'mnist' | 'fable' | 'ptb', step: number, values: Record<string, number>): RunCurves[number] => ({ type: 'train-metrics', task, step, epoch: 0, epochStep: step, values });
 const epoch = (task: 'mnist' | 'ptb', e: number, values: Record<string, number>): RunCurves[number] => ({ type: 'phase-result', task, phase: 'epoch', epoch: e, values, seconds: 1 });
@@ -35,5 +35,18 @@ describe('saved runs: summary, best figure, CSV', () => {
     const progress: FromWorker = { type: 'train-progress', task: 'mnist', step: 1, epoch: 0, epochStep: 1, stepsPerEpoch: 9, stepsPerSecond: 1, samplesPerSecond: 1, secondsLeft: 1 };
     expect(isCurvePoint(progress)).toBe(false);
     expect(isCurvePoint(curves[0]!)).toBe(true);
+  });
+});
+
+describe('saved runs: what the browser says when it refuses a save', () => {
+  it('a full quota and denied storage each get their own message, naming the save', () => {
+    const full = storageError(new DOMException('', 'QuotaExceededError'), 'the save of "run" at step 40');
+    expect(full).toBeInstanceOf(StorageError);
+    expect(full.kind).toBe('full');
+    expect(full.message).toMatch(/storage for this site is full: the save of "run" at step 40 was not written, the earlier saves are kept/);
+    const denied = storageError(new DOMException('The user denied permission to access the database.', 'UnknownError'), 'the save of "run" at step 40');
+    expect(denied.kind).toBe('denied');
+    expect(denied.message).toMatch(/refused to store the save of "run" at step 40 \(UnknownError: The user denied permission/);
+    expect(denied.message).toContain('training goes on unsaved');
   });
 });

@@ -121,12 +121,14 @@ export class Dispatcher {
     this.mnist.deviceReplaced();
     this.ptb.deviceReplaced();
     await this.guard('fable', () => this.fable.deviceReplaced());
-    const resumed = interrupted.map((r) => ({ task: r.task, name: r.name, fromStep: r.savedStep, redone: Math.max(0, r.reached - r.savedStep) }));
-    const what = resumed.length
-      ? ` ${resumed.map((r) => `"${r.name}" goes on from its save at step ${r.fromStep} (${r.redone} step${r.redone === 1 ? '' : 's'} redone)`).join('; ')}.`
-      : '';
-    this.post({ type: 'device-recovered', message: `The GPU device was lost (${e.message.replace(/\.$/, '')}); rnnlab got a new one.${what}`, resumed });
-    for (const r of interrupted) void this.guard(trainScope(r.task), () => this.runs.resume(r.id, ''));
+    const saved = interrupted.filter((r) => r.savedStep !== null);
+    const resumed = saved.map((r) => ({ task: r.task, name: r.name, fromStep: r.savedStep!, redone: Math.max(0, r.reached - r.savedStep!) }));
+    const what = [
+      ...resumed.map((r) => `"${r.name}" goes on from its save at step ${r.fromStep} (${r.redone} step${r.redone === 1 ? '' : 's'} redone)`),
+      ...interrupted.filter((r) => r.savedStep === null).map((r) => `"${r.name}" had no save yet: start it again`),
+    ];
+    this.post({ type: 'device-recovered', message: `The GPU device was lost (${e.message.replace(/\.$/, '')}); rnnlab got a new one.${what.length ? ` ${what.join('; ')}.` : ''}`, resumed });
+    for (const r of saved) void this.guard(trainScope(r.task), () => this.runs.resume(r.id, ''));
   }
 
   /** Any message from the page: checked, then handled; what goes wrong is answered with an error message. */

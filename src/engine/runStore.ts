@@ -81,7 +81,8 @@ export class StorageError extends Error {
   }
 }
 
-function storageError(e: unknown, what: string): StorageError {
+/** What the browser said, as a StorageError: a full quota, or storage refused (private windows, blocked sites). */
+export function storageError(e: unknown, what: string): StorageError {
   const name = (e as { name?: string })?.name;
   if (name === 'QuotaExceededError') {
     return new StorageError('full', `The browser's storage for this site is full: ${what} was not written, the earlier saves are kept. Delete runs you no longer need in the Runs tab, or allow this site more storage.`);

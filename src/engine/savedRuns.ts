@@ -34,13 +34,13 @@ export interface Tasks {
   ptb: PtbTask;
 }
 
-/** A run that was training when the device was lost, and how far it had got. */
+/** A run that was training when the device was lost, how far it had got, and its last save (null: none yet). */
 export interface Interrupted {
   id: string;
   task: Task;
   name: string;
   reached: number;
-  savedStep: number;
+  savedStep: number | null;
 }
 
 export function adapterName(a: AdapterSummary): string {
@@ -131,10 +131,8 @@ export class SavedRuns {
     }
   }
 
-  /** The runs training now that have a save to go on from (a lost device resumes them). */
+  /** The runs training now (a lost device resumes those with a save). */
   interrupted(): Interrupted[] {
-    return [...this.savers.values()]
-      .filter((s) => s.savedStep !== null)
-      .map((s) => ({ id: s.id, task: s.task, name: s.name, reached: s.lastStep, savedStep: s.savedStep! }));
+    return [...this.savers.values()].map((s) => ({ id: s.id, task: s.task, name: s.name, reached: s.lastStep, savedStep: s.savedStep }));
   }
 }
