@@ -1,9 +1,9 @@
 // What the page says about saved runs outside the Runs tab: the runs a previous visit was training when it went
-// away (offered to resume), a lost GPU replaced by a new one (which runs went on, how many steps are redone), and
+// away (offered to resume; "Not now" keeps them in the Runs tab as stopped), a lost GPU replaced by a new one (which runs went on, how many steps are redone), and
 // in each task's panel the last save of its run or why it could not be written.
 import { useEffect, useState } from 'react';
 import type { Task } from '../../engine/protocol.ts';
-import { interruptedRuns, type SavedRun } from '../../engine/runStore.ts';
+import { interruptedRuns, updateRun, type SavedRun } from '../../engine/runStore.ts';
 import { formatBytes } from '../format.ts';
 import { useTaskMessages, type Engine } from '../useEngine.ts';
 import { TASK_LABEL, dataNeeded, resumeRun, savedWhen } from './runs.ts';
@@ -44,8 +44,16 @@ export function InterruptedRuns({ engine, openTask }: { engine: Engine; openTask
               >
                 Resume<span className="visually-hidden"> {r.name}</span>
               </button>{' '}
-              <button type="button" onClick={() => drop(r.id)} data-testid="interrupted-dismiss">
-                Not now<span className="visually-hidden"> ({r.name} stays in the Runs tab)</span>
+              <button
+                type="button"
+                onClick={() => {
+                  drop(r.id);
+                  // not offered again: it stays in the Runs tab as stopped, to continue from there
+                  void updateRun(r.id, (x) => ({ ...x, status: 'stopped' })).catch(() => {});
+                }}
+                data-testid="interrupted-dismiss"
+              >
+                Not now<span className="visually-hidden"> ({r.name} stays in the Runs tab, to continue later)</span>
               </button>
             </li>
           );
