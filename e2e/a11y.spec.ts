@@ -281,6 +281,15 @@ test('Runs: none, two saved runs with their save lines, compared, renamed, and a
   await page.reload();
   await expect(page.getByTestId('interrupted-runs')).toBeVisible();
   await audit(page, 'an interrupted run offered');
+  // put off: not offered again, kept in the Runs tab as stopped
+  await page.getByTestId('interrupted-dismiss').click();
+  await expect(page.getByTestId('interrupted-runs')).toHaveCount(0);
+  await page.reload();
+  await expect(page.getByTestId('gpu-ready')).toBeVisible();
+  await page.getByRole('tab', { name: 'Runs' }).click();
+  await expect(page.getByTestId('run-row')).toHaveCount(3);
+  await expect(page.getByTestId('interrupted-runs')).toHaveCount(0);
+  await expect(page.getByTestId('run-row').getByTestId('run-status')).toHaveText(['stopped', 'stopped', 'stopped']);
 });
 
 test('the bench page passes the audit', async ({ page }) => {

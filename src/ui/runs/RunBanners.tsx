@@ -46,10 +46,10 @@ export function InterruptedRuns({ engine, openTask }: { engine: Engine; openTask
               </button>{' '}
               <button
                 type="button"
-                onClick={() => {
-                  drop(r.id);
+                onClick={async () => {
                   // not offered again: it stays in the Runs tab as stopped, to continue from there
-                  void updateRun(r.id, (x) => ({ ...x, status: 'stopped' })).catch(() => {});
+                  await updateRun(r.id, (x) => ({ ...x, status: 'stopped' })).catch(() => {});
+                  drop(r.id);
                 }}
                 data-testid="interrupted-dismiss"
               >
