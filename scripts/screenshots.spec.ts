@@ -1,5 +1,6 @@
 // Screenshots of every tab at a phone (390 px) and a desktop (1,400 px) width, in the light and the dark theme,
-// each tab with something on it (a short training run, a classified test image, a generated text), into
+// each tab with something on it (a short training run, a classified test image, a generated text, two runs
+// compared), into
 // docs/screenshots/. Not part of `npm test`; run it with
 //   E2E_PORT=5202 node scripts/gpu-env.mjs npx playwright test --config scripts/screenshots.config.ts
 // (needs ../shared/data/ptb for the Penn TreeBank tab). It takes a few minutes on a software adapter.
@@ -49,6 +50,15 @@ test('screenshots of every tab', async ({ page }) => {
   await expect(page.getByTestId('heatmap-hidden')).toBeVisible({ timeout: 30_000 });
   await shoot(page, 'mnist');
   await page.getByTestId('mnist-stop').click();
+  await expect(page.getByTestId('train-state')).toHaveAttribute('data-state', 'stopped', { timeout: 60_000 });
+  // a second, basic-RNN run of the same size, to compare with in the Runs tab
+  await page.getByTestId('mnist-cell').selectOption('rnn');
+  await page.getByTestId('mnist-epochs').fill('1');
+  await page.getByTestId('mnist-start').click();
+  await expect(page.getByTestId('train-state')).toHaveAttribute('data-state', 'running', { timeout: 120_000 });
+  await expect.poll(async () => Number(await page.getByTestId('loss-chart').getAttribute('data-points')), { timeout: 180_000 }).toBeGreaterThan(12);
+  await page.getByTestId('mnist-stop').click();
+  await expect(page.getByTestId('train-state')).toHaveAttribute('data-state', 'stopped', { timeout: 60_000 });
 
   // Fable: the shipped weights continue three words.
   await tab('Fable');
@@ -70,6 +80,15 @@ test('screenshots of every tab', async ({ page }) => {
   await page.getByTestId('ptb-sample-button').click();
   await expect(page.getByTestId('ptb-sample-output')).toHaveAttribute('data-words', '50', { timeout: 60_000 });
   await shoot(page, 'ptb');
+
+  // Runs: the three runs saved as they trained, the two MNIST runs compared
+  await tab('Runs');
+  const mnistRuns = page.locator('[data-testid="run-row"][data-task="mnist"]');
+  await expect(mnistRuns).toHaveCount(2);
+  for (const row of await mnistRuns.all()) await row.getByTestId('run-select').check();
+  await page.getByTestId('runs-compare').click();
+  await expect(page.getByTestId('compare-loss')).toHaveAttribute('data-series', '2');
+  await shoot(page, 'runs');
 
   await tab('Diagnostics');
   await expect(page.getByTestId('adapter-limits')).toBeVisible();
