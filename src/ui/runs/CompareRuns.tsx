@@ -70,20 +70,24 @@ function CompareChart({ def, runs, curves, colours }: { def: MetricDef; runs: Sa
     <figure className="chart" data-testid={`compare-${def.id}`} data-series={series.filter((s) => s.points.length > 0).length} aria-describedby={summaryId}>
       <h3>{def.title}</h3>
       <ChartSummary id={summaryId}>{`${def.title}. ${summary}.`}</ChartSummary>
-      <div aria-hidden="true">
-        <ResponsiveContainer width="100%" height={CHART_HEIGHT} initialDimension={{ width: 400, height: CHART_HEIGHT }}>
-          <LineChart margin={{ top: 6, right: 12, bottom: 6, left: 0 }} accessibilityLayer={false}>
-            <CartesianGrid stroke={C.grid} />
-            <XAxis dataKey="x" type="number" domain={['dataMin', 'dataMax']} allowDuplicatedCategory={false} fontSize={11} tick={chrome.tick} axisLine={chrome.axisLine} tickLine={chrome.axisLine} tickFormatter={(v: number) => v.toLocaleString('en-US')} />
-            <YAxis dataKey="y" domain={['auto', 'auto']} width={50} fontSize={11} tick={chrome.tick} axisLine={chrome.axisLine} tickLine={chrome.axisLine} tickFormatter={def.format} />
-            <Tooltip formatter={(v) => (typeof v === 'number' ? def.format(v) : String(v))} labelFormatter={(s) => `${def.unit} ${Number(s).toLocaleString('en-US')}`} isAnimationActive={false} {...chrome.tooltip} />
-            <Legend wrapperStyle={chrome.legend} formatter={chrome.legendText} />
-            {series.map(({ run, points }, i) => (
-              <Line key={run.id} data={points} dataKey="y" name={run.name} type="linear" stroke={colours[i % colours.length]} strokeWidth={2} dot={points.length < 12} isAnimationActive={false} />
-            ))}
-          </LineChart>
-        </ResponsiveContainer>
-      </div>
+      {series.every((x) => x.points.length === 0) ? (
+        <p className="small muted">None of these runs has finished an epoch yet.</p>
+      ) : (
+        <div aria-hidden="true">
+          <ResponsiveContainer width="100%" height={CHART_HEIGHT} initialDimension={{ width: 400, height: CHART_HEIGHT }}>
+            <LineChart margin={{ top: 6, right: 12, bottom: 6, left: 0 }} accessibilityLayer={false}>
+              <CartesianGrid stroke={C.grid} />
+              <XAxis dataKey="x" type="number" domain={['dataMin', 'dataMax']} allowDuplicatedCategory={false} fontSize={11} tick={chrome.tick} axisLine={chrome.axisLine} tickLine={chrome.axisLine} tickFormatter={(v: number) => v.toLocaleString('en-US')} />
+              <YAxis dataKey="y" domain={['auto', 'auto']} width={50} fontSize={11} tick={chrome.tick} axisLine={chrome.axisLine} tickLine={chrome.axisLine} tickFormatter={def.format} />
+              <Tooltip formatter={(v) => (typeof v === 'number' ? def.format(v) : String(v))} labelFormatter={(s) => `${def.unit} ${Number(s).toLocaleString('en-US')}`} isAnimationActive={false} {...chrome.tooltip} />
+              <Legend wrapperStyle={chrome.legend} formatter={chrome.legendText} />
+              {series.map(({ run, points }, i) => (
+                <Line key={run.id} data={points} dataKey="y" name={run.name} type="linear" stroke={colours[i % colours.length]} strokeWidth={2} dot={points.length < 12} isAnimationActive={false} />
+              ))}
+            </LineChart>
+          </ResponsiveContainer>
+        </div>
+      )}
     </figure>
   );
 }
@@ -165,7 +169,7 @@ export function CompareRuns({ runs, onClose }: { runs: SavedRun[]; onClose: () =
               return (
                 <tr key={k} className={differs ? 'differs' : undefined} data-differs={differs}>
                   <th scope="row">
-                    {k}
+                    {k.replaceAll('.', '.\u200b') /* may break after each dot on a phone */}
                     {differs && <span className="visually-hidden"> (differs)</span>}
                   </th>
                   {values.map((v, i) => (

@@ -190,10 +190,10 @@ export function RunsPanel({ engine, openTask }: { engine: Engine; openTask: (t: 
                   const resumable = canResume(r) && !isLive;
                   return (
                     <tr key={r.id} data-testid="run-row" data-run-id={r.id} data-task={r.task} data-status={r.status} data-step={r.step}>
-                      <td>
+                      <td data-label="Compare">
                         <input type="checkbox" checked={selected.has(r.id)} onChange={() => toggle(r.id)} aria-label={`Compare ${r.name}`} data-testid="run-select" />
                       </td>
-                      <td>
+                      <td data-label="Name">
                         {renaming?.id === r.id ? (
                           <form
                             className="row tight"
@@ -222,20 +222,20 @@ export function RunsPanel({ engine, openTask }: { engine: Engine; openTask: (t: 
                           <span data-testid="run-name">{r.name}</span>
                         )}
                       </td>
-                      <td>{TASK_LABEL[r.task]}</td>
-                      <td className="small">{r.summary}</td>
-                      <td>
+                      <td data-label="Task">{TASK_LABEL[r.task]}</td>
+                      <td className="small" data-label="Model">{r.summary}</td>
+                      <td data-label="Steps">
                         {r.step.toLocaleString('en-US')} of {r.totalSteps.toLocaleString('en-US')}
                       </td>
-                      <td data-testid="run-best">{bestText(r)}</td>
-                      <td>{formatBytes(r.bytes)}</td>
-                      <td className="small">
+                      <td data-testid="run-best" data-label="Best">{bestText(r)}</td>
+                      <td data-label="Size">{formatBytes(r.bytes)}</td>
+                      <td className="small" data-label="Saved">
                         {savedWhen(r.saved)}
                         <br />
                         <span className="muted">{formatDuration(r.elapsed)} of training</span>
                       </td>
-                      <td data-testid="run-status">{isLive ? 'training now' : r.status === 'training' || r.status === 'paused' ? 'interrupted' : r.status}</td>
-                      <td>
+                      <td data-testid="run-status" data-label="State">{isLive ? 'training now' : r.status === 'training' || r.status === 'paused' ? 'interrupted' : r.status}</td>
+                      <td data-label="Actions">
                         <div className="row tight">
                           {resumable && (
                             <button
