@@ -98,6 +98,57 @@ test('a save round-trips: the same record, curves and checkpoint bytes; a rename
   expect(r.gone).toEqual({ run: undefined, curves: [], checkpoint: undefined, listed: [r.otherId] });
 });
 
+test('a save keeps a rename made while the run trains, and never brings back a run deleted meanwhile; a training run holds its lock', async ({ page }) => {
+  await blankPage(page);
+  const r = await page.evaluate(async () => {
+    const at = (p: string) => import(/* @vite-ignore */ p);
+    const store: Store = await at('/src/engine/runStore.ts');
+    const mnist: Mnist = await at('/src/engine/mnist.ts');
+    const config = mnist.defaultMnistConfig('rnn');
+    const id = store.newRunId('mnist');
+    const run: import('../src/engine/runStore.ts').SavedRun = {
+      id, name: 'MNIST RNN', task: 'mnist', start: { task: 'mnist', config }, summary: 'RNN 128', status: 'training',
+      data: { fingerprint: 'x', source: 'builtin', names: [] }, step: 10, totalSteps: 100, epoch: 0, best: null, bytes: 3,
+      created: 1, saved: 2, elapsed: 1, adapter: 'a', saveMs: 1, saves: 1,
+    };
+    const blob = () => new Blob([new Uint8Array([1, 2, 3])]);
+    const first = await store.writeSave(run, [], blob());
+    await store.renameRun(id, 'baseline'); // in the Runs tab, while the worker trains it
+    const second = await store.writeSave({ ...run, step: 20, saves: 2 }, [], blob(), true);
+    const kept = await store.getRun(id);
+    await store.deleteRun(id);
+    const third = await store.writeSave({ ...run, step: 30, saves: 3 }, [], blob(), true);
+    const afterDelete = { run: await store.getRun(id), checkpoint: await store.getCheckpoint(id) };
+
+    // the lock of a run that trains: seen by others, not taken twice, free again when released
+    const other = store.newRunId('mnist');
+    await store.writeSave({ ...run, id: other, name: 'interrupted' }, [], blob());
+    const live = store.newRunId('mnist');
+    await store.writeSave({ ...run, id: live, name: 'training elsewhere' }, [], blob());
+    const release = await store.holdRunLock(live);
+    const heldIds = [...(await store.liveRunIds())];
+    const second2 = await store.holdRunLock(live);
+    const offered = (await store.interruptedRuns()).map((x) => x.name);
+    release!();
+    await new Promise((res) => setTimeout(res, 50));
+    const freed = [...(await store.liveRunIds())];
+    const again = await store.holdRunLock(live);
+    again?.();
+    return { first: first?.name, second: second?.name, kept: kept?.name, keptStep: kept?.step, third, afterDelete, heldIds, live, secondTaken: second2 !== null, offered, freed, retaken: again !== null };
+  });
+  expect(r.first).toBe('MNIST RNN');
+  expect(r.second, 'the name of the rename, not the worker\'s').toBe('baseline');
+  expect(r.kept).toBe('baseline');
+  expect(r.keptStep).toBe(20);
+  expect(r.third, 'a deleted run is not written again').toBeNull();
+  expect(r.afterDelete).toEqual({ run: undefined, checkpoint: undefined });
+  expect(r.heldIds).toEqual([r.live]);
+  expect(r.secondTaken).toBe(false);
+  expect(r.offered).toEqual(['interrupted']);
+  expect(r.freed).toEqual([]);
+  expect(r.retaken).toBe(true);
+});
+
 test('a save refused for a full quota is a StorageError "full", and the earlier save of the run stays whole', async ({ page }) => {
   const origin = await blankPage(page);
   const cdp = await page.context().newCDPSession(page);

@@ -123,4 +123,34 @@ describe('runs saved when a save is due', () => {
     await resumed.train(config, options, { pieces: cutPieces(...codec, from.checkpoint).pieces });
     expectSame(await resumed.exportWeights(), want);
   }, 300_000);
+
+  it("PTB: a stop between an epoch's training and its validation is saved there; going on validates it and ends with the weights of one run", async () => {
+    const device = await testDevice();
+    const files = ['train', 'valid', 'test'].map(ptbFile);
+    const config = { ...PTB_CONFIGS.test, maxMaxEpoch: 2 };
+    const options = { stepLimit: 30, validLimit: 5, testLimit: 5, reportEvery: 5, seed: 3 };
+    const straight = new PtbTask(() => device, () => {});
+    await straight.loadFiles(files);
+    await straight.train(config, options);
+    const want = await straight.exportWeights();
+
+    const codec = [encodePtbCheckpoint, (b: Uint8Array) => decodePtbCheckpoint(b), (c: PtbCheckpoint) => c.globalStep] as const;
+    const saves: PtbCheckpoint[] = [];
+    const pieces: RunPieces<PtbCheckpoint> = { every: Infinity, due: () => false, notes: () => ({}), save: (c) => void saves.push(codec[1](codec[0](c))) };
+    // stopped when the epoch's last report arrives: its training is done, its validation not begun
+    const stopped: PtbTask = new PtbTask(() => device, (m) => {
+      if (m.type === 'train-metrics' && m.epoch === 0 && m.epochStep === 30) stopped.host.stop();
+    });
+    await stopped.loadFiles(files);
+    await stopped.train(config, options, { pieces });
+    expect(stopped.host.state).toBe('stopped');
+    const last = saves.at(-1)!;
+    expect(last.epoch).toBe(0);
+    expect(last.progress.step).toBe(30);
+
+    const resumed = new PtbTask(() => device, () => {});
+    await resumed.loadFiles(files);
+    await resumed.train(config, options, { pieces: { ...pieces, resume: last } });
+    expectSame(await resumed.exportWeights(), want);
+  }, 300_000);
 });

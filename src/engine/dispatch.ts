@@ -56,6 +56,8 @@ export class Dispatcher {
   private gpu: GpuContext | null = null;
   readonly runs: SavedRuns;
   private lastLoss = -Infinity;
+  /** Where the page's built-in data is (the last baseUrl it sent): a resume after a lost device loads from there. */
+  private baseUrl = '';
   readonly mnist: MnistTask;
   readonly fable: FableTask;
   readonly ptb: PtbTask;
@@ -97,38 +99,45 @@ export class Dispatcher {
    */
   private async lost(gpu: GpuContext, e: GpuError): Promise<void> {
     if (gpu !== this.gpu) return;
-    const interrupted = this.runs.interrupted();
-    for (const h of Object.values(this.hosts)) h.fail(e.message);
     const now = performance.now();
     const again = now - this.lastLoss < DEVICE_LOSS_WINDOW_MS;
     this.lastLoss = now;
     this.gpu = null;
-    if (!this.options.acquire || again) {
-      const message = again ? `${e.message} It was lost twice within a minute, so rnnlab stopped instead of trying again: reload the page to go on from the last saves.` : e.message;
-      this.post({ type: 'fatal', kind: e.kind, message });
+    const recover = this.options.acquire !== undefined && !again;
+    const reload = 'reload the page: the interrupted runs are offered there, from their last saves; your settings are kept.';
+    const advice = recover
+      ? 'rnnlab gets a new device, and the run goes on from its last save.'
+      : again
+        ? `It was lost twice within a minute, so rnnlab stopped instead of trying again: ${reload}`
+        : `To go on, ${reload}`;
+    for (const h of Object.values(this.hosts)) h.fail(`${e.message} ${advice}`);
+    if (!recover) {
+      this.post({ type: 'fatal', kind: e.kind, message: `${e.message} ${advice}` });
       return;
     }
-    // the runs' bodies end (their device is gone) before they are started again
-    await Promise.all(Object.values(this.hosts).map((h) => Promise.race([h.whenIdle(), new Promise((r) => setTimeout(r, 5000))])));
     let next: GpuContext;
     try {
-      next = await this.options.acquire();
+      next = await this.options.acquire!();
     } catch (err) {
-      this.post({ type: 'fatal', kind: e.kind, message: `${e.message} No new device could be had (${messageOf(err)}): reload the page to go on from the last saves.` });
+      this.post({ type: 'fatal', kind: e.kind, message: `${e.message} No new device could be had (${messageOf(err)}): ${reload}` });
       return;
     }
     this.attach(next);
     this.mnist.deviceReplaced();
     this.ptb.deviceReplaced();
     await this.guard('fable', () => this.fable.deviceReplaced());
+    // the runs that were training end first (their device is gone): then their last saves are known
+    await Promise.all(Object.values(this.hosts).map((h) => Promise.race([h.whenIdle(), new Promise((r) => setTimeout(r, 5000))])));
+    const interrupted = this.runs.interrupted();
     const saved = interrupted.filter((r) => r.savedStep !== null);
     const resumed = saved.map((r) => ({ task: r.task, name: r.name, fromStep: r.savedStep!, redone: Math.max(0, r.reached - r.savedStep!) }));
     const what = [
       ...resumed.map((r) => `"${r.name}" goes on from its save at step ${r.fromStep} (${r.redone} step${r.redone === 1 ? '' : 's'} redone)`),
       ...interrupted.filter((r) => r.savedStep === null).map((r) => `"${r.name}" had no save yet: start it again`),
     ];
-    this.post({ type: 'device-recovered', message: `The GPU device was lost (${e.message.replace(/\.$/, '')}); rnnlab got a new one.${what.length ? ` ${what.join('; ')}.` : ''}`, resumed });
-    for (const r of saved) void this.guard(trainScope(r.task), () => this.runs.resume(r.id, ''));
+    this.post({ type: 'device-recovered', message: `${e.message.replace(/\.$/, '')}; rnnlab got a new one.${what.length ? ` ${what.join('; ')}.` : ''}`, resumed });
+    // each goes on once its old run has ended, however long that takes
+    for (const r of saved) void this.hosts[r.task].whenIdle().then(() => this.guard(trainScope(r.task), () => this.runs.resume(r.id, this.baseUrl)));
   }
 
   /** Any message from the page: checked, then handled; what goes wrong is answered with an error message. */
@@ -169,6 +178,7 @@ export class Dispatcher {
   }
 
   private handle(msg: ToWorker): Promise<void> {
+    if ('baseUrl' in msg) this.baseUrl = msg.baseUrl;
     const { mnist, fable, ptb, hosts } = this;
     const guard = this.guard.bind(this);
     switch (msg.type) {

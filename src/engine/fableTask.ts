@@ -91,7 +91,20 @@ export class FableTask {
     return text;
   }
 
-  async loadBuiltin(baseUrl: string): Promise<void> {
+  /** The fable itself, with the shipped weights in use. One load at a time (the panel's first load and a resumed
+   *  run's may meet); the fable already loaded is only said again (a run resumed on it goes on untouched). */
+  loadBuiltin(baseUrl: string): Promise<void> {
+    if (this.text?.name === FABLE_TITLE && !this.builtinLoad) {
+      const { data, weights } = this.text;
+      this.out({ type: 'fable-ready', task: 'fable', name: FABLE_TITLE, tokens: data.tokens.length, vocab: data.vocab.words, unkCount: 0, maxVocab: null, weights });
+      return Promise.resolve();
+    }
+    this.builtinLoad ??= this.loadBuiltinNow(baseUrl).finally(() => (this.builtinLoad = null));
+    return this.builtinLoad;
+  }
+  private builtinLoad: Promise<void> | null = null;
+
+  private async loadBuiltinNow(baseUrl: string): Promise<void> {
     const res = await fetch(`${baseUrl}data/fable/belling-the-cat.txt`);
     if (!res.ok) throw new DataError('belling-the-cat.txt', `could not be fetched from the app (${res.status})`);
     const data = prepareFable(await res.text(), 'belling-the-cat.txt');

@@ -156,6 +156,7 @@ export class TaskHost {
     }
     const run: ActiveRun = { control: new RunControl(), announce, failed: false };
     this.run = run;
+    this.lostRun = false;
     let end!: () => void;
     this.ended = new Promise((r) => (end = r));
     if (announce) this.setState('preparing');
@@ -198,10 +199,17 @@ export class TaskHost {
     return this.run ? this.run.control.between(fn) : fn();
   }
 
+  /** The run in progress ended because the device was lost (its saved run is interrupted, not failed). */
+  get deviceLost(): boolean {
+    return this.lostRun;
+  }
+  private lostRun = false;
+
   /** The device is gone: the run stops at once, says 'failed' with the reason, and posts nothing more. */
   fail(message: string): void {
     const run = this.run;
     if (!run || run.failed) return;
+    this.lostRun = true;
     run.control.stop();
     this.setState('failed', message);
     run.failed = true;

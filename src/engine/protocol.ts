@@ -197,7 +197,7 @@ export type FromWorker =
   /** A run's save was written (or its record changed: its state at the end). */
   | { type: 'run-saved'; task: Task; run: SavedRun }
   /** A save the browser refused (full or denied): training goes on, the earlier save of the run is kept. */
-  | { type: 'run-save-error'; task: Task; kind: 'full' | 'denied'; message: string }
+  | { type: 'run-save-error'; task: Task; kind: 'full' | 'denied' | 'failed' | 'deleted'; message: string }
   /** A resumed run's curves up to its save (the page replays them, then the new points follow). */
   | { type: 'train-history'; task: Task; run: SavedRun; curves: RunCurves }
   /** The GPU device was lost and replaced by a new one; the runs that were training go on from their saves. */

@@ -232,16 +232,21 @@ export class PtbTask {
         break;
       }
       const trainSeconds = (performance.now() - t0 - (control.pausedMs() - paused0)) / 1000;
-      // A pause that came during the last steps takes effect here, before the validation.
-      if (!(await control.checkpoint())) break;
+      // A pause that came during the last steps takes effect here, before the validation. A stop now (or during
+      // the validation) saves the epoch's training: going on, the run validates it at once.
+      if (!(await control.checkpoint())) {
+        await save(from);
+        break;
+      }
       this.post({ type: 'phase', task: 'ptb', phase: 'valid', epoch, from: 0 });
       const v0 = performance.now();
       let valid: { perplexity: number; steps: number };
       try {
         valid = await this.evaluate(session, 'valid', validSteps, control);
       } catch (e) {
-        if (e instanceof Cancelled) break;
-        throw e;
+        if (!(e instanceof Cancelled)) throw e;
+        await save(from);
+        break;
       }
       validSeconds = (performance.now() - v0) / 1000;
       if (!Number.isFinite(valid.perplexity)) {

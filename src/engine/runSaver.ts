@@ -33,8 +33,8 @@ export interface SaverOptions<C> {
   /** Where the data came from (the fingerprint comes with each checkpoint). */
   data: Omit<RunData, 'fingerprint'>;
   adapter: string;
-  /** A save at least every this many seconds of training. */
-  everySeconds: number;
+  /** A save at least every this many seconds of training (read at each step: a new setting applies at once). */
+  everySeconds: () => number;
   from?: SavedState<C>;
 }
 
@@ -42,12 +42,14 @@ export const DEFAULT_SAVE_SECONDS = 60;
 
 export class RunSaver<C> implements RunPieces<C> {
   readonly every = Infinity;
-  readonly resume?: C;
+  /** The save to go on from; let go once the run has started from it (a big model's state is not kept twice). */
+  resume?: C;
   readonly id: string;
   readonly task: Task;
   private run: SavedRun | null;
   private readonly curves: RunCurves;
-  private status: SavedRunStatus = 'training';
+  /** The stored status (a resumed run's until it trains again). */
+  private status: SavedRunStatus;
   private started = false;
   private closed = false;
   /** A new run is saved after its first step (so it is listed, and a lost device finds a save), then when due. */
@@ -68,6 +70,7 @@ export class RunSaver<C> implements RunPieces<C> {
     this.elapsedBefore = o.from?.run.elapsed ?? 0;
     this.lastStep = o.from?.run.step ?? 0;
     this.lastSave = o.from ? performance.now() : -Infinity;
+    this.status = o.from?.run.status ?? 'training';
   }
 
   /** The step of the last save written (null: none yet). */
@@ -80,7 +83,7 @@ export class RunSaver<C> implements RunPieces<C> {
   }
 
   due(): boolean {
-    return performance.now() - this.lastSave >= this.o.everySeconds * 1000;
+    return performance.now() - this.lastSave >= this.o.everySeconds() * 1000;
   }
 
   notes(): Record<string, string> {
@@ -124,8 +127,9 @@ export class RunSaver<C> implements RunPieces<C> {
       saveMs: 0,
       saves: (prev?.saves ?? 0) + 1,
     };
+    let written: SavedRun | null;
     try {
-      await writeSave(record, curves, blob);
+      written = await writeSave(record, curves, blob, (prev?.saves ?? 0) > 0);
     } catch (e) {
       this.lastSave = performance.now(); // the next try when the next save is due, not at every step
       if (!(e instanceof StorageError)) throw e;
@@ -134,12 +138,19 @@ export class RunSaver<C> implements RunPieces<C> {
       this.o.post({ type: 'run-save-error', task: this.task, kind: e.kind, message: e.message });
       return;
     }
-    record.saveMs = readMs + (performance.now() - t0);
-    this.run = record;
+    if (!written) {
+      // deleted in the Runs tab while it trained: it trains on, and is not brought back
+      this.closed = true;
+      this.o.post({ type: 'run-save-error', task: this.task, kind: 'deleted', message: `"${record.name}" was deleted in the Runs tab: it trains on unsaved (a new run is saved again).` });
+      return;
+    }
+    written.saveMs = readMs + (performance.now() - t0);
+    this.run = written;
+    const saved = written;
     this.lastSave = performance.now();
     // the time it took is kept with the next write; the record in hand says it now
-    void updateRun(this.id, (r) => ({ ...r, saveMs: record.saveMs })).catch(() => {});
-    this.o.post({ type: 'run-saved', task: this.task, run: record });
+    void updateRun(this.id, (r) => ({ ...r, saveMs: saved.saveMs })).catch(() => {});
+    this.o.post({ type: 'run-saved', task: this.task, run: saved });
   }
 
   /** Every message of the run (TaskHost.observer). */
@@ -152,6 +163,7 @@ export class RunSaver<C> implements RunPieces<C> {
     switch (msg.type) {
       case 'train-started':
         this.started = true;
+        this.resume = undefined;
         this.startedAt = performance.now();
         this.totalSteps = msg.epochs * msg.stepsPerEpoch;
         // a resumed run: its curves so far, for the page to draw before the new points
@@ -164,7 +176,8 @@ export class RunSaver<C> implements RunPieces<C> {
         if (!this.started || this.closed) return;
         if (msg.state === 'running' || msg.state === 'paused') this.setStatus(msg.state === 'running' ? 'training' : 'paused');
         else if (msg.state !== 'preparing' && msg.state !== 'idle') {
-          this.setStatus(msg.state);
+          // a lost device leaves it as it was: interrupted, resumed on a new device (or after a reload)
+          if (!(msg.state === 'failed' && this.o.host.deviceLost)) this.setStatus(msg.state);
           this.closed = true;
         }
         return;

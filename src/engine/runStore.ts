@@ -70,10 +70,11 @@ interface RunsSchema extends DBSchema {
   checkpoints: { key: string; value: Blob };
 }
 
-/** Storage that refused a write: full (the quota) or denied (private mode, a blocked origin). */
+/** Storage that refused a write: full (the quota), denied (no database at all: a private window, a blocked site),
+ *  or a write that failed otherwise (the next save tries again). */
 export class StorageError extends Error {
   constructor(
-    readonly kind: 'full' | 'denied',
+    readonly kind: 'full' | 'denied' | 'failed',
     message: string,
   ) {
     super(message);
@@ -81,14 +82,16 @@ export class StorageError extends Error {
   }
 }
 
-/** What the browser said, as a StorageError: a full quota, or storage refused (private windows, blocked sites). */
-export function storageError(e: unknown, what: string): StorageError {
+/** What the browser said, as a StorageError: a full quota, storage refused (the database cannot be opened), or
+ *  another failure of one write. */
+export function storageError(e: unknown, what: string, opening = false): StorageError {
   const name = (e as { name?: string })?.name;
+  const why = `${name ?? 'error'}: ${e instanceof Error ? e.message || 'no details' : String(e)}`;
   if (name === 'QuotaExceededError') {
     return new StorageError('full', `The browser's storage for this site is full: ${what} was not written, the earlier saves are kept. Delete runs you no longer need in the Runs tab, or allow this site more storage.`);
   }
-  const why = e instanceof Error ? e.message : String(e);
-  return new StorageError('denied', `The browser refused to store ${what} (${name ?? 'error'}: ${why}). Runs cannot be saved here (a private window, or storage blocked for this site); training goes on unsaved.`);
+  if (opening) return new StorageError('denied', `The browser refused to store ${what} (${why}). Runs cannot be saved here (a private window, or storage blocked for this site); training goes on unsaved.`);
+  return new StorageError('failed', `The browser could not write ${what} (${why}); the earlier saves are kept and the next save tries again.`);
 }
 
 let opened: Promise<IDBPDatabase<RunsSchema>> | null = null;
@@ -106,9 +109,13 @@ function db(): Promise<IDBPDatabase<RunsSchema>> {
       void opened?.then((x) => x.close());
       opened = null;
     },
+    // the browser closed the connection (site data cleared): open again next time
+    terminated() {
+      opened = null;
+    },
   }).catch((e: unknown) => {
     opened = null;
-    throw storageError(e, 'the runs database');
+    throw storageError(e, 'the runs database', true);
   });
   return opened;
 }
@@ -120,14 +127,24 @@ export function newRunId(task: Task): string {
 }
 
 /**
- * Writes a save: the record, its curves and its checkpoint in one transaction (all or nothing). A full quota or
- * denied storage is a StorageError, and the previous save of the run is untouched.
+ * Writes a save: the record, its curves and its checkpoint in one transaction (all or nothing). The stored name
+ * is kept (a rename made while the run trains). `again`: the run was saved before, so a missing record means it
+ * was deleted meanwhile: nothing is written and the answer is null. A full quota or another failure is a
+ * StorageError, and the previous save of the run is untouched. Returns the record as written.
  */
-export async function writeSave(run: SavedRun, curves: RunCurves, checkpoint: Blob): Promise<void> {
+export async function writeSave(run: SavedRun, curves: RunCurves, checkpoint: Blob, again = false): Promise<SavedRun | null> {
   const d = await db();
   try {
     const tx = d.transaction(['runs', 'curves', 'checkpoints'], 'readwrite');
-    await Promise.all([tx.objectStore('checkpoints').put(checkpoint, run.id), tx.objectStore('curves').put(curves, run.id), tx.objectStore('runs').put(run), tx.done]);
+    const runs = tx.objectStore('runs');
+    const stored = await runs.get(run.id);
+    if (again && !stored) {
+      await tx.done;
+      return null;
+    }
+    const record = stored ? { ...run, name: stored.name } : run;
+    await Promise.all([tx.objectStore('checkpoints').put(checkpoint, run.id), tx.objectStore('curves').put(curves, run.id), runs.put(record), tx.done]);
+    return record;
   } catch (e) {
     throw storageError(e, `the save of "${run.name}" at step ${run.step}`);
   }
@@ -181,9 +198,36 @@ export async function deleteRun(id: string): Promise<void> {
   await Promise.all([tx.objectStore('runs').delete(id), tx.objectStore('curves').delete(id), tx.objectStore('checkpoints').delete(id), tx.done]);
 }
 
-/** Runs a page was training when it went away (the page offers to resume them). */
+/** Runs a page was training when it went away (the page offers to resume them): left 'training' or 'paused',
+ *  and not training now in this or another tab (its lock is free). */
 export async function interruptedRuns(): Promise<SavedRun[]> {
-  return (await listRuns()).filter((r) => r.status === 'training' || r.status === 'paused');
+  const live = await liveRunIds();
+  return (await listRuns()).filter((r) => (r.status === 'training' || r.status === 'paused') && !live.has(r.id));
+}
+
+// A run being trained holds a Web Lock named after it (in the worker that trains it), for as long as it trains:
+// other tabs see it is live, and a second tab cannot resume it too.
+const LOCK_PREFIX = 'rnnlab-run:';
+
+/** Takes the run's lock if no one holds it: the release function, or null when it is held (it trains elsewhere).
+ *  Without Web Locks (Node) there is nothing to coordinate: always granted. */
+export function holdRunLock(id: string): Promise<(() => void) | null> {
+  const locks = globalThis.navigator?.locks;
+  if (!locks) return Promise.resolve(() => {});
+  return new Promise((granted) => {
+    void locks.request(`${LOCK_PREFIX}${id}`, { ifAvailable: true }, (lock) => {
+      if (!lock) return granted(null);
+      return new Promise<void>((release) => granted(() => release()));
+    });
+  });
+}
+
+/** The ids of the runs training now, in any tab of this site. */
+export async function liveRunIds(): Promise<Set<string>> {
+  const locks = globalThis.navigator?.locks;
+  if (!locks) return new Set();
+  const { held = [] } = await locks.query();
+  return new Set(held.flatMap((l) => (l.name?.startsWith(LOCK_PREFIX) ? [l.name.slice(LOCK_PREFIX.length)] : [])));
 }
 
 /** Whether a run can go on from its save (not finished, not diverged). */

@@ -14,7 +14,7 @@ import { decodePtbCheckpoint, encodePtbCheckpoint, type PtbCheckpoint } from './
 import type { PtbTask } from './ptbTask.ts';
 import type { RunStart } from './runStart.ts';
 import { DEFAULT_SAVE_SECONDS, RunSaver, type CheckpointCodec, type SavedState } from './runSaver.ts';
-import { canResume, getCheckpoint, getCurves, getRun, type SavedRun } from './runStore.ts';
+import { canResume, getCheckpoint, getCurves, getRun, holdRunLock, type SavedRun } from './runStore.ts';
 
 interface Checkpoints {
   mnist: MnistCheckpoint;
@@ -60,23 +60,31 @@ export class SavedRuns {
     private readonly saving: boolean,
   ) {}
 
-  /** Starts a run, saved as it trains; `from`: going on from a save. A run already in progress is left alone
-   *  (the task refuses the start and says so). */
-  async train(start: RunStart, from?: SavedState<unknown>): Promise<void> {
+  /** Starts a run, saved as it trains; `from`: going on from a save, `lock`: its run lock, already held. A run
+   *  already in progress is left alone (the task refuses the start and says so). */
+  async train(start: RunStart, from?: SavedState<unknown>, lock?: () => void): Promise<void> {
     const host = this.hosts[start.task];
-    if (host.busy || (!this.saving && !from)) return this.startTask(start, undefined);
+    if (host.busy || (!this.saving && !from)) {
+      lock?.();
+      return this.startTask(start, undefined);
+    }
     const source = this.tasks[start.task].dataSource;
     const saver = new RunSaver<unknown>({
       host, post: this.post, start, codec: CODECS[start.task] as CheckpointCodec<unknown>,
-      data: source ?? { source: 'builtin', names: [] }, adapter: this.adapter(), everySeconds: this.everySeconds, from,
+      data: source ?? { source: 'builtin', names: [] }, adapter: this.adapter(), everySeconds: () => this.everySeconds, from,
     });
+    from = undefined; // the saver holds the saved state until the run has started from it, then lets it go
+    // the run's lock, held while it trains: other tabs see it is live and cannot resume it too
+    const release = lock ?? (await holdRunLock(saver.id)) ?? (() => {});
     this.savers.set(start.task, saver);
     host.observer = saver.observe;
     try {
       await this.startTask(start, saver);
     } finally {
+      release();
       if (host.observer === saver.observe) host.observer = null;
-      if (this.savers.get(start.task) === saver) this.savers.delete(start.task);
+      // a run ended by a lost device stays known: the dispatcher resumes it on the new device
+      if (this.savers.get(start.task) === saver && !host.deviceLost) this.savers.delete(start.task);
     }
   }
 
@@ -100,11 +108,20 @@ export class SavedRuns {
     if (!run) throw new DataError('saved run', 'is gone (deleted, perhaps in another tab)');
     if (this.hosts[run.task].busy) throw new DataError(run.name, `cannot go on while another ${run.task.toUpperCase()} run trains: stop it first`);
     if (!canResume(run)) throw new DataError(run.name, run.status === 'diverged' ? 'diverged: its last save is the state before that; start a new run with a lower learning rate' : 'is finished: there is nothing left to train');
-    const blob = await getCheckpoint(id);
-    if (!blob) throw new DataError(run.name, 'has no checkpoint (a damaged save): delete it');
-    const checkpoint = CODECS[run.task].decode(new Uint8Array(await blob.arrayBuffer()), `the save of "${run.name}"`);
-    await this.ensureData(run, baseUrl);
-    await this.train(run.start, { run, curves: await getCurves(id), checkpoint });
+    const lock = await holdRunLock(id);
+    if (!lock) throw new DataError(run.name, 'is training in another tab or window of rnnlab: go on with it there, or close that tab and resume it here');
+    let from: SavedState<unknown>;
+    try {
+      const blob = await getCheckpoint(id);
+      if (!blob) throw new DataError(run.name, 'has no checkpoint (a damaged save): delete it');
+      const checkpoint = CODECS[run.task].decode(new Uint8Array(await blob.arrayBuffer()), `the save of "${run.name}"`);
+      await this.ensureData(run, baseUrl);
+      from = { run, curves: await getCurves(id), checkpoint };
+    } catch (e) {
+      lock();
+      throw e;
+    }
+    return this.train(run.start, from, lock);
   }
 
   /** The data the run was trained on, in use: the built-in data is loaded for it; the user's files must be, and

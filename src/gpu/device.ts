@@ -76,7 +76,8 @@ export async function acquireGpu(gpu: GPU | undefined = globalThis.navigator?.gp
     throw new GpuError('no-adapter', `requestDevice() failed: ${(e as Error).message}`);
   }
   const lost = device.lost.then(
-    (info) => new GpuError('device-lost', `The GPU device was lost (${info.reason}): ${(info.message || 'no details').replace(/\.+\s*$/, '')}. Reload the page to start again; your settings are kept.`),
+    // what happened only: what to do about it is said where it is known (a new device, or a reload)
+    (info) => new GpuError('device-lost', `The GPU device was lost (${info.reason}: ${(info.message || 'no details').replace(/\.+\s*$/, '')}).`),
   );
   return { device, adapterInfo: summarizeAdapter(adapter), lost };
 }

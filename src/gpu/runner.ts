@@ -49,10 +49,11 @@ export async function download(device: GPUDevice, t: Tensor): Promise<Float32Arr
 
 /**
  * Reads several tensors back with one submission and one map (a run's save: its weights, moments and carried
- * state cost one readback), in groups no bigger than the device's largest buffer.
+ * state cost one readback), in groups of at most 128 MiB (and the device's largest buffer; a bigger tensor alone).
  */
 export async function downloadMany(device: GPUDevice, tensors: readonly Tensor[], label = 'read state'): Promise<Float32Array[]> {
-  const max = device.limits.maxBufferSize;
+  // staging buffers of at most 128 MiB: a big model's save does not ask the GPU for another copy of it at once
+  const max = Math.min(device.limits.maxBufferSize, 128 * 2 ** 20);
   const groups: Tensor[][] = [];
   let bytes = Infinity;
   for (const t of tensors) {

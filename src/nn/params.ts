@@ -152,21 +152,21 @@ export class ParamSet {
 
   /** Every weight by name (one readback). */
   async export(): Promise<Record<string, Float32Array>> {
-    return (await this.exportState()).weights;
+    return (await this.exportState([], false)).weights;
   }
 
   /**
    * Every weight by name, the optimizer's moments and any `extra` tensors (a PTB run's carried state), read back
    * together: a checkpoint costs one readback.
    */
-  async exportState(extra: readonly Tensor[] = []): Promise<{ weights: Record<string, Float32Array>; moments: { m?: Float32Array; v?: Float32Array }; extra: Float32Array[] }> {
-    const moments = [this.m?.whole, this.v?.whole].filter((t): t is Tensor => t !== undefined);
+  async exportState(extra: readonly Tensor[] = [], withMoments = true): Promise<{ weights: Record<string, Float32Array>; moments: { m?: Float32Array; v?: Float32Array }; extra: Float32Array[] }> {
+    const moments = withMoments ? [this.m?.whole, this.v?.whole].filter((t): t is Tensor => t !== undefined) : [];
     const got = await downloadMany(this.device, [...this.weights.views, ...moments, ...extra], `${this.weights.whole.label} state`);
     const weights: Record<string, Float32Array> = {};
     this.specs.forEach((s, i) => (weights[s.name] = got[i]!));
     let k = this.specs.length;
-    const m = this.m ? got[k++] : undefined;
-    const v = this.v ? got[k++] : undefined;
+    const m = withMoments && this.m ? got[k++] : undefined;
+    const v = withMoments && this.v ? got[k++] : undefined;
     return { weights, moments: { m, v }, extra: got.slice(k) };
   }
 

@@ -1,15 +1,15 @@
 // The Runs tab: every run saved in this browser (name, task, model, steps, best figure, size, date, state), to
 // rename, delete, resume, download as CSV or compare; the storage they use against the browser's quota, a request
 // for persistent storage, and how often a run is saved.
-import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { Task } from '../../engine/protocol.ts';
 import { curvesCsv } from '../../engine/runStart.ts';
-import { canResume, deleteRun, getCurves, listRuns, renameRun, type SavedRun } from '../../engine/runStore.ts';
+import { canResume, deleteRun, getCurves, listRuns, liveRunIds, renameRun, type SavedRun } from '../../engine/runStore.ts';
 import { formatBytes, formatDuration } from '../format.ts';
 import { numberIn, useSavedState } from '../saved.ts';
 import type { Engine } from '../useEngine.ts';
 import { CompareRuns } from './CompareRuns.tsx';
-import { TASK_LABEL, bestText, resumeRun, savedWhen, useRunsChanged } from './runs.ts';
+import { TASK_LABEL, bestText, resumeRun, runState, savedWhen, useRunsChanged } from './runs.ts';
 
 export const SAVE_EVERY_KEY = 'rnnlab.runs.saveEvery';
 export const DEFAULT_SAVE_EVERY = 60;
@@ -25,6 +25,13 @@ function downloadText(name: string, text: string, type: string): void {
 }
 
 const fileSafe = (s: string) => s.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'run';
+
+/** Moves focus, once React has drawn the change, to a run's button (a control that replaced itself or went away
+ *  would leave keyboard users at the top of the page). */
+function focusLater(selector: string): void {
+  requestAnimationFrame(() => document.querySelector<HTMLElement>(selector)?.focus());
+}
+const rowButton = (id: string, testId: string) => `[data-run-id="${id}"] [data-testid="${testId}"]`;
 
 interface Storage {
   usage: number | null;
@@ -56,17 +63,23 @@ export function RunsPanel({ engine, openTask }: { engine: Engine; openTask: (t: 
   const everyId = useId();
   const everyHint = useId();
 
+  // the runs training now, in this tab or another (their locks are held): not resumed or deleted under them
+  const [live, setLive] = useState<ReadonlySet<string>>(new Set());
+  const reloads = useRef(0);
   const reload = useCallback(async () => {
+    const n = ++reloads.current;
     try {
-      setRuns(await listRuns());
+      const [list, held] = await Promise.all([listRuns(), liveRunIds()]);
+      if (n !== reloads.current) return; // a later reload answers
+      setRuns(list);
+      setLive(held);
     } catch (e) {
       setError((e as Error).message);
       setRuns([]);
     }
   }, []);
   useEffect(() => void reload(), [reload]);
-  // the runs training in this page (their saves come as messages): not deleted under them
-  const live = useRunsChanged(engine, reload);
+  useRunsChanged(engine, () => void reload());
   const [storage, refreshStorage] = useStorage(runs);
 
   const act = async (fn: () => Promise<unknown>, done?: string) => {
@@ -107,7 +120,9 @@ export function RunsPanel({ engine, openTask }: { engine: Engine; openTask: (t: 
   return (
     <div className="runs-panel">
       <div className="panel">
-        <h2>Saved runs</h2>
+        <h2 tabIndex={-1} data-testid="runs-heading">
+          Saved runs
+        </h2>
         <p className="small muted">
           Every run you train is saved in this browser as it trains: after its first step, at least every {everySeconds} s of training, after each epoch
           and when you stop it. A run cut short (a reload, a closed tab, a lost GPU) goes on from its last save.
@@ -186,7 +201,8 @@ export function RunsPanel({ engine, openTask }: { engine: Engine; openTask: (t: 
               </thead>
               <tbody>
                 {runs.map((r) => {
-                  const isLive = live.has(r.id);
+                  const state = runState(r, live);
+                  const isLive = state === 'training now';
                   const resumable = canResume(r) && !isLive;
                   return (
                     <tr key={r.id} data-testid="run-row" data-run-id={r.id} data-task={r.task} data-status={r.status} data-step={r.step}>
@@ -201,7 +217,7 @@ export function RunsPanel({ engine, openTask }: { engine: Engine; openTask: (t: 
                               e.preventDefault();
                               const name = renaming.name;
                               setRenaming(null);
-                              void act(() => renameRun(r.id, name));
+                              void act(() => renameRun(r.id, name)).then(() => focusLater(rowButton(r.id, 'run-rename')));
                             }}
                           >
                             <input
@@ -210,11 +226,21 @@ export function RunsPanel({ engine, openTask }: { engine: Engine; openTask: (t: 
                               aria-label={`New name for ${r.name}`}
                               maxLength={120}
                               onChange={(e) => setRenaming({ id: r.id, name: e.target.value })}
-                              onKeyDown={(e) => e.key === 'Escape' && setRenaming(null)}
+                              onKeyDown={(e) => {
+                                if (e.key !== 'Escape') return;
+                                setRenaming(null);
+                                focusLater(rowButton(r.id, 'run-rename'));
+                              }}
                               data-testid="run-name-input"
                             />
                             <button type="submit">Save</button>
-                            <button type="button" onClick={() => setRenaming(null)}>
+                            <button
+                              type="button"
+                              onClick={() => {
+                                setRenaming(null);
+                                focusLater(rowButton(r.id, 'run-rename'));
+                              }}
+                            >
                               Cancel
                             </button>
                           </form>
@@ -234,7 +260,9 @@ export function RunsPanel({ engine, openTask }: { engine: Engine; openTask: (t: 
                         <br />
                         <span className="muted">{formatDuration(r.elapsed)} of training</span>
                       </td>
-                      <td data-testid="run-status" data-label="State">{isLive ? 'training now' : r.status === 'training' || r.status === 'paused' ? 'interrupted' : r.status}</td>
+                      <td data-testid="run-status" data-label="State">
+                        {state}
+                      </td>
                       <td data-label="Actions">
                         <div className="row tight">
                           {resumable && (
@@ -266,16 +294,23 @@ export function RunsPanel({ engine, openTask }: { engine: Engine; openTask: (t: 
                                 type="button"
                                 className="danger"
                                 data-testid="run-delete-confirm"
+                                autoFocus
                                 onClick={() => {
                                   setDeleting(null);
                                   setSelected((s) => new Set([...s].filter((x) => x !== r.id)));
-                                  void act(() => deleteRun(r.id), `Deleted "${r.name}".`);
+                                  void act(() => deleteRun(r.id), `Deleted "${r.name}".`).then(() => focusLater('[data-testid="runs-heading"]'));
                                 }}
                               >
-                                Delete for good
+                                Delete for good<span className="visually-hidden"> {r.name}</span>
                               </button>
-                              <button type="button" onClick={() => setDeleting(null)}>
-                                Keep
+                              <button
+                                type="button"
+                                onClick={() => {
+                                  setDeleting(null);
+                                  focusLater(rowButton(r.id, 'run-delete'));
+                                }}
+                              >
+                                Keep<span className="visually-hidden"> {r.name}</span>
                               </button>
                             </>
                           ) : (

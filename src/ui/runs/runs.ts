@@ -1,6 +1,6 @@
 // What the Runs tab, the banners and the task panels share about saved runs: how a run is named and described,
 // resuming one, and following the saves of the runs training in this page.
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import type { Task } from '../../engine/protocol.ts';
 import type { SavedRun } from '../../engine/runStore.ts';
 import type { Engine } from '../useEngine.ts';
@@ -32,30 +32,23 @@ export function dataNeeded(r: SavedRun): string | null {
   return `it needs ${r.data.names.join(', ')}: load ${r.data.names.length > 1 ? 'them' : 'it'} in the ${TASK_LABEL[r.task]} tab first`;
 }
 
-/**
- * Calls `changed` whenever a run of this page is saved or changes state (any task), and returns the ids of the
- * runs training in this page now.
- */
-export function useRunsChanged(engine: Engine, changed: () => void): ReadonlySet<string> {
-  const [live, setLive] = useState<ReadonlySet<string>>(new Set());
+/** Calls `changed` whenever a run of this page is saved or changes state (any task). */
+export function useRunsChanged(engine: Engine, changed: () => void): void {
   const ref = useRef(changed);
   ref.current = changed;
   useEffect(() => {
     const offs = TASKS.map((t) =>
       engine.subscribe(t, (msg) => {
-        if (msg.type !== 'run-saved') return;
-        const training = msg.run.status === 'training' || msg.run.status === 'paused';
-        setLive((s) => {
-          if (training === s.has(msg.run.id)) return s;
-          const next = new Set(s);
-          if (training) next.add(msg.run.id);
-          else next.delete(msg.run.id);
-          return next;
-        });
-        ref.current();
+        if (msg.type === 'run-saved' || msg.type === 'train-history' || (msg.type === 'train-state' && msg.state !== 'running' && msg.state !== 'paused')) ref.current();
       }),
     );
     return () => offs.forEach((off) => off());
   }, [engine]);
-  return live;
+}
+
+/** How a saved run stands for the person looking: training now (here or in another tab: its lock is held), or
+ *  left training by a page that went away (interrupted), else how it ended. */
+export function runState(r: SavedRun, live: ReadonlySet<string>): string {
+  if (r.status !== 'training' && r.status !== 'paused') return r.status;
+  return live.has(r.id) ? 'training now' : 'interrupted';
 }
