@@ -39,14 +39,17 @@ describe('saved runs: summary, best figure, CSV', () => {
 });
 
 describe('saved runs: what the browser says when it refuses a save', () => {
-  it('a full quota and denied storage each get their own message, naming the save', () => {
+  it('a full quota, storage denied and a failed write each get their own message, naming the save', () => {
     const full = storageError(new DOMException('', 'QuotaExceededError'), 'the save of "run" at step 40');
     expect(full).toBeInstanceOf(StorageError);
     expect(full.kind).toBe('full');
     expect(full.message).toMatch(/storage for this site is full: the save of "run" at step 40 was not written, the earlier saves are kept/);
-    const denied = storageError(new DOMException('The user denied permission to access the database.', 'UnknownError'), 'the save of "run" at step 40');
+    const denied = storageError(new DOMException('The user denied permission to access the database.', 'UnknownError'), 'the runs database', true);
     expect(denied.kind).toBe('denied');
-    expect(denied.message).toMatch(/refused to store the save of "run" at step 40 \(UnknownError: The user denied permission/);
+    expect(denied.message).toMatch(/refused to store the runs database \(UnknownError: The user denied permission/);
     expect(denied.message).toContain('training goes on unsaved');
+    const failed = storageError(new DOMException('', 'InvalidStateError'), 'the save of "run" at step 40');
+    expect(failed.kind).toBe('failed');
+    expect(failed.message).toBe('The browser could not write the save of "run" at step 40 (InvalidStateError: no details); the earlier saves are kept and the next save tries again.');
   });
 });

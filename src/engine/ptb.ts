@@ -372,12 +372,14 @@ export class PtbSession extends Session {
   }
 
   /** The training state between steps (nothing in flight: call between trainEpoch calls). */
-  async checkpoint(progress: PtbEpochProgress, notes: Record<string, string> = {}): Promise<PtbCheckpoint> {
+  /** `epoch`: the epoch `progress` is in (the one just trained, when its last step is done: it is counted as
+   *  finished only after its validation). */
+  async checkpoint(progress: PtbEpochProgress, notes: Record<string, string> = {}, epoch = this.epoch): Promise<PtbCheckpoint> {
     const state = await this.params.exportState(this.trainStates); // one readback
     return {
       config: { ...this.config },
       seed: this.seed,
-      epoch: this.epoch,
+      epoch,
       progress: { ...progress },
       globalStep: this.globalStep,
       weights: state.weights,

@@ -191,7 +191,7 @@ export class PtbTask {
     const progressPlan = { epochs: c.maxMaxEpoch, stepsPerEpoch, samplesPerStep: words };
     this.host.started({ ...progressPlan, dispatchesPerStep: session.dispatchesPerStep, kernels: session.kernelTimings, parameters: session.params.count, batch: c.batchSize, gpuBytes: session.gpuBytes, ptb: plan });
     const pieces = extras.pieces;
-    const save = (at: PtbEpochProgress) => savePiece(pieces, () => session.checkpoint(at, pieces!.notes()));
+    const save = (at: PtbEpochProgress, epoch = session.epoch) => savePiece(pieces, () => session.checkpoint(at, pieces!.notes(), epoch));
     const cut = pieces?.due && (() => pieces.due!());
 
     let diverged = false;
@@ -235,7 +235,7 @@ export class PtbTask {
       // A pause that came during the last steps takes effect here, before the validation. A stop now (or during
       // the validation) saves the epoch's training: going on, the run validates it at once.
       if (!(await control.checkpoint())) {
-        await save(from);
+        await save(from, epoch);
         break;
       }
       this.post({ type: 'phase', task: 'ptb', phase: 'valid', epoch, from: 0 });
@@ -245,7 +245,7 @@ export class PtbTask {
         valid = await this.evaluate(session, 'valid', validSteps, control);
       } catch (e) {
         if (!(e instanceof Cancelled)) throw e;
-        await save(from);
+        await save(from, epoch);
         break;
       }
       validSeconds = (performance.now() - v0) / 1000;
