@@ -1,8 +1,8 @@
 // Runs that survive, in Chromium with its real IndexedDB: a run saved as it trains goes on after a reload with the
 // same losses as a run that never stopped; its curves come back; two runs compare in one chart; a run's curves
 // download as CSV; the model exported, every run deleted, the page reloaded and the file imported classifies as
-// before; a lost GPU during training is replaced and the run goes on from its last save by itself, and
-// a second loss within a minute stops with a message.
+// before; a lost GPU during training is replaced and the run goes on from its last save by itself (paused if it
+// was), and a second loss within a minute stops with a message.
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { mnistSmall, openTab as open } from './app.ts';
@@ -141,12 +141,14 @@ test('MNIST: train -> reload -> resume: the curve continues and the losses equal
 });
 
 
-test('a lost GPU during training: a new device, the run goes on from its last save by itself; lost again within a minute: stopped with a message', async ({ page }) => {
+test('a lost GPU during training: a new device, the run goes on from its last save by itself (paused if it was); lost again within a minute: stopped with a message', async ({ page }) => {
   await open(page, 'MNIST');
   await mnistSmall(page);
   await page.getByTestId('mnist-start').click();
   await trainUntil(page, 30);
   await expect(page.getByTestId('mnist-save-status')).toHaveAttribute('data-step', /\d+/);
+  await page.getByTestId('mnist-pause').click();
+  await expect(page.getByTestId('train-state')).toHaveAttribute('data-state', 'paused');
   await page.getByRole('tab', { name: 'Diagnostics' }).click();
   await page.getByTestId('simulate-device-loss').click();
   const notice = page.getByTestId('device-recovered');
@@ -154,7 +156,11 @@ test('a lost GPU during training: a new device, the run goes on from its last sa
   await expect(notice).toContainText(/goes on from its save at step \d+ \(\d+ steps? redone\)/);
   const fromStep = Number(/at step (\d+)/.exec((await notice.textContent())!)![1]);
   await page.getByRole('tab', { name: 'MNIST' }).click();
-  await expect(page.getByTestId('train-state')).toHaveAttribute('data-state', 'running', { timeout: 180_000 });
+  // it was paused: it is again, on the new device, until Resume
+  await expect(page.getByTestId('mnist-resume')).toBeEnabled({ timeout: 180_000 });
+  await expect(page.getByTestId('train-state')).toHaveAttribute('data-state', 'paused');
+  await page.getByTestId('mnist-resume').click();
+  await expect(page.getByTestId('train-state')).toHaveAttribute('data-state', 'running');
   await expect.poll(() => stepOf(page), { timeout: 300_000 }).toBeGreaterThan(fromStep + 5);
   await expect(page.getByTestId('gpu-error')).toHaveCount(0);
 

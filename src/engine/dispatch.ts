@@ -137,7 +137,7 @@ export class Dispatcher {
     ];
     this.post({ type: 'device-recovered', message: `${e.message.replace(/\.$/, '')}; rnnlab got a new one.${what.length ? ` ${what.join('; ')}.` : ''}`, resumed });
     // each goes on once its old run has ended, however long that takes
-    for (const r of saved) void this.hosts[r.task].whenIdle().then(() => this.guard(trainScope(r.task), () => this.runs.resume(r.id, this.baseUrl)));
+    for (const r of saved) void this.hosts[r.task].whenIdle().then(() => this.guard(trainScope(r.task), () => this.runs.resume(r.id, this.baseUrl, r.paused)));
   }
 
   /** Any message from the page: checked, then handled; what goes wrong is answered with an error message. */

@@ -73,6 +73,11 @@ export class RunSaver<C> implements RunPieces<C> {
     this.status = o.from?.run.status ?? 'training';
   }
 
+  /** Whether the run was paused when it last changed state (kept through a lost device's 'failed'). */
+  get paused(): boolean {
+    return this.status === 'paused';
+  }
+
   /** The step of the last save written (null: none yet). */
   get savedStep(): number | null {
     return this.run && this.run.saves > 0 ? this.run.step : null;

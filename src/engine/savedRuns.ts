@@ -34,13 +34,15 @@ export interface Tasks {
   ptb: PtbTask;
 }
 
-/** A run that was training when the device was lost, how far it had got, and its last save (null: none yet). */
+/** A run that was training when the device was lost, how far it had got, its last save (null: none yet), and
+ *  whether it was paused. */
 export interface Interrupted {
   id: string;
   task: Task;
   name: string;
   reached: number;
   savedStep: number | null;
+  paused: boolean;
 }
 
 export function adapterName(a: AdapterSummary): string {
@@ -102,8 +104,9 @@ export class SavedRuns {
     }
   }
 
-  /** Goes on with a saved run from its last save. */
-  async resume(id: string, baseUrl: string): Promise<void> {
+  /** Goes on with a saved run from its last save (`paused`: and pauses it at once, as it was when its device was
+   *  lost). */
+  async resume(id: string, baseUrl: string, paused = false): Promise<void> {
     const run = await getRun(id);
     if (!run) throw new DataError('saved run', 'is gone (deleted, perhaps in another tab)');
     if (this.hosts[run.task].busy) throw new DataError(run.name, `cannot go on while another ${run.task.toUpperCase()} run trains: stop it first`);
@@ -121,7 +124,9 @@ export class SavedRuns {
       lock();
       throw e;
     }
-    return this.train(run.start, from, lock);
+    const going = this.train(run.start, from, lock);
+    if (paused) this.hosts[run.task].pause(); // the run has begun (its host holds it): paused before its first step
+    return going;
   }
 
   /** The data the run was trained on, in use: the built-in data is loaded for it; the user's files must be, and
@@ -150,6 +155,6 @@ export class SavedRuns {
 
   /** The runs training now (a lost device resumes those with a save). */
   interrupted(): Interrupted[] {
-    return [...this.savers.values()].map((s) => ({ id: s.id, task: s.task, name: s.name, reached: s.lastStep, savedStep: s.savedStep }));
+    return [...this.savers.values()].map((s) => ({ id: s.id, task: s.task, name: s.name, reached: s.lastStep, savedStep: s.savedStep, paused: s.paused }));
   }
 }
