@@ -11,6 +11,7 @@ import { MnistTask } from './mnistTask.ts';
 import type { FromWorker, Task, ToWorker } from './protocol.ts';
 import { PtbTask } from './ptbTask.ts';
 import type { RunStart } from './runStart.ts';
+import { SAVE_SECONDS } from './runSaver.ts';
 import { adapterName, SavedRuns } from './savedRuns.ts';
 
 type ErrorScope = Extract<FromWorker, { type: 'error' }>['scope'];
@@ -230,7 +231,7 @@ export class Dispatcher {
         return guard(task ? trainScope(task) : 'diagnostics', () => this.runs.resume(msg.id, msg.baseUrl));
       }
       case 'save-settings':
-        this.runs.everySeconds = Math.min(3600, Math.max(1, msg.everySeconds));
+        this.runs.everySeconds = Math.min(SAVE_SECONDS.max, Math.max(SAVE_SECONDS.min, msg.everySeconds));
         return Promise.resolve();
       case 'pause':
         return Promise.resolve(hosts[msg.task].pause());

@@ -87,16 +87,21 @@ export class FableTask {
     const session = await FableSession.create(this.device(), data, FABLE_PRESETS.fast);
     this.slot.set(session);
     const text = this.useText(data, name);
-    this.out({ type: 'fable-ready', task: 'fable', name, tokens: data.tokens.length, vocab: data.vocab.words, unkCount, maxVocab, weights: text.weights });
+    this.ready(text, unkCount, maxVocab);
     return text;
+  }
+
+  /** Tells the page the text in use (its words, how it was capped) and the weights it has. */
+  private ready(text: FableText, unkCount: number, maxVocab: number | null): void {
+    const { data, name, weights } = text;
+    this.out({ type: 'fable-ready', task: 'fable', name, tokens: data.tokens.length, vocab: data.vocab.words, unkCount, maxVocab, weights });
   }
 
   /** The fable itself, with the shipped weights in use. One load at a time (the panel's first load and a resumed
    *  run's may meet); the fable already loaded is only said again (a run resumed on it goes on untouched). */
   loadBuiltin(baseUrl: string): Promise<void> {
     if (this.text?.name === FABLE_TITLE && !this.builtinLoad) {
-      const { data, weights } = this.text;
-      this.out({ type: 'fable-ready', task: 'fable', name: FABLE_TITLE, tokens: data.tokens.length, vocab: data.vocab.words, unkCount: 0, maxVocab: null, weights });
+      this.ready(this.text, 0, null);
       return Promise.resolve();
     }
     this.builtinLoad ??= this.loadBuiltinNow(baseUrl).finally(() => (this.builtinLoad = null));

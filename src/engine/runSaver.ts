@@ -39,6 +39,8 @@ export interface SaverOptions<C> {
 }
 
 export const DEFAULT_SAVE_SECONDS = 60;
+/** The save interval a person may set (seconds of training). */
+export const SAVE_SECONDS = { min: 1, max: 3600 } as const;
 
 export class RunSaver<C> implements RunPieces<C> {
   readonly every = Infinity;

@@ -35,16 +35,7 @@ export function upload(device: GPUDevice, t: Tensor, data: Float32Array | Uint32
 
 /** Reads a tensor back (waits for the queue). For tests, checkpoints and between-epoch evaluation only. */
 export async function download(device: GPUDevice, t: Tensor): Promise<Float32Array> {
-  const bytes = t.size * 4;
-  const staging = device.createBuffer({ label: `read ${t.label}`, size: Math.ceil(bytes / 4) * 4, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
-  const enc = device.createCommandEncoder({ label: `read ${t.label}` });
-  enc.copyBufferToBuffer(t.buffer!, t.byteOffset, staging, 0, bytes);
-  device.queue.submit([enc.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
-  const out = new Float32Array(staging.getMappedRange().slice(0));
-  staging.unmap();
-  staging.destroy();
-  return out;
+  return (await downloadMany(device, [t], `read ${t.label}`))[0]!;
 }
 
 /**

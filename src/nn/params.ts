@@ -170,11 +170,6 @@ export class ParamSet {
     return { weights, moments: { m, v }, extra: got.slice(k) };
   }
 
-  /** The optimizer's moment buffers, whole (with `export()`, the state a resumed run needs). */
-  async exportMoments(): Promise<{ m?: Float32Array; v?: Float32Array }> {
-    return (await this.exportState()).moments;
-  }
-
   importMoments(moments: { m?: Float32Array; v?: Float32Array }): void {
     for (const key of ['m', 'v'] as const) {
       const buf = this[key];

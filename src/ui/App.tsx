@@ -9,7 +9,8 @@ import { FablePanel } from './FablePanel.tsx';
 import { MnistPanel } from './mnist/MnistPanel.tsx';
 import { PtbPanel } from './PtbPanel.tsx';
 import { DeviceRecovered, InterruptedRuns } from './runs/RunBanners.tsx';
-import { DEFAULT_SAVE_EVERY, RunsPanel, SAVE_EVERY_KEY } from './runs/RunsPanel.tsx';
+import { DEFAULT_SAVE_SECONDS, SAVE_SECONDS } from '../engine/runSaver.ts';
+import { RunsPanel, SAVE_EVERY_KEY } from './runs/RunsPanel.tsx';
 import { loadSaved, numberIn } from './saved.ts';
 import { useEngine, type Engine } from './useEngine.ts';
 
@@ -73,7 +74,7 @@ function Tabs({ engine, adapter }: { engine: Engine; adapter: AdapterSummary }) 
   };
   // the worker saves runs as often as this page's setting says
   useEffect(() => {
-    engine.send({ type: 'save-settings', everySeconds: loadSaved(SAVE_EVERY_KEY, () => DEFAULT_SAVE_EVERY, numberIn(1, 3600)) });
+    engine.send({ type: 'save-settings', everySeconds: loadSaved(SAVE_EVERY_KEY, () => DEFAULT_SAVE_SECONDS, numberIn(SAVE_SECONDS.min, SAVE_SECONDS.max)) });
   }, [engine]);
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     const i = TABS.findIndex((t) => t.id === active);

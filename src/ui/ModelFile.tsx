@@ -4,6 +4,7 @@
 import { useId, useRef, useState } from 'react';
 import { checkFileSize } from '../data/limits.ts';
 import type { Task } from '../engine/protocol.ts';
+import { saveFile } from './files.ts';
 import { useTaskMessages, type Engine } from './useEngine.ts';
 
 export interface ModelFileProps {
@@ -17,16 +18,6 @@ export interface ModelFileProps {
 
 type Status = { kind: 'idle' } | { kind: 'busy'; text: string } | { kind: 'done'; text: string } | { kind: 'error'; text: string };
 
-/** Saves bytes as a file through a temporary link (no server involved). */
-function download(name: string, bytes: ArrayBuffer): void {
-  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 0);
-}
-
 export function ModelFile({ engine, task, training, what }: ModelFileProps) {
   const [status, setStatus] = useState<Status>({ kind: 'idle' });
   const input = useRef<HTMLInputElement>(null);
@@ -34,7 +25,7 @@ export function ModelFile({ engine, task, training, what }: ModelFileProps) {
 
   useTaskMessages(engine, task, (msg) => {
     if (msg.type === 'model-exported') {
-      download(msg.name, msg.bytes);
+      saveFile(msg.name, msg.bytes, 'application/octet-stream');
       setStatus({ kind: 'done', text: `Saved ${msg.name} (${(msg.bytes.byteLength / 1024).toFixed(0)} KiB).` });
     } else if (msg.type === 'model-imported') {
       setStatus({ kind: 'done', text: `In use: ${msg.name}, ${msg.description}.` });

@@ -4,7 +4,9 @@
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { Task } from '../../engine/protocol.ts';
 import { curvesCsv } from '../../engine/runStart.ts';
+import { DEFAULT_SAVE_SECONDS, SAVE_SECONDS } from '../../engine/runSaver.ts';
 import { canResume, deleteRun, getCurves, listRuns, liveRunIds, renameRun, type SavedRun } from '../../engine/runStore.ts';
+import { saveFile } from '../files.ts';
 import { formatBytes, formatDuration } from '../format.ts';
 import { numberIn, useSavedState } from '../saved.ts';
 import type { Engine } from '../useEngine.ts';
@@ -12,17 +14,6 @@ import { CompareRuns } from './CompareRuns.tsx';
 import { TASK_LABEL, bestText, resumeRun, runState, savedWhen, useRunsChanged } from './runs.ts';
 
 export const SAVE_EVERY_KEY = 'rnnlab.runs.saveEvery';
-export const DEFAULT_SAVE_EVERY = 60;
-
-/** Saves a text as a file through a temporary link. */
-function downloadText(name: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 0);
-}
 
 const fileSafe = (s: string) => s.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'run';
 
@@ -58,7 +49,7 @@ export function RunsPanel({ engine, openTask }: { engine: Engine; openTask: (t: 
   const [renaming, setRenaming] = useState<{ id: string; name: string } | null>(null);
   const [deleting, setDeleting] = useState<string | null>(null);
   const [comparing, setComparing] = useState<SavedRun[] | null>(null);
-  const [everySeconds, setEverySeconds] = useSavedState(SAVE_EVERY_KEY, () => DEFAULT_SAVE_EVERY, numberIn(1, 3600));
+  const [everySeconds, setEverySeconds] = useSavedState(SAVE_EVERY_KEY, () => DEFAULT_SAVE_SECONDS, numberIn(SAVE_SECONDS.min, SAVE_SECONDS.max));
   const [everyText, setEveryText] = useState(String(everySeconds));
   const everyId = useId();
   const everyHint = useId();
@@ -96,8 +87,8 @@ export function RunsPanel({ engine, openTask }: { engine: Engine; openTask: (t: 
   const submitEvery = (e: FormEvent) => {
     e.preventDefault();
     const n = Number(everyText);
-    if (!Number.isFinite(n) || n < 1 || n > 3600) {
-      setError('Save every: a number of seconds from 1 to 3600.');
+    if (!Number.isFinite(n) || n < SAVE_SECONDS.min || n > SAVE_SECONDS.max) {
+      setError(`Save every: a number of seconds from ${SAVE_SECONDS.min} to ${SAVE_SECONDS.max}.`);
       return;
     }
     setError(null);
@@ -156,7 +147,7 @@ export function RunsPanel({ engine, openTask }: { engine: Engine; openTask: (t: 
         </div>
         <form className="row" onSubmit={submitEvery}>
           <label htmlFor={everyId}>Save every</label>
-          <input id={everyId} type="number" min={1} max={3600} step={1} value={everyText} onChange={(e) => setEveryText(e.target.value)} aria-describedby={everyHint} data-testid="runs-save-every" className="narrow" />
+          <input id={everyId} type="number" min={SAVE_SECONDS.min} max={SAVE_SECONDS.max} step={1} value={everyText} onChange={(e) => setEveryText(e.target.value)} aria-describedby={everyHint} data-testid="runs-save-every" className="narrow" />
           <span id={everyHint} className="small muted">
             seconds of training
           </span>
@@ -284,7 +275,7 @@ export function RunsPanel({ engine, openTask }: { engine: Engine; openTask: (t: 
                           <button
                             type="button"
                             data-testid="run-csv"
-                            onClick={() => void act(async () => downloadText(`${fileSafe(r.name)}.csv`, curvesCsv(await getCurves(r.id)), 'text/csv'))}
+                            onClick={() => void act(async () => saveFile(`${fileSafe(r.name)}.csv`, curvesCsv(await getCurves(r.id)), 'text/csv'))}
                           >
                             CSV<span className="visually-hidden"> of {r.name}</span>
                           </button>
